@@ -1,0 +1,54 @@
+//! Accounts: list, read, create, and change plan and switches.
+
+use keyward::domain::{Account, Plan};
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+
+use crate::error::ConsoleError;
+
+#[cfg(feature = "ssr")]
+use super::context;
+
+/// The accounts the signed-in user may read.
+#[server(prefix = "/api", endpoint = "accounts/list")]
+pub async fn list_accounts() -> Result<Vec<Account>, ConsoleError> {
+    let (kw, p) = context::principal().await?;
+    Ok(kw.list_accounts(&p).await?)
+}
+
+/// One account by name.
+#[server(prefix = "/api", endpoint = "accounts/get")]
+pub async fn get_account(name: String) -> Result<Account, ConsoleError> {
+    let (kw, p) = context::principal().await?;
+    Ok(kw.get_account(&p, &name).await?)
+}
+
+/// Creates an account; Global Admins only.
+#[server(prefix = "/api", endpoint = "accounts/create", input = Json)]
+pub async fn create_account(name: String, plan: Plan) -> Result<Account, ConsoleError> {
+    let (kw, p) = context::principal().await?;
+    Ok(kw
+        .create_account(&p, &context::actor(&p), &name, plan)
+        .await?)
+}
+
+/// Changes an account's plan, switches or notification addresses; Global Admins only.
+#[server(prefix = "/api", endpoint = "accounts/update", input = Json)]
+pub async fn update_account(
+    name: String,
+    plan: Option<Plan>,
+    api_enabled: Option<bool>,
+    allow_query_key: Option<bool>,
+    notification_emails: Option<Vec<String>>,
+) -> Result<Account, ConsoleError> {
+    let (kw, p) = context::principal().await?;
+    let patch = keyward::service::AccountPatch {
+        plan,
+        api_enabled,
+        allow_query_key,
+        notification_emails,
+    };
+    Ok(kw
+        .update_account(&p, &context::actor(&p), &name, patch)
+        .await?)
+}

@@ -1,0 +1,110 @@
+//! What server functions need from the request: the running [`Keyward`], the
+//! signed-in principal, the caller's IP, and the session cookie.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use http::request::Parts;
+use keyward::domain::Principal;
+use keyward::service::{Actor, ClientIp, Keyward, RequestMeta, SESSION_COOKIE};
+use leptos::prelude::*;
+use leptos_axum::ResponseOptions;
+
+use crate::error::ConsoleError;
+
+/// Sets the HTTP status of the server function's response.
+pub fn set_status(status: StatusCode) {
+    if let Some(opts) = use_context::<ResponseOptions>() {
+        opts.set_status(status);
+    }
+}
+
+/// The instance, provided to every server function by the server crate.
+pub fn keyward() -> Result<Keyward, ConsoleError> {
+    use_context::<Keyward>().ok_or_else(|| {
+        tracing::error!("Keyward is not in the server-function context");
+        ConsoleError::Internal
+    })
+}
+
+fn parts() -> Option<Parts> {
+    use_context::<Parts>()
+}
+
+/// The caller's IP and user agent, for the audit trail and throttling.
+pub fn request_meta() -> RequestMeta {
+    let parts = parts();
+    RequestMeta {
+        ip: parts
+            .as_ref()
+            .and_then(|p| p.extensions.get::<ClientIp>())
+            .map(|ip| ip.0.to_string()),
+        user_agent: parts
+            .as_ref()
+            .and_then(|p| p.headers.get(header::USER_AGENT))
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+    }
+}
+
+/// The session token from the request's cookie, if any.
+pub fn session_token() -> Option<String> {
+    let parts = parts()?;
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+/// The signed-in principal, or `Unauthenticated` (401).
+pub async fn principal() -> Result<(Keyward, Principal), ConsoleError> {
+    let kw = keyward()?;
+    let token = session_token().ok_or_else(|| {
+        set_status(StatusCode::UNAUTHORIZED);
+        ConsoleError::Unauthenticated
+    })?;
+    let p = kw.authenticate(&token).await?;
+    Ok((kw, p))
+}
+
+/// The audit actor for a principal acting through this request.
+pub fn actor(p: &Principal) -> Actor {
+    Actor::user(p, request_meta().ip)
+}
+
+fn cookie_is_secure(kw: &Keyward) -> bool {
+    let forwarded_https = kw.config().trust_proxy
+        && parts()
+            .and_then(|p| p.headers.get("x-forwarded-proto").cloned())
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"));
+    kw.config().is_https() || forwarded_https
+}
+
+fn append_cookie(value: String) {
+    if let (Some(opts), Ok(v)) = (
+        use_context::<ResponseOptions>(),
+        HeaderValue::from_str(&value),
+    ) {
+        opts.append_header(header::SET_COOKIE, v);
+    }
+}
+
+/// Sets the session cookie: HttpOnly, SameSite=Strict, and Secure behind HTTPS.
+pub fn set_session_cookie(kw: &Keyward, token: &str, max_age_secs: i64) {
+    let secure = if cookie_is_secure(kw) { "; Secure" } else { "" };
+    append_cookie(format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_secs}{secure}"
+    ));
+}
+
+/// Removes the session cookie from the browser.
+pub fn clear_session_cookie(kw: &Keyward) {
+    let secure = if cookie_is_secure(kw) { "; Secure" } else { "" };
+    append_cookie(format!(
+        "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}"
+    ));
+}

@@ -1,0 +1,26 @@
+//! The console's building blocks. Every page uses these, so buttons, tables,
+//! dialogs, badges, fields and toasts look and behave the same everywhere.
+
+mod badge;
+mod dialog;
+mod field;
+mod icons;
+mod layout;
+mod relative_time;
+mod states;
+mod switch;
+mod table;
+mod toast;
+mod ui;
+
+pub use badge::{Badge, Tone};
+pub use dialog::Dialog;
+pub use field::{Field, field_error};
+pub use icons::Icon;
+pub use layout::{Card, PageHeader};
+pub use relative_time::RelativeTime;
+pub use states::{EmptyState, ErrorNotice, LoadingRows};
+pub use switch::Switch;
+pub use table::{TD, Table};
+pub use toast::{Toaster, Toasts, provide_toasts, use_toasts};
+pub use ui::*;

@@ -1,0 +1,84 @@
+#![recursion_limit = "256"]
+//! The Keyward Developer Console: a Leptos app rendered on the server and
+//! hydrated in the browser. Pages reach the services only through the server
+//! functions in [`api`]; they hold no SQL and no domain rules.
+
+pub mod api;
+pub mod components;
+pub mod error;
+mod pages;
+mod shell;
+mod time;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::path;
+
+use crate::components::{Toaster, provide_toasts};
+use crate::pages::{
+    AccountDetailPage, AccountsPage, AuditPage, ComingSoon, DashboardPage, NotFound, SettingsPage,
+    SetupPage, SignInPage, UsersPage,
+};
+use crate::shell::Shell;
+
+/// Sets the dark class before first paint, so a dark-mode user never sees a white flash.
+const THEME_SCRIPT: &str = "try{var t=localStorage.getItem('kw-theme');if(t==='dark'||(!t&&matchMedia('(prefers-color-scheme: dark)').matches))document.documentElement.classList.add('dark')}catch(e){}";
+
+/// The HTML document around the app, rendered once per page load on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light dark"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <script>{THEME_SCRIPT}</script>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body class="h-full bg-zinc-50 font-sans text-zinc-900 antialiased dark:bg-zinc-950 dark:text-zinc-100">
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The console's routes. Pages inside [`Shell`] need a session; the shell
+/// sends everyone else to the sign-in page.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    provide_toasts();
+    time::provide_now();
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/keyward.css"/>
+        <Title formatter=|page: String| if page.is_empty() { "Keyward".to_owned() } else { format!("{page} · Keyward") }/>
+        <Router>
+            <Routes fallback=NotFound>
+                <Route path=path!("/login") view=SignInPage/>
+                <Route path=path!("/setup") view=SetupPage/>
+                <ParentRoute path=path!("") view=Shell>
+                    <Route path=path!("/") view=DashboardPage/>
+                    <Route path=path!("/credentials") view=|| view! { <ComingSoon title="Credentials" what="API keys, OAuth clients and Basic credentials, with reveal-once secrets, rotation and revocation."/> }/>
+                    <Route path=path!("/accounts") view=AccountsPage/>
+                    <Route path=path!("/accounts/:name") view=AccountDetailPage/>
+                    <Route path=path!("/users") view=UsersPage/>
+                    <Route path=path!("/audit") view=AuditPage/>
+                    <Route path=path!("/settings") view=SettingsPage/>
+                    <Route path=path!("/api-docs") view=|| view! { <ComingSoon title="API docs" what="The OpenAPI reference for the management, verification and OAuth APIs, served from this binary."/> }/>
+                </ParentRoute>
+            </Routes>
+        </Router>
+        <Toaster/>
+    }
+}

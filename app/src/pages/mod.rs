@@ -1,0 +1,21 @@
+//! One module per console page.
+
+mod accounts;
+mod audit;
+mod coming_soon;
+mod dashboard;
+mod not_found;
+mod settings;
+mod setup;
+mod sign_in;
+mod users;
+
+pub use accounts::{AccountDetailPage, AccountsPage};
+pub use audit::AuditPage;
+pub use coming_soon::ComingSoon;
+pub use dashboard::DashboardPage;
+pub use not_found::NotFound;
+pub use settings::SettingsPage;
+pub use setup::SetupPage;
+pub use sign_in::SignInPage;
+pub use users::UsersPage;

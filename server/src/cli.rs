@@ -1,0 +1,116 @@
+//! The command line. Every flag can also come from a `KEYWARD_*` environment variable.
+
+use clap::{Args, Parser, Subcommand};
+use keyward::config::Config;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Keyward: API keys & tokens console.
+#[derive(Debug, Parser)]
+#[command(
+    name = "keyward",
+    version,
+    about,
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Options for `serve`, which runs when no command is given.
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+/// What to do.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server (the default).
+    Serve(ServeArgs),
+    /// Manage console users.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Apply pending database migrations and exit.
+    Migrate(DataArgs),
+    /// Write an online, consistent copy of the database to FILE.
+    Backup {
+        /// Where to write the copy; must not exist yet.
+        file: PathBuf,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+/// Console user management.
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create a console user; the password is read from standard input.
+    Create(AdminCreateArgs),
+}
+
+/// Where the data lives.
+#[derive(Debug, Clone, Args)]
+pub struct DataArgs {
+    /// Directory for the database and the master key (created with mode 0700).
+    #[arg(long, env = "KEYWARD_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+}
+
+/// How to serve.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "KEYWARD_ADDR", default_value = "127.0.0.1:3000")]
+    pub addr: SocketAddr,
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// The URL users reach the console at, e.g. https://keys.example.com (sets Secure cookies).
+    #[arg(long, env = "KEYWARD_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Believe X-Forwarded-For / X-Real-IP for the client's IP (only behind your own proxy).
+    #[arg(long, env = "KEYWARD_TRUST_PROXY")]
+    pub trust_proxy: bool,
+    /// Minutes of inactivity after which a console session ends.
+    #[arg(long, env = "KEYWARD_SESSION_IDLE_MINUTES", default_value_t = 30)]
+    pub session_idle_minutes: i64,
+    /// Hours after sign-in after which a console session ends regardless.
+    #[arg(long, env = "KEYWARD_SESSION_MAX_HOURS", default_value_t = 12)]
+    pub session_max_hours: i64,
+    /// Log format: `text` for people, `json` for log pipelines.
+    #[arg(long, env = "KEYWARD_LOG_FORMAT", default_value = "text")]
+    pub log_format: LogFormat,
+}
+
+/// How log lines look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Arguments of `admin create`.
+#[derive(Debug, Clone, Args)]
+pub struct AdminCreateArgs {
+    /// The user's e-mail address.
+    #[arg(long, env = "KEYWARD_ADMIN_EMAIL")]
+    pub email: String,
+    /// global-admin, global-viewer or account-viewer (with access to all accounts).
+    #[arg(long, env = "KEYWARD_ADMIN_ROLE", default_value = "global-admin")]
+    pub role: String,
+    /// Read the password from standard input (required, so it never appears in `ps` or shell history).
+    #[arg(long)]
+    pub password_stdin: bool,
+    #[command(flatten)]
+    pub data: DataArgs,
+}
+
+impl ServeArgs {
+    /// The service configuration these flags describe.
+    pub fn config(&self) -> Config {
+        let mut c = Config::new(&self.data.data_dir);
+        c.public_url = self.public_url.clone();
+        c.trust_proxy = self.trust_proxy;
+        c.session_idle_secs = self.session_idle_minutes.max(1) * 60;
+        c.session_max_secs = self.session_max_hours.max(1) * 3600;
+        c
+    }
+}

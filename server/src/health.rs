@@ -1,0 +1,27 @@
+//! Liveness and readiness for orchestrators and load balancers.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use keyward::service::Keyward;
+use serde_json::json;
+
+/// `GET /healthz`: the process is up and serving HTTP.
+pub async fn healthz() -> impl IntoResponse {
+    Json(json!({ "status": "ok" }))
+}
+
+/// `GET /readyz`: the database answers too. 503 when it does not.
+pub async fn readyz(State(kw): State<Keyward>) -> impl IntoResponse {
+    match kw.store().ping().await {
+        Ok(()) => (StatusCode::OK, Json(json!({ "status": "ready" }))),
+        Err(e) => {
+            tracing::error!(error = %e, "readiness check failed");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({ "status": "unavailable", "reason": "database" })),
+            )
+        }
+    }
+}

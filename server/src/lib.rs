@@ -1,0 +1,12 @@
+//! The `keyward` binary's library half: the HTTP router, the embedded console
+//! assets, the middleware, and server start-up and shutdown. `main.rs` parses
+//! the command line; tests start the same server in-process.
+
+pub mod assets;
+pub mod cli;
+pub mod health;
+pub mod middleware;
+pub mod router;
+pub mod server;
+
+pub use server::{RunningServer, StartError, start};

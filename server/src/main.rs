@@ -1,0 +1,124 @@
+//! `keyward`: serve the console and APIs, or run an operator command.
+
+use clap::Parser;
+use keyward::clock::SystemClock;
+use keyward::config::Config;
+use keyward::domain::Role;
+use keyward::service::{Actor, Keyward, UserAccessInput};
+use keyward::store::Store;
+use keyward_server::cli::{AdminCommand, AdminCreateArgs, Cli, Command, LogFormat, ServeArgs};
+use std::io::Read;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let format = match &cli.command {
+        Some(Command::Serve(a)) => a.log_format,
+        None => cli.serve.log_format,
+        _ => LogFormat::Text,
+    };
+    init_logging(format);
+    let result = match cli.command {
+        None => serve(cli.serve).await,
+        Some(Command::Serve(args)) => serve(args).await,
+        Some(Command::Admin(AdminCommand::Create(args))) => admin_create(args).await,
+        Some(Command::Migrate(data)) => migrate(Config::new(data.data_dir)).await,
+        Some(Command::Backup { file, data }) => backup(Config::new(data.data_dir), file).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("KEYWARD_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+}
+
+async fn serve(args: ServeArgs) -> Result<(), String> {
+    let server = keyward_server::start(args.config(), args.addr, Arc::new(SystemClock))
+        .await
+        .map_err(|e| e.to_string())?;
+    let stop = server.shutdown_handle();
+    tokio::spawn(async move {
+        keyward_server::server::termination_signal().await;
+        let _ = stop.send(true);
+    });
+    server.wait().await;
+    Ok(())
+}
+
+async fn admin_create(args: AdminCreateArgs) -> Result<(), String> {
+    if !args.password_stdin {
+        return Err("pass --password-stdin and pipe the password in, so it never appears in your shell history".into());
+    }
+    let role: Role = args
+        .role
+        .parse()
+        .map_err(|e: keyward::domain::ValidationError| e.message)?;
+    let mut password = String::new();
+    std::io::stdin()
+        .read_to_string(&mut password)
+        .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
+    let password = password.trim_end_matches(['\n', '\r']);
+    let kw = Keyward::open(Config::new(args.data.data_dir), Arc::new(SystemClock))
+        .await
+        .map_err(|e| e.to_string())?;
+    let user = kw
+        .create_user_as(
+            &Actor::system("cli"),
+            &args.email,
+            password,
+            role,
+            UserAccessInput::All,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    kw.store().close().await;
+    println!("Created {} ({}).", user.email, user.role.label());
+    Ok(())
+}
+
+async fn migrate(config: Config) -> Result<(), String> {
+    let kw = Keyward::open(config, Arc::new(SystemClock))
+        .await
+        .map_err(|e| e.to_string())?;
+    kw.store().close().await;
+    println!("The database is up to date.");
+    Ok(())
+}
+
+async fn backup(config: Config, file: std::path::PathBuf) -> Result<(), String> {
+    let db = config.database_path();
+    if !db.exists() {
+        return Err(format!("no database at {}", db.display()));
+    }
+    if file.exists() {
+        return Err(format!(
+            "{} already exists; choose a new file",
+            file.display()
+        ));
+    }
+    let store = Store::open(&db).await.map_err(|e| e.to_string())?;
+    store.backup(&file).await.map_err(|e| e.to_string())?;
+    store.close().await;
+    println!(
+        "Wrote a consistent copy of the database to {}. Keep {} safe as well: without it, stored credential digests cannot be checked.",
+        file.display(),
+        config.master_key_path().display()
+    );
+    Ok(())
+}

@@ -1,0 +1,188 @@
+//! Request middleware: the client's IP, cross-site request refusal, security
+//! headers, and request logs that never contain a query string.
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use keyward::service::{ClientIp, Keyward};
+use std::net::{IpAddr, SocketAddr};
+use std::time::Instant;
+
+/// Works out the caller's IP once and stores it as [`ClientIp`]. Forwarding
+/// headers count only with `--trust-proxy`: otherwise anyone could claim any IP.
+pub async fn client_ip(State(kw): State<Keyward>, mut req: Request, next: Next) -> Response {
+    let socket = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    let forwarded = kw
+        .config()
+        .trust_proxy
+        .then(|| forwarded_ip(req.headers()))
+        .flatten();
+    if let Some(ip) = forwarded.or(socket) {
+        req.extensions_mut().insert(ClientIp(ip));
+    }
+    next.run(req).await
+}
+
+/// The address our proxy saw: `X-Real-IP`, or the last `X-Forwarded-For` hop
+/// (the one the proxy appended; earlier hops are the client's own claims).
+fn forwarded_ip(headers: &HeaderMap) -> Option<IpAddr> {
+    let header_str = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+    };
+    header_str("x-real-ip")
+        .and_then(|v| v.trim().parse().ok())
+        .or_else(|| {
+            header_str("x-forwarded-for")?
+                .rsplit(',')
+                .next()?
+                .trim()
+                .parse()
+                .ok()
+        })
+}
+
+/// Refuses state-changing requests from other sites. Leptos server functions
+/// have no CSRF token, and SameSite=Strict cookies are one layer; this is the
+/// second: `Sec-Fetch-Site: cross-site`, or an `Origin` that is not ours, is a 403.
+pub async fn refuse_cross_site(State(kw): State<Keyward>, req: Request, next: Next) -> Response {
+    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if !safe && is_cross_site(req.headers(), kw.config().public_url.as_deref()) {
+        tracing::warn!(path = req.uri().path(), "refused a cross-site request");
+        return (
+            StatusCode::FORBIDDEN,
+            "Cross-site requests are not allowed.",
+        )
+            .into_response();
+    }
+    next.run(req).await
+}
+
+fn is_cross_site(headers: &HeaderMap, public_url: Option<&str>) -> bool {
+    let get = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+    };
+    if get("sec-fetch-site") == Some("cross-site") {
+        return true;
+    }
+    let Some(origin) = get(header::ORIGIN.as_str()) else {
+        // Non-browser clients send no Origin; browsers always do on POST.
+        return false;
+    };
+    let host = get(header::HOST.as_str()).unwrap_or_default();
+    let ours = match public_url {
+        Some(url) => url.trim_end_matches('/').eq_ignore_ascii_case(origin),
+        None => origin
+            .split_once("://")
+            .is_some_and(|(_, authority)| authority.eq_ignore_ascii_case(host)),
+    };
+    !ours
+}
+
+/// Adds headers every response should carry.
+pub async fn security_headers(req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    h.insert("referrer-policy", HeaderValue::from_static("same-origin"));
+    h.insert(
+        "content-security-policy",
+        HeaderValue::from_static(
+            "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'",
+        ),
+    );
+    res
+}
+
+/// Logs one line per request: method, path (never the query, which may hold a
+/// secret such as a setup token or an `api_key`), status and duration.
+pub async fn access_log(req: Request<Body>, next: Next) -> Response {
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let started = Instant::now();
+    let res = next.run(req).await;
+    tracing::info!(
+        target: "keyward::http",
+        %method,
+        path,
+        status = res.status().as_u16(),
+        ms = started.elapsed().as_secs_f64() * 1000.0,
+        "request"
+    );
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn same_origin_and_originless_requests_pass() {
+        assert!(!is_cross_site(
+            &headers(&[
+                ("host", "127.0.0.1:3000"),
+                ("origin", "http://127.0.0.1:3000")
+            ]),
+            None
+        ));
+        assert!(!is_cross_site(
+            &headers(&[("host", "127.0.0.1:3000")]),
+            None
+        ));
+        assert!(!is_cross_site(
+            &headers(&[("origin", "https://keys.example.com")]),
+            Some("https://keys.example.com/")
+        ));
+    }
+
+    #[test]
+    fn foreign_origins_and_cross_site_fetches_are_refused() {
+        assert!(is_cross_site(
+            &headers(&[
+                ("host", "127.0.0.1:3000"),
+                ("origin", "http://evil.example")
+            ]),
+            None
+        ));
+        assert!(is_cross_site(
+            &headers(&[("host", "127.0.0.1:3000"), ("origin", "null")]),
+            None
+        ));
+        assert!(is_cross_site(
+            &headers(&[("sec-fetch-site", "cross-site")]),
+            None
+        ));
+        assert!(is_cross_site(
+            &headers(&[("origin", "http://keys.example.com")]),
+            Some("https://keys.example.com")
+        ));
+    }
+
+    #[test]
+    fn forwarded_ip_takes_the_hop_our_proxy_added() {
+        let h = headers(&[("x-forwarded-for", "6.6.6.6, 10.0.0.7")]);
+        assert_eq!(forwarded_ip(&h), Some("10.0.0.7".parse().unwrap()));
+        let h = headers(&[("x-real-ip", "192.0.2.1"), ("x-forwarded-for", "6.6.6.6")]);
+        assert_eq!(forwarded_ip(&h), Some("192.0.2.1".parse().unwrap()));
+    }
+}

@@ -1,0 +1,106 @@
+//! The whole HTTP surface in one router: operations endpoints, the console's
+//! server functions and pages, and the embedded assets.
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{FromRef, Request, State};
+use axum::http::StatusCode;
+use axum::middleware::from_fn_with_state;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use keyward::service::Keyward;
+use keyward_app::{App, shell};
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes, generate_route_list, handle_server_fns_with_context};
+use tower_http::limit::RequestBodyLimitLayer;
+
+use crate::{assets, health, middleware};
+
+/// Largest request body accepted anywhere; console forms and API calls are small.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub kw: Keyward,
+    pub leptos: LeptosOptions,
+}
+
+impl FromRef<AppState> for Keyward {
+    fn from_ref(s: &AppState) -> Self {
+        s.kw.clone()
+    }
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(s: &AppState) -> Self {
+        s.leptos.clone()
+    }
+}
+
+/// Leptos settings for the embedded site: names match what cargo-leptos builds.
+pub fn leptos_options() -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name("keyward")
+        .site_root("target/site")
+        .site_pkg_dir("pkg")
+        .env(leptos::config::Env::PROD)
+        .build()
+}
+
+/// Builds the router for a running instance.
+pub fn router(kw: Keyward) -> Router {
+    let state = AppState {
+        kw: kw.clone(),
+        leptos: leptos_options(),
+    };
+    let context = {
+        let kw = kw.clone();
+        move || provide_context(kw.clone())
+    };
+    let routes = generate_route_list(App);
+    let console = Router::new()
+        .route("/api/{*fn_name}", post(server_fn))
+        .leptos_routes_with_context(&state, routes, context, {
+            let options = state.leptos.clone();
+            move || shell(options.clone())
+        })
+        .fallback(assets_or_not_found)
+        .layer(from_fn_with_state(
+            kw.clone(),
+            middleware::refuse_cross_site,
+        ));
+
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .merge(console)
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(middleware::security_headers))
+        .layer(from_fn_with_state(kw, middleware::client_ip))
+        .layer(axum::middleware::from_fn(middleware::access_log))
+        .with_state(state)
+}
+
+async fn server_fn(State(state): State<AppState>, req: Request<Body>) -> impl IntoResponse {
+    let kw = state.kw.clone();
+    handle_server_fns_with_context(move || provide_context(kw.clone()), req).await
+}
+
+/// Serves an embedded file, or renders the console's 404 page.
+async fn assets_or_not_found(State(state): State<AppState>, req: Request<Body>) -> Response {
+    if let Some(res) = assets::serve(req.uri().path(), req.headers()) {
+        return res;
+    }
+    let kw = state.kw.clone();
+    let options = state.leptos.clone();
+    let handler = leptos_axum::render_app_to_stream_with_context(
+        move || provide_context(kw.clone()),
+        move || shell(options.clone()),
+    );
+    let mut res = handler(req).await.into_response();
+    if res.status() == StatusCode::OK {
+        *res.status_mut() = StatusCode::NOT_FOUND;
+    }
+    res
+}

@@ -1,0 +1,144 @@
+//! Starting and stopping the server: bind, announce the setup link, serve,
+//! sweep expired sessions, and shut down gracefully.
+
+use keyward::clock::Clock;
+use keyward::config::Config;
+use keyward::service::{Keyward, StartupError};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::router::router;
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Startup(#[from] StartupError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("cannot issue the setup link: {0}")]
+    Setup(#[from] keyward::service::ServiceError),
+}
+
+/// A server accepting connections in the background.
+pub struct RunningServer {
+    /// The bound address (useful with port 0).
+    pub addr: SocketAddr,
+    /// The one-time setup token, when the install has no users yet.
+    pub setup_token: Option<String>,
+    /// The instance, for tests that inspect state directly.
+    pub keyward: Keyward,
+    shutdown: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+impl RunningServer {
+    /// The base URL people reach this server at.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting connections, lets requests in flight finish, and closes the database.
+    pub async fn shutdown(self) {
+        let _ = self.shutdown.send(true);
+        let _ = self.task.await;
+    }
+
+    /// Resolves when the server stops for any reason.
+    pub async fn wait(self) {
+        let _ = self.task.await;
+    }
+
+    /// A handle that triggers a graceful shutdown when sent `true`.
+    pub fn shutdown_handle(&self) -> watch::Sender<bool> {
+        self.shutdown.clone()
+    }
+}
+
+/// Opens the data dir, binds `addr`, logs the setup link when there are no
+/// users, and serves until [`RunningServer::shutdown`].
+pub async fn start(
+    config: Config,
+    addr: SocketAddr,
+    clock: Arc<dyn Clock>,
+) -> Result<RunningServer, StartError> {
+    let public_url = config.public_url.clone();
+    let kw = Keyward::open(config, clock).await?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| StartError::Bind { addr, source })?;
+    let addr = listener
+        .local_addr()
+        .map_err(|source| StartError::Bind { addr, source })?;
+    let base = public_url
+        .unwrap_or_else(|| format!("http://{addr}"))
+        .trim_end_matches('/')
+        .to_owned();
+    tracing::info!(%addr, "Keyward is listening on {base}");
+
+    let setup_token = kw.issue_setup_token().await?;
+    if let Some(token) = &setup_token {
+        tracing::warn!(
+            "No users yet. Create the first Global Admin at {base}/setup?token={token} (one-time link, valid 24 hours)"
+        );
+    }
+
+    let (shutdown, mut stop) = watch::channel(false);
+    let app = router(kw.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    let sweeper = tokio::spawn(sweep_sessions(kw.clone()));
+    let task_kw = kw.clone();
+    let task = tokio::spawn(async move {
+        let graceful = async move {
+            let _ = stop.wait_for(|s| *s).await;
+        };
+        if let Err(e) = axum::serve(listener, app)
+            .with_graceful_shutdown(graceful)
+            .await
+        {
+            tracing::error!(error = %e, "server stopped with an error");
+        }
+        sweeper.abort();
+        task_kw.store().close().await;
+        tracing::info!("Keyward stopped");
+    });
+    Ok(RunningServer {
+        addr,
+        setup_token,
+        keyward: kw,
+        shutdown,
+        task,
+    })
+}
+
+async fn sweep_sessions(kw: Keyward) {
+    let mut tick = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        match kw.sweep_sessions().await {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(sessions = n, "swept expired sessions"),
+            Err(e) => tracing::warn!(error = %e, "session sweep failed"),
+        }
+    }
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+pub fn termination_signal() -> impl Future<Output = ()> {
+    async {
+        let ctrl_c = tokio::signal::ctrl_c();
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("installing a SIGTERM handler succeeds on Unix");
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = term.recv() => {},
+        }
+        tracing::info!("shutting down: finishing requests in flight");
+    }
+}

@@ -1,0 +1,124 @@
+//! Health checks, pages, assets and the 404.
+
+use crate::helpers::spawn_app;
+use reqwest::StatusCode;
+
+#[tokio::test]
+async fn healthz_and_readyz_answer() {
+    let app = spawn_app().await;
+    let s = app.session();
+    assert_eq!(s.get("/healthz").await.status(), StatusCode::OK);
+    let ready = s.get("/readyz").await;
+    assert_eq!(ready.status(), StatusCode::OK);
+    assert_eq!(
+        ready.json::<serde_json::Value>().await.unwrap()["status"],
+        "ready"
+    );
+}
+
+#[tokio::test]
+async fn readyz_reports_unavailable_when_the_database_is_closed() {
+    let app = spawn_app().await;
+    app.server.as_ref().unwrap().keyward.store().close().await;
+    assert_eq!(
+        app.session().get("/readyz").await.status(),
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+}
+
+#[tokio::test]
+async fn unknown_paths_get_the_404_page_with_a_404_status() {
+    let app = spawn_app().await;
+    let res = app.session().get("/no/such/page").await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert!(res.text().await.unwrap().contains("Page not found"));
+}
+
+#[tokio::test]
+async fn pages_without_a_session_redirect_to_sign_in() {
+    let app = spawn_app().await;
+    let res = app
+        .session()
+        .client
+        .get(format!("{}/users", app.base))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FOUND);
+    assert_eq!(res.headers()["location"], "/login?next=/users");
+}
+
+#[tokio::test]
+async fn the_sign_in_page_renders_on_the_server() {
+    let app = spawn_app().await;
+    let res = app.session().get("/login").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("Sign in to Keyward"));
+    assert!(
+        html.contains("/pkg/keyward.wasm"),
+        "the page loads the WASM bundle"
+    );
+}
+
+#[tokio::test]
+async fn responses_carry_security_headers() {
+    let app = spawn_app().await;
+    let res = app.session().get("/login").await;
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(res.headers()["x-frame-options"], "DENY");
+}
+
+#[tokio::test]
+async fn the_data_dir_is_private_and_the_master_key_is_0600() {
+    use std::os::unix::fs::PermissionsExt;
+    let app = spawn_app().await;
+    let data = app.dir.path().join("data");
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&data), 0o700);
+    assert_eq!(mode(&data.join("master.key")), 0o600);
+}
+
+#[tokio::test]
+async fn sqlite_runs_in_wal_mode_with_full_sync_and_foreign_keys() {
+    use keyward::store::Pragma;
+    let app = spawn_app().await;
+    let store = app.server.as_ref().unwrap().keyward.store().clone();
+    assert_eq!(store.pragma(Pragma::JournalMode).await.unwrap(), "wal");
+    assert_eq!(store.pragma(Pragma::Synchronous).await.unwrap(), "2");
+    assert_eq!(store.pragma(Pragma::ForeignKeys).await.unwrap(), "1");
+    assert_eq!(store.pragma(Pragma::BusyTimeout).await.unwrap(), "5000");
+}
+
+#[tokio::test]
+async fn embedded_assets_are_served_with_types_and_compression() {
+    let app = spawn_app().await;
+    let s = app.session();
+    let css = s.get("/pkg/keyward.css").await;
+    assert_eq!(
+        css.status(),
+        StatusCode::OK,
+        "run `cargo leptos build` first: the site is embedded from target/site"
+    );
+    assert_eq!(css.headers()["content-type"], "text/css");
+    let wasm = s
+        .client
+        .get(format!("{}/pkg/keyward.wasm", app.base))
+        .header("accept-encoding", "br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wasm.status(), StatusCode::OK);
+    assert_eq!(wasm.headers()["content-type"], "application/wasm");
+    assert_eq!(wasm.headers()["content-encoding"], "br");
+    let etag = css.headers()["etag"].to_str().unwrap().to_owned();
+    let again = s
+        .client
+        .get(format!("{}/pkg/keyward.css", app.base))
+        .header("if-none-match", etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+}

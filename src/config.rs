@@ -1,0 +1,50 @@
+//! Runtime configuration that the services need. The CLI builds it from flags and
+//! environment variables; tests build it directly.
+
+use std::path::PathBuf;
+
+/// How a Keyward instance behaves. Holds no secrets: those live in the key file.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where `keyward.db` and `master.key` live.
+    pub data_dir: PathBuf,
+    /// The URL people reach the console at (`https://keys.example.com`). Decides the
+    /// cookie's `Secure` flag, the allowed `Origin`, and the links Keyward prints.
+    pub public_url: Option<String>,
+    /// A console session ends after this long without a request.
+    pub session_idle_secs: i64,
+    /// A console session ends this long after sign-in, however active.
+    pub session_max_secs: i64,
+    /// Whether `X-Forwarded-For` may be believed for the client's IP (only behind a proxy you run).
+    pub trust_proxy: bool,
+}
+
+impl Config {
+    /// Defaults for a data dir: 30 minutes idle, 12 hours absolute, no proxy.
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            data_dir: data_dir.into(),
+            public_url: None,
+            session_idle_secs: 30 * 60,
+            session_max_secs: 12 * 60 * 60,
+            trust_proxy: false,
+        }
+    }
+
+    /// Path of the SQLite database file.
+    pub fn database_path(&self) -> PathBuf {
+        self.data_dir.join("keyward.db")
+    }
+
+    /// Path of the master-key file (mode 0600).
+    pub fn master_key_path(&self) -> PathBuf {
+        self.data_dir.join("master.key")
+    }
+
+    /// Whether the console is served over HTTPS, which makes cookies `Secure`.
+    pub fn is_https(&self) -> bool {
+        self.public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"))
+    }
+}

@@ -1,0 +1,9 @@
+//! Secrets: the master key, keyed digests of random tokens, and password hashing.
+
+pub mod digest;
+pub mod master_key;
+pub mod password;
+pub mod random;
+
+pub use digest::{Digest, DigestKey};
+pub use master_key::{MasterKey, MasterKeyError};

@@ -1,0 +1,174 @@
+//! Accounts: the tenants credentials belong to, with their plan and "Enable API" switch.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+use super::ValidationError;
+
+/// Database id of an account.
+pub type AccountId = i64;
+
+/// An account's name: a short slug that appears in URLs and the API.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct AccountName(String);
+
+impl AccountName {
+    /// Longest name accepted; long enough for "acme-corp-production-eu-west".
+    pub const MAX_LEN: usize = 40;
+
+    /// Accepts 1–40 lowercase letters, digits and inner hyphens, so the name
+    /// is safe in a URL path segment and reads the same everywhere.
+    pub fn parse(s: &str) -> Result<Self, ValidationError> {
+        let s = s.trim();
+        let err = |m: &str| Err(ValidationError::new("name", m));
+        if s.is_empty() {
+            return err("is required");
+        }
+        if s.len() > Self::MAX_LEN {
+            return err("must be at most 40 characters");
+        }
+        if !s
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        {
+            return err("may use only lowercase letters, digits and hyphens");
+        }
+        if s.starts_with('-') || s.ends_with('-') {
+            return err("must not start or end with a hyphen");
+        }
+        Ok(Self(s.to_owned()))
+    }
+
+    /// The name as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for AccountName {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for AccountName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl TryFrom<String> for AccountName {
+    type Error = ValidationError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Self::parse(&s)
+    }
+}
+
+impl From<AccountName> for String {
+    fn from(n: AccountName) -> Self {
+        n.0
+    }
+}
+
+/// A rate-limit plan, as the seeds price them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Plan {
+    Starter,
+    Professional,
+    Enterprise,
+}
+
+impl Plan {
+    /// Every plan, cheapest first.
+    pub const ALL: [Plan; 3] = [Plan::Starter, Plan::Professional, Plan::Enterprise];
+
+    /// The stable identifier used in the database and the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Plan::Starter => "starter",
+            Plan::Professional => "professional",
+            Plan::Enterprise => "enterprise",
+        }
+    }
+
+    /// The label shown in the console, with its limits.
+    pub fn label(self) -> &'static str {
+        match self {
+            Plan::Starter => "Starter — 60 req/min, burst 100",
+            Plan::Professional => "Professional — 1,000 req/min, burst 2,000",
+            Plan::Enterprise => "Enterprise — custom or unlimited",
+        }
+    }
+}
+
+impl fmt::Display for Plan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Plan {
+    type Err = ValidationError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim() {
+            "starter" => Ok(Plan::Starter),
+            "professional" => Ok(Plan::Professional),
+            "enterprise" => Ok(Plan::Enterprise),
+            _ => Err(ValidationError::new(
+                "plan",
+                "must be starter, professional or enterprise",
+            )),
+        }
+    }
+}
+
+/// An account as the console and the API show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    pub id: AccountId,
+    pub name: String,
+    pub plan: Plan,
+    /// The "Enable API" switch: while off, even valid credentials are refused.
+    pub api_enabled: bool,
+    /// Whether credentials may arrive in the `api_key` query parameter.
+    pub allow_query_key: bool,
+    pub notification_emails: Vec<String>,
+    pub created_at: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn account_names_are_slugs() {
+        assert!(AccountName::parse("default").is_ok());
+        assert!(AccountName::parse("acme-eu-1").is_ok());
+        assert_eq!(AccountName::parse("  acme ").unwrap().as_str(), "acme");
+        for bad in [
+            "",
+            "Acme",
+            "acme corp",
+            "-acme",
+            "acme-",
+            "a/b",
+            &"a".repeat(41),
+        ] {
+            assert!(
+                AccountName::parse(bad).is_err(),
+                "{bad:?} should be refused"
+            );
+        }
+    }
+
+    #[test]
+    fn plans_round_trip() {
+        for p in Plan::ALL {
+            assert_eq!(p.as_str().parse::<Plan>().unwrap(), p);
+        }
+        assert!("free".parse::<Plan>().is_err());
+    }
+}

@@ -1,0 +1,144 @@
+//! Accounts: list, create, and change plan, "Enable API" and query-key auth.
+
+use serde_json::json;
+
+use super::{Actor, Keyward, ServiceError, ServiceResult, require_write};
+use crate::domain::{Account, AccountName, Email, Plan, Principal};
+use crate::store::{self, StoreError};
+
+/// The fields of an account that may change; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct AccountPatch {
+    pub plan: Option<Plan>,
+    pub api_enabled: Option<bool>,
+    pub allow_query_key: Option<bool>,
+    pub notification_emails: Option<Vec<String>>,
+}
+
+impl Keyward {
+    /// The accounts `p` may read, by name.
+    pub async fn list_accounts(&self, p: &Principal) -> ServiceResult<Vec<Account>> {
+        Ok(store::accounts::list(self.store.pool())
+            .await?
+            .into_iter()
+            .filter(|a| p.can_read_account(a.id))
+            .collect())
+    }
+
+    /// One account by name; an account `p` may not read is "not found", not "forbidden",
+    /// so its existence is not revealed.
+    pub async fn get_account(&self, p: &Principal, name: &str) -> ServiceResult<Account> {
+        match store::accounts::find_by_name(self.store.pool(), name).await? {
+            Some(a) if p.can_read_account(a.id) => Ok(a),
+            _ => Err(ServiceError::NotFound("account")),
+        }
+    }
+
+    /// Creates an account with API access on; Global Admins only.
+    pub async fn create_account(
+        &self,
+        p: &Principal,
+        actor: &Actor,
+        name: &str,
+        plan: Plan,
+    ) -> ServiceResult<Account> {
+        require_write(p)?;
+        let name = AccountName::parse(name)?;
+        let now = self.now();
+        let mut tx = self.store.pool().begin().await.map_err(StoreError::from)?;
+        let id = match store::accounts::insert(&mut *tx, name.as_str(), plan, now).await {
+            Err(StoreError::Conflict(_)) => {
+                return Err(ServiceError::Conflict(format!(
+                    "An account named {name} already exists."
+                )));
+            }
+            other => other?,
+        };
+        super::audit::record(
+            &mut *tx,
+            now,
+            actor,
+            "account.created",
+            Some(format!("account:{name}")),
+            Some(id),
+            json!({ "plan": plan }),
+        )
+        .await?;
+        let account = store::accounts::find(&mut *tx, id)
+            .await?
+            .ok_or(ServiceError::NotFound("account"))?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(account)
+    }
+
+    /// Applies `patch` to the account `name`; Global Admins only. The audit
+    /// entry lists each field's old and new value.
+    pub async fn update_account(
+        &self,
+        p: &Principal,
+        actor: &Actor,
+        name: &str,
+        patch: AccountPatch,
+    ) -> ServiceResult<Account> {
+        require_write(p)?;
+        let emails = patch
+            .notification_emails
+            .map(|list| {
+                list.iter()
+                    .filter(|s| !s.trim().is_empty())
+                    .map(|s| Email::parse(s).map(String::from))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .transpose()
+            .map_err(|e| crate::domain::ValidationError::new("notification_emails", e.message))?;
+        let mut tx = self.store.pool().begin().await.map_err(StoreError::from)?;
+        let before = store::accounts::find_by_name(&mut *tx, name)
+            .await?
+            .ok_or(ServiceError::NotFound("account"))?;
+        let after = Account {
+            plan: patch.plan.unwrap_or(before.plan),
+            api_enabled: patch.api_enabled.unwrap_or(before.api_enabled),
+            allow_query_key: patch.allow_query_key.unwrap_or(before.allow_query_key),
+            notification_emails: emails.unwrap_or_else(|| before.notification_emails.clone()),
+            ..before.clone()
+        };
+        if after == before {
+            return Ok(after);
+        }
+        store::accounts::update(&mut *tx, &after).await?;
+        let mut changes = serde_json::Map::new();
+        if after.plan != before.plan {
+            changes.insert("plan".into(), json!([before.plan, after.plan]));
+        }
+        if after.api_enabled != before.api_enabled {
+            changes.insert(
+                "api_enabled".into(),
+                json!([before.api_enabled, after.api_enabled]),
+            );
+        }
+        if after.allow_query_key != before.allow_query_key {
+            changes.insert(
+                "allow_query_key".into(),
+                json!([before.allow_query_key, after.allow_query_key]),
+            );
+        }
+        if after.notification_emails != before.notification_emails {
+            changes.insert(
+                "notification_emails".into(),
+                json!([before.notification_emails, after.notification_emails]),
+            );
+        }
+        super::audit::record(
+            &mut *tx,
+            self.now(),
+            actor,
+            "account.updated",
+            Some(format!("account:{name}")),
+            Some(after.id),
+            serde_json::Value::Object(changes),
+        )
+        .await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(after)
+    }
+}

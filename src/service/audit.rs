@@ -1,0 +1,73 @@
+//! Reading and writing the audit trail.
+
+use sqlx::SqliteExecutor;
+
+use super::{Actor, Keyward, ServiceResult};
+use crate::domain::{AccountAccess, AccountId, AuditFilter, AuditPage, Principal, Role};
+use crate::store::{self, audit::NewEntry, audit::Visibility};
+
+/// Largest page the audit list serves.
+const MAX_PAGE: u32 = 200;
+
+/// Appends one audit entry through `db`, normally the change's own transaction.
+pub(crate) async fn record<'e>(
+    db: impl SqliteExecutor<'e>,
+    now: i64,
+    actor: &Actor,
+    action: &str,
+    target: Option<String>,
+    account_id: Option<AccountId>,
+    details: serde_json::Value,
+) -> ServiceResult<()> {
+    store::audit::insert(
+        db,
+        &NewEntry {
+            at: now,
+            actor_kind: actor.kind,
+            actor_id: actor.id,
+            actor: &actor.label,
+            action,
+            target,
+            account_id,
+            ip: actor.ip.as_deref(),
+            details,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+impl Keyward {
+    /// A newest-first page of the audit trail that `p` may see: everything for
+    /// the global roles, only their accounts' entries for an Account Viewer.
+    pub async fn list_audit(
+        &self,
+        p: &Principal,
+        filter: &AuditFilter,
+    ) -> ServiceResult<AuditPage> {
+        let visibility = match (&p.role, &p.access) {
+            (Role::GlobalAdmin | Role::GlobalViewer, _) => Visibility::All,
+            (Role::AccountViewer, AccountAccess::Only(ids)) => Visibility::Accounts(ids.clone()),
+            (Role::AccountViewer, AccountAccess::All) => Visibility::Accounts(
+                store::accounts::list(self.store.pool())
+                    .await?
+                    .into_iter()
+                    .map(|a| a.id)
+                    .collect(),
+            ),
+        };
+        let limit = filter.limit.unwrap_or(50).clamp(1, MAX_PAGE);
+        let mut entries =
+            store::audit::list(self.store.pool(), filter, &visibility, limit + 1).await?;
+        let next_cursor = if entries.len() > limit as usize {
+            entries.truncate(limit as usize);
+            entries.last().map(|e| e.id)
+        } else {
+            None
+        };
+        Ok(AuditPage {
+            entries,
+            next_cursor,
+        })
+    }
+}

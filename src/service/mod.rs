@@ -1,0 +1,240 @@
+//! Keyward's services: every rule about who may do what, and every state change
+//! with its audit entry. The console's server functions and the REST handlers
+//! are thin callers of these methods.
+
+mod accounts;
+mod audit;
+mod sessions;
+mod setup;
+mod users;
+
+pub use accounts::AccountPatch;
+pub use sessions::{NewSession, SESSION_COOKIE};
+pub use users::UserAccessInput;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::crypto::{DigestKey, MasterKey, MasterKeyError};
+use crate::domain::{ActorKind, Principal, ValidationError};
+use crate::store::{Store, StoreError};
+use crate::throttle::{Throttle, ThrottlePolicy};
+
+/// Why a service call was refused or failed. Each variant has a stable [`code`](Self::code).
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error(transparent)]
+    Invalid(#[from] ValidationError),
+    #[error("sign in to continue")]
+    Unauthenticated,
+    #[error("your role does not allow this")]
+    Forbidden,
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("{0}")]
+    Conflict(String),
+    /// A business rule refused the change (the last admin, a used setup link…).
+    #[error("{message}")]
+    Rule { code: &'static str, message: String },
+    #[error("too many failed attempts; try again in {retry_after} seconds")]
+    Throttled { retry_after: i64 },
+    #[error("invalid e-mail or password")]
+    BadCredentials,
+    /// A fault the caller cannot fix; logged, never shown in detail.
+    #[error("internal error")]
+    Internal(#[from] StoreError),
+}
+
+impl ServiceError {
+    /// The machine-readable code clients can match on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ServiceError::Invalid(_) => "VALIDATION_FAILED",
+            ServiceError::Unauthenticated => "UNAUTHENTICATED",
+            ServiceError::Forbidden => "FORBIDDEN",
+            ServiceError::NotFound(_) => "NOT_FOUND",
+            ServiceError::Conflict(_) => "CONFLICT",
+            ServiceError::Rule { code, .. } => code,
+            ServiceError::Throttled { .. } => "TOO_MANY_ATTEMPTS",
+            ServiceError::BadCredentials => "BAD_CREDENTIALS",
+            ServiceError::Internal(_) => "INTERNAL",
+        }
+    }
+
+    pub(crate) fn rule(code: &'static str, message: impl Into<String>) -> Self {
+        ServiceError::Rule {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+/// The result type of every service method.
+pub type ServiceResult<T> = Result<T, ServiceError>;
+
+/// Who is acting, for the audit trail, and from where.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub kind: ActorKind,
+    pub id: Option<i64>,
+    pub label: String,
+    pub ip: Option<String>,
+}
+
+impl Actor {
+    /// A signed-in console user.
+    pub fn user(p: &Principal, ip: Option<String>) -> Self {
+        Self {
+            kind: ActorKind::User,
+            id: Some(p.user_id),
+            label: p.email.clone(),
+            ip,
+        }
+    }
+
+    /// Keyward itself, or its CLI; `label` says which.
+    pub fn system(label: &str) -> Self {
+        Self {
+            kind: ActorKind::System,
+            id: None,
+            label: label.to_owned(),
+            ip: None,
+        }
+    }
+
+    /// Someone not yet authenticated.
+    pub fn anonymous(ip: Option<String>) -> Self {
+        Self {
+            kind: ActorKind::Anonymous,
+            id: None,
+            label: "anonymous".to_owned(),
+            ip,
+        }
+    }
+}
+
+/// The caller's IP as the HTTP layer determined it (socket address, or
+/// `X-Forwarded-For` when the proxy is trusted). Inserted into each request's
+/// extensions once, so every handler and server function agrees on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientIp(pub std::net::IpAddr);
+
+/// Facts about the HTTP request that services record (never trust for authorization).
+#[derive(Debug, Clone, Default)]
+pub struct RequestMeta {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// Why Keyward could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("cannot create the data directory {path}: {source}")]
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    MasterKey(#[from] MasterKeyError),
+    #[error("cannot open the database: {0}")]
+    Store(#[from] StoreError),
+}
+
+struct Keys {
+    session: DigestKey,
+    setup: DigestKey,
+}
+
+/// The running instance: the store, the keys derived from the master key, the
+/// clock and the in-memory throttles. Cheap to clone; share one per process.
+#[derive(Clone)]
+pub struct Keyward {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    config: Arc<Config>,
+    keys: Arc<Keys>,
+    login_by_email: Arc<Throttle>,
+    login_by_ip: Arc<Throttle>,
+}
+
+impl Keyward {
+    /// Creates the data dir (mode 0700) and master key if needed, opens the
+    /// database and applies pending migrations.
+    pub async fn open(config: Config, clock: Arc<dyn Clock>) -> Result<Self, StartupError> {
+        create_private_dir(&config.data_dir)?;
+        let master = MasterKey::load_or_create(&config.master_key_path())?;
+        let store = Store::open(&config.database_path()).await?;
+        store.migrate().await?;
+        Ok(Self {
+            store,
+            clock,
+            keys: Arc::new(Keys {
+                session: master.derive("console-session"),
+                setup: master.derive("setup-link"),
+            }),
+            config: Arc::new(config),
+            login_by_email: Arc::new(Throttle::new(ThrottlePolicy {
+                free_failures: 5,
+                base_lock_secs: 30,
+                max_lock_secs: 15 * 60,
+                window_secs: 15 * 60,
+            })),
+            login_by_ip: Arc::new(Throttle::new(ThrottlePolicy {
+                free_failures: 20,
+                base_lock_secs: 60,
+                max_lock_secs: 15 * 60,
+                window_secs: 15 * 60,
+            })),
+        })
+    }
+
+    /// The store, for health checks, backups and shutdown.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The configuration this instance runs with.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Now, in Unix seconds, from the injected clock.
+    pub fn now(&self) -> i64 {
+        self.clock.now()
+    }
+}
+
+fn create_private_dir(path: &Path) -> Result<(), StartupError> {
+    use std::os::unix::fs::DirBuilderExt;
+    if path.is_dir() {
+        return Ok(());
+    }
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(path)
+        .map_err(|source| StartupError::DataDir {
+            path: path.display().to_string(),
+            source,
+        })
+}
+
+/// Refuses unless the principal may change things.
+fn require_write(p: &Principal) -> ServiceResult<()> {
+    if p.can_write() {
+        Ok(())
+    } else {
+        Err(ServiceError::Forbidden)
+    }
+}
+
+/// Refuses unless the principal may read install-wide data.
+fn require_global_read(p: &Principal) -> ServiceResult<()> {
+    if p.can_read_global() {
+        Ok(())
+    } else {
+        Err(ServiceError::Forbidden)
+    }
+}

@@ -1,0 +1,221 @@
+//! Console sign-in, sessions and sign-out.
+//!
+//! The cookie carries a random 256-bit token; the database keeps only its HMAC,
+//! so a copy of the database cannot be replayed as a session.
+
+use serde_json::json;
+use sqlx::Sqlite;
+
+use super::{Actor, Keyward, RequestMeta, ServiceError, ServiceResult};
+use crate::crypto::{password, random};
+use crate::domain::{Email, Principal, Role, UserId};
+use crate::store::{self, StoreError};
+
+/// The name of the console's session cookie.
+pub const SESSION_COOKIE: &str = "kw_session";
+
+/// `last_seen_at` is written at most this often per session, so browsing the
+/// console is not a stream of writes.
+const TOUCH_EVERY_SECS: i64 = 60;
+
+/// A session that was just created: the token goes into the cookie, once.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub token: String,
+    pub principal: Principal,
+    /// The cookie's `Max-Age`: the absolute timeout.
+    pub max_age_secs: i64,
+}
+
+impl Keyward {
+    /// Checks an e-mail and password and opens a session. Failures are throttled
+    /// per e-mail and per IP; an unknown e-mail and a wrong password look alike.
+    pub async fn sign_in(
+        &self,
+        email: &str,
+        password_text: &str,
+        meta: &RequestMeta,
+    ) -> ServiceResult<NewSession> {
+        let now = self.now();
+        let email_key = email.trim().to_lowercase();
+        let ip_key = meta.ip.clone().unwrap_or_default();
+        for (throttle, key) in [
+            (&self.login_by_email, &email_key),
+            (&self.login_by_ip, &ip_key),
+        ] {
+            if let Err(retry_after) = throttle.check(key, now) {
+                return Err(ServiceError::Throttled { retry_after });
+            }
+        }
+
+        let user = match Email::parse(email) {
+            Ok(e) => store::users::find_by_email(self.store.pool(), e.as_str()).await?,
+            Err(_) => None,
+        };
+        let ok = password::verify(
+            user.as_ref().map(|u| u.password_hash.clone()),
+            password_text.to_owned(),
+        )
+        .await;
+
+        let user = match user {
+            Some(u) if ok => u,
+            _ => return Err(self.sign_in_failed(&email_key, &ip_key, meta, now).await?),
+        };
+        if user.disabled_at.is_some() {
+            return Err(ServiceError::rule(
+                "USER_DISABLED",
+                "This user is disabled. Ask a Global Admin to enable it.",
+            ));
+        }
+        self.login_by_email.reset(&email_key);
+
+        let mut tx = self.store.pool().begin().await.map_err(StoreError::from)?;
+        store::users::touch_sign_in(&mut *tx, user.id, now).await?;
+        let actor = Actor {
+            kind: crate::domain::ActorKind::User,
+            id: Some(user.id),
+            label: user.email.clone(),
+            ip: meta.ip.clone(),
+        };
+        super::audit::record(
+            &mut *tx,
+            now,
+            &actor,
+            "session.sign_in",
+            Some(format!("user:{}", user.id)),
+            None,
+            json!({}),
+        )
+        .await?;
+        let session = self.start_session(&mut tx, user.id, meta, now).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(session)
+    }
+
+    /// Counts and audits a failed sign-in, and says whether it caused a lock.
+    async fn sign_in_failed(
+        &self,
+        email_key: &str,
+        ip_key: &str,
+        meta: &RequestMeta,
+        now: i64,
+    ) -> ServiceResult<ServiceError> {
+        let by_email = self.login_by_email.record_failure(email_key, now);
+        let by_ip = self.login_by_ip.record_failure(ip_key, now);
+        super::audit::record(
+            self.store.pool(),
+            now,
+            &Actor::anonymous(meta.ip.clone()),
+            "session.sign_in_failed",
+            None,
+            None,
+            json!({ "email": email_key }),
+        )
+        .await?;
+        Ok(match by_email.max(by_ip) {
+            Some(retry_after) => ServiceError::Throttled { retry_after },
+            None => ServiceError::BadCredentials,
+        })
+    }
+
+    /// Stores a new session for `user_id` inside the caller's transaction.
+    pub(super) async fn start_session(
+        &self,
+        tx: &mut sqlx::Transaction<'_, Sqlite>,
+        user_id: UserId,
+        meta: &RequestMeta,
+        now: i64,
+    ) -> ServiceResult<NewSession> {
+        let token = random::token();
+        let ua = meta.user_agent.as_deref().map(|s| &s[..s.len().min(200)]);
+        store::sessions::insert(
+            &mut **tx,
+            &self.keys.session.digest(token.as_bytes()),
+            user_id,
+            now,
+            meta.ip.as_deref(),
+            ua,
+        )
+        .await?;
+        let row = store::users::find(&mut **tx, user_id)
+            .await?
+            .ok_or(ServiceError::NotFound("user"))?;
+        let granted = store::users::granted_accounts(&mut **tx, user_id).await?;
+        let role = row.role()?;
+        Ok(NewSession {
+            token,
+            principal: Principal {
+                user_id,
+                email: row.email,
+                role,
+                access: store::users::access(role, row.all_accounts, granted),
+            },
+            max_age_secs: self.config.session_max_secs,
+        })
+    }
+
+    /// Resolves a session cookie to its user, enforcing the idle and absolute
+    /// timeouts and refusing disabled users.
+    pub async fn authenticate(&self, token: &str) -> ServiceResult<Principal> {
+        let now = self.now();
+        let digest = self.keys.session.digest(token.as_bytes());
+        let Some(row) = store::sessions::find(self.store.pool(), &digest).await? else {
+            return Err(ServiceError::Unauthenticated);
+        };
+        let idle = now - row.last_seen_at >= self.config.session_idle_secs;
+        let too_old = now - row.created_at >= self.config.session_max_secs;
+        if idle || too_old || row.user.disabled_at.is_some() {
+            store::sessions::delete(self.store.pool(), &digest).await?;
+            return Err(ServiceError::Unauthenticated);
+        }
+        if now - row.last_seen_at >= TOUCH_EVERY_SECS {
+            store::sessions::touch(self.store.pool(), &digest, now).await?;
+        }
+        let role = row.user.role()?;
+        let granted = if role == Role::AccountViewer && !row.user.all_accounts {
+            store::users::granted_accounts(self.store.pool(), row.user.id).await?
+        } else {
+            Vec::new()
+        };
+        Ok(Principal {
+            user_id: row.user.id,
+            email: row.user.email,
+            role,
+            access: store::users::access(role, row.user.all_accounts, granted),
+        })
+    }
+
+    /// Ends the session behind `token`, if any, and audits it.
+    pub async fn sign_out(&self, token: &str, meta: &RequestMeta) -> ServiceResult<()> {
+        let principal = self.authenticate(token).await.ok();
+        let digest = self.keys.session.digest(token.as_bytes());
+        let mut tx = self.store.pool().begin().await.map_err(StoreError::from)?;
+        store::sessions::delete(&mut *tx, &digest).await?;
+        if let Some(p) = principal {
+            super::audit::record(
+                &mut *tx,
+                self.now(),
+                &Actor::user(&p, meta.ip.clone()),
+                "session.sign_out",
+                Some(format!("user:{}", p.user_id)),
+                None,
+                json!({}),
+            )
+            .await?;
+        }
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(())
+    }
+
+    /// Deletes sessions past their timeouts; called periodically.
+    pub async fn sweep_sessions(&self) -> ServiceResult<u64> {
+        let now = self.now();
+        Ok(store::sessions::delete_expired(
+            self.store.pool(),
+            now - self.config.session_idle_secs,
+            now - self.config.session_max_secs,
+        )
+        .await?)
+    }
+}

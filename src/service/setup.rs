@@ -1,0 +1,106 @@
+//! First run: the one-time `/setup?token=…` link that creates the first Global Admin.
+
+use serde_json::json;
+
+use super::{Actor, Keyward, NewSession, RequestMeta, ServiceError, ServiceResult};
+use crate::crypto::{password, random};
+use crate::domain::{Email, Password, Role};
+use crate::store;
+
+/// How long a printed setup link stays valid.
+pub const SETUP_LINK_TTL_SECS: i64 = 24 * 60 * 60;
+
+impl Keyward {
+    /// With no users yet, issues a fresh setup token (replacing any older
+    /// unused one) and returns it for the log. With users, returns `None`.
+    pub async fn issue_setup_token(&self) -> ServiceResult<Option<String>> {
+        let mut tx = self
+            .store
+            .pool()
+            .begin()
+            .await
+            .map_err(store::StoreError::from)?;
+        if store::users::count(&mut *tx).await? > 0 {
+            return Ok(None);
+        }
+        let token = random::token();
+        store::setup::replace(
+            &mut tx,
+            &self.keys.setup.digest(token.as_bytes()),
+            self.now(),
+        )
+        .await?;
+        tx.commit().await.map_err(store::StoreError::from)?;
+        Ok(Some(token))
+    }
+
+    /// Whether the install still waits for its first admin.
+    pub async fn needs_setup(&self) -> ServiceResult<bool> {
+        Ok(store::users::count(self.store.pool()).await? == 0)
+    }
+
+    /// Creates the first Global Admin with a valid, unused setup token and
+    /// signs them in. Refused once any user exists or the token was used.
+    pub async fn complete_setup(
+        &self,
+        token: &str,
+        email: &str,
+        password_text: &str,
+        meta: &RequestMeta,
+    ) -> ServiceResult<NewSession> {
+        let email = Email::parse(email)?;
+        let password = Password::parse(password_text)?;
+        let hash = password::hash(&password).await;
+        let now = self.now();
+        let closed = || {
+            ServiceError::rule(
+                "SETUP_CLOSED",
+                "This setup link is invalid, expired or already used. Restart Keyward with no users to get a new one, or sign in.",
+            )
+        };
+
+        let mut tx = self
+            .store
+            .pool()
+            .begin()
+            .await
+            .map_err(store::StoreError::from)?;
+        // The write comes first so that a concurrent attempt waits for this one
+        // and then finds the link used.
+        let digest = self.keys.setup.digest(token.as_bytes());
+        if !store::setup::consume(&mut *tx, &digest, now - SETUP_LINK_TTL_SECS, now).await? {
+            return Err(closed());
+        }
+        if store::users::count(&mut *tx).await? > 0 {
+            return Err(closed());
+        }
+        let id = store::users::insert(
+            &mut *tx,
+            email.as_str(),
+            &hash,
+            Role::GlobalAdmin,
+            false,
+            now,
+        )
+        .await?;
+        let actor = Actor {
+            kind: crate::domain::ActorKind::User,
+            id: Some(id),
+            label: email.to_string(),
+            ip: meta.ip.clone(),
+        };
+        super::audit::record(
+            &mut *tx,
+            now,
+            &actor,
+            "setup.completed",
+            Some(format!("user:{id}")),
+            None,
+            json!({ "email": email.as_str(), "role": Role::GlobalAdmin }),
+        )
+        .await?;
+        let session = self.start_session(&mut tx, id, meta, now).await?;
+        tx.commit().await.map_err(store::StoreError::from)?;
+        Ok(session)
+    }
+}

@@ -1,0 +1,240 @@
+//! Console users: create, change role, disable, with the last-admin rule.
+
+use serde_json::json;
+
+use super::{Actor, Keyward, ServiceError, ServiceResult, require_global_read, require_write};
+use crate::crypto::password;
+use crate::domain::{AccountId, Email, Password, Principal, Role, User, UserId};
+use crate::store::{self, StoreError};
+
+/// Which accounts an Account Viewer gets, as a form or the CLI states it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserAccessInput {
+    All,
+    Only(Vec<AccountId>),
+}
+
+impl UserAccessInput {
+    fn all_accounts(&self) -> bool {
+        matches!(self, UserAccessInput::All)
+    }
+
+    fn granted(&self) -> &[AccountId] {
+        match self {
+            UserAccessInput::All => &[],
+            UserAccessInput::Only(ids) => ids,
+        }
+    }
+}
+
+fn last_admin() -> ServiceError {
+    ServiceError::rule(
+        "LAST_ADMIN",
+        "This is the last active Global Admin. Make another user a Global Admin first.",
+    )
+}
+
+impl Keyward {
+    /// Every user; for the global roles only.
+    pub async fn list_users(&self, p: &Principal) -> ServiceResult<Vec<User>> {
+        require_global_read(p)?;
+        let rows = store::users::list(self.store.pool()).await?;
+        let grants = store::users::all_grants(self.store.pool()).await?;
+        rows.into_iter()
+            .map(|row| {
+                let granted = grants
+                    .iter()
+                    .filter(|(u, _)| *u == row.id)
+                    .map(|(_, a)| *a)
+                    .collect();
+                Ok(row.into_user(granted)?)
+            })
+            .collect()
+    }
+
+    /// Creates a console user; Global Admins only.
+    pub async fn create_user(
+        &self,
+        p: &Principal,
+        actor: &Actor,
+        email: &str,
+        password_text: &str,
+        role: Role,
+        access: UserAccessInput,
+    ) -> ServiceResult<User> {
+        require_write(p)?;
+        self.create_user_as(actor, email, password_text, role, access)
+            .await
+    }
+
+    /// Creates a user on behalf of `actor` without a principal check: the CLI's
+    /// `admin create`, run by whoever can read the data dir.
+    pub async fn create_user_as(
+        &self,
+        actor: &Actor,
+        email: &str,
+        password_text: &str,
+        role: Role,
+        access: UserAccessInput,
+    ) -> ServiceResult<User> {
+        let email = Email::parse(email)?;
+        let password = Password::parse(password_text)?;
+        self.check_accounts_exist(&access).await?;
+        let hash = password::hash(&password).await;
+        let now = self.now();
+        let mut tx = self.store.pool().begin().await.map_err(StoreError::from)?;
+        let id = match store::users::insert(
+            &mut *tx,
+            email.as_str(),
+            &hash,
+            role,
+            access.all_accounts(),
+            now,
+        )
+        .await
+        {
+            Err(StoreError::Conflict(_)) => {
+                return Err(ServiceError::Conflict(format!(
+                    "A user with the e-mail {email} already exists."
+                )));
+            }
+            other => other?,
+        };
+        if role == Role::AccountViewer {
+            store::users::set_accounts(&mut tx, id, access.granted()).await?;
+        }
+        super::audit::record(
+            &mut *tx,
+            now,
+            actor,
+            "user.created",
+            Some(format!("user:{id}")),
+            None,
+            json!({ "email": email.as_str(), "role": role, "accounts": access.granted(), "all_accounts": access.all_accounts() }),
+        )
+        .await?;
+        let user = self.load_user(&mut tx, id).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(user)
+    }
+
+    /// Changes a user's role and account grants. A demotion that would leave no
+    /// active Global Admin is refused.
+    pub async fn update_user_role(
+        &self,
+        p: &Principal,
+        actor: &Actor,
+        id: UserId,
+        role: Role,
+        access: UserAccessInput,
+    ) -> ServiceResult<User> {
+        require_write(p)?;
+        self.check_accounts_exist(&access).await?;
+        let mut tx = self.store.pool().begin().await.map_err(StoreError::from)?;
+        // Writing first takes SQLite's write lock, so two admins demoting each
+        // other at once are serialised and the count below sees the other's change.
+        store::users::update_role(&mut *tx, id, role, access.all_accounts()).await?;
+        let before = store::users::find(&mut *tx, id)
+            .await?
+            .ok_or(ServiceError::NotFound("user"))?;
+        if store::users::count_active_admins(&mut *tx).await? == 0 {
+            return Err(last_admin());
+        }
+        store::users::set_accounts(
+            &mut tx,
+            id,
+            if role == Role::AccountViewer {
+                access.granted()
+            } else {
+                &[]
+            },
+        )
+        .await?;
+        super::audit::record(
+            &mut *tx,
+            self.now(),
+            actor,
+            "user.updated",
+            Some(format!("user:{id}")),
+            None,
+            json!({ "email": before.email, "role": role, "accounts": access.granted(), "all_accounts": access.all_accounts() }),
+        )
+        .await?;
+        let user = self.load_user(&mut tx, id).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(user)
+    }
+
+    /// Disables or re-enables a user. Disabling ends their sessions; the last
+    /// active Global Admin cannot be disabled.
+    pub async fn set_user_disabled(
+        &self,
+        p: &Principal,
+        actor: &Actor,
+        id: UserId,
+        disabled: bool,
+    ) -> ServiceResult<User> {
+        require_write(p)?;
+        let now = self.now();
+        let mut tx = self.store.pool().begin().await.map_err(StoreError::from)?;
+        store::users::set_disabled(&mut *tx, id, disabled.then_some(now)).await?;
+        let user = store::users::find(&mut *tx, id)
+            .await?
+            .ok_or(ServiceError::NotFound("user"))?;
+        if store::users::count_active_admins(&mut *tx).await? == 0 {
+            return Err(last_admin());
+        }
+        if disabled {
+            store::sessions::delete_for_user(&mut *tx, id).await?;
+        }
+        let action = if disabled {
+            "user.disabled"
+        } else {
+            "user.enabled"
+        };
+        super::audit::record(
+            &mut *tx,
+            now,
+            actor,
+            action,
+            Some(format!("user:{id}")),
+            None,
+            json!({ "email": user.email }),
+        )
+        .await?;
+        let user = self.load_user(&mut tx, id).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(user)
+    }
+
+    async fn load_user(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+        id: UserId,
+    ) -> ServiceResult<User> {
+        let row = store::users::find(&mut **tx, id)
+            .await?
+            .ok_or(ServiceError::NotFound("user"))?;
+        let granted = store::users::granted_accounts(&mut **tx, id).await?;
+        Ok(row.into_user(granted)?)
+    }
+
+    async fn check_accounts_exist(&self, access: &UserAccessInput) -> ServiceResult<()> {
+        let ids = access.granted();
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let mut unique = ids.to_vec();
+        unique.sort_unstable();
+        unique.dedup();
+        if store::accounts::count_existing(self.store.pool(), &unique).await? != unique.len() as i64
+        {
+            return Err(crate::domain::ValidationError::new(
+                "accounts",
+                "names an account that does not exist",
+            )
+            .into());
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,123 @@
+//! Queries on `accounts`.
+
+use sqlx::SqliteExecutor;
+
+use super::{StoreError, StoreResult};
+use crate::domain::{Account, AccountId, Plan};
+
+#[derive(Debug, sqlx::FromRow)]
+struct AccountRow {
+    id: AccountId,
+    name: String,
+    plan: String,
+    api_enabled: bool,
+    allow_query_key: bool,
+    notification_emails: String,
+    created_at: i64,
+}
+
+impl TryFrom<AccountRow> for Account {
+    type Error = StoreError;
+    fn try_from(r: AccountRow) -> StoreResult<Self> {
+        let plan: Plan = r
+            .plan
+            .parse()
+            .map_err(|_| StoreError::Corrupt(format!("accounts.plan = {}", r.plan)))?;
+        let notification_emails = serde_json::from_str(&r.notification_emails)
+            .map_err(|_| StoreError::Corrupt("accounts.notification_emails".into()))?;
+        Ok(Account {
+            id: r.id,
+            name: r.name,
+            plan,
+            api_enabled: r.api_enabled,
+            allow_query_key: r.allow_query_key,
+            notification_emails,
+            created_at: r.created_at,
+        })
+    }
+}
+
+const COLUMNS: &str =
+    "id, name, plan, api_enabled, allow_query_key, notification_emails, created_at";
+
+/// Every account, by name.
+pub async fn list<'e>(db: impl SqliteExecutor<'e>) -> StoreResult<Vec<Account>> {
+    let rows: Vec<AccountRow> =
+        sqlx::query_as(&format!("SELECT {COLUMNS} FROM accounts ORDER BY name"))
+            .fetch_all(db)
+            .await?;
+    rows.into_iter().map(Account::try_from).collect()
+}
+
+/// One account by name.
+pub async fn find_by_name<'e>(
+    db: impl SqliteExecutor<'e>,
+    name: &str,
+) -> StoreResult<Option<Account>> {
+    let row: Option<AccountRow> =
+        sqlx::query_as(&format!("SELECT {COLUMNS} FROM accounts WHERE name = ?"))
+            .bind(name)
+            .fetch_optional(db)
+            .await?;
+    row.map(Account::try_from).transpose()
+}
+
+/// One account by id.
+pub async fn find<'e>(db: impl SqliteExecutor<'e>, id: AccountId) -> StoreResult<Option<Account>> {
+    let row: Option<AccountRow> =
+        sqlx::query_as(&format!("SELECT {COLUMNS} FROM accounts WHERE id = ?"))
+            .bind(id)
+            .fetch_optional(db)
+            .await?;
+    row.map(Account::try_from).transpose()
+}
+
+/// Which of `ids` exist; used to check grants before writing them.
+pub async fn count_existing<'e>(
+    db: impl SqliteExecutor<'e>,
+    ids: &[AccountId],
+) -> StoreResult<i64> {
+    let list = serde_json::to_string(ids).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    Ok(sqlx::query_scalar(
+        "SELECT count(*) FROM accounts WHERE id IN (SELECT value FROM json_each(?))",
+    )
+    .bind(list)
+    .fetch_one(db)
+    .await?)
+}
+
+/// Creates an account; a taken name is a [`StoreError::Conflict`].
+pub async fn insert<'e>(
+    db: impl SqliteExecutor<'e>,
+    name: &str,
+    plan: Plan,
+    now: i64,
+) -> StoreResult<AccountId> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO accounts (name, plan, created_at) VALUES (?, ?, ?) RETURNING id",
+    )
+    .bind(name)
+    .bind(plan.as_str())
+    .bind(now)
+    .fetch_one(db)
+    .await?)
+}
+
+/// Writes every mutable field of an account back.
+pub async fn update<'e>(db: impl SqliteExecutor<'e>, account: &Account) -> StoreResult<()> {
+    let emails = serde_json::to_string(&account.notification_emails)
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    sqlx::query(
+        "UPDATE accounts
+            SET plan = ?, api_enabled = ?, allow_query_key = ?, notification_emails = ?
+          WHERE id = ?",
+    )
+    .bind(account.plan.as_str())
+    .bind(account.api_enabled)
+    .bind(account.allow_query_key)
+    .bind(emails)
+    .bind(account.id)
+    .execute(db)
+    .await?;
+    Ok(())
+}

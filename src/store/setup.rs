@@ -1,0 +1,44 @@
+//! Queries on `setup_tokens`, the one-time first-run link.
+
+use sqlx::{SqliteConnection, SqliteExecutor};
+
+use super::StoreResult;
+use crate::crypto::Digest;
+
+/// Replaces any earlier unused link with a new one: only the newest printed link works.
+pub async fn replace(
+    conn: &mut SqliteConnection,
+    token_hash: &Digest,
+    now: i64,
+) -> StoreResult<()> {
+    sqlx::query("DELETE FROM setup_tokens WHERE used_at IS NULL")
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("INSERT INTO setup_tokens (token_hash, created_at) VALUES (?, ?)")
+        .bind(token_hash.as_bytes())
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Marks the link used if it exists, is unused and was created after
+/// `not_before`. Answers whether it did: a second use finds nothing to mark.
+pub async fn consume<'e>(
+    db: impl SqliteExecutor<'e>,
+    token_hash: &Digest,
+    not_before: i64,
+    now: i64,
+) -> StoreResult<bool> {
+    Ok(sqlx::query(
+        "UPDATE setup_tokens SET used_at = ?
+          WHERE token_hash = ? AND used_at IS NULL AND created_at >= ?",
+    )
+    .bind(now)
+    .bind(token_hash.as_bytes())
+    .bind(not_before)
+    .execute(db)
+    .await?
+    .rows_affected()
+        == 1)
+}
