@@ -111,16 +111,22 @@ fn Frame(principal: Principal) -> impl IntoView {
         location.pathname.track();
         menu_open.set(false);
     });
+    let close_on_escape = window_event_listener(leptos::ev::keydown, move |ev| {
+        if ev.key() == "Escape" {
+            menu_open.set(false);
+        }
+    });
+    on_cleanup(move || close_on_escape.remove());
     view! {
         <div class="min-h-screen lg:flex">
             <a href="#main" class="sr-only focus:not-sr-only focus:absolute focus:left-4 focus:top-4 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2">"Skip to content"</a>
             // Top bar on phones and tablets.
-            <header class="sticky top-0 z-30 flex items-center justify-between border-b border-zinc-200 bg-white/90 px-4 py-3 backdrop-blur lg:hidden dark:border-zinc-800 dark:bg-zinc-950/90">
+            <header class="sticky top-0 z-50 flex items-center justify-between border-b border-zinc-200 bg-white/90 px-4 py-3 backdrop-blur lg:hidden dark:border-zinc-800 dark:bg-zinc-950/90">
                 <Brand/>
                 <button
                     type="button"
                     class=BTN_GHOST
-                    aria-label="Open navigation"
+                    aria-label=move || if menu_open.get() { "Close navigation" } else { "Open navigation" }
                     aria-expanded=move || menu_open.get().to_string()
                     aria-controls="sidebar"
                     on:click=move |_| menu_open.update(|o| *o = !*o)
@@ -132,7 +138,7 @@ fn Frame(principal: Principal) -> impl IntoView {
                 id="sidebar"
                 class=move || {
                     format!(
-                        "{} fixed inset-y-0 left-0 z-40 w-72 flex-col border-r border-zinc-200 bg-white px-4 py-5 dark:border-zinc-800 dark:bg-zinc-900 lg:sticky lg:top-0 lg:flex lg:h-screen lg:w-64",
+                        "{} fixed bottom-0 left-0 top-[57px] z-40 w-72 flex-col overflow-y-auto border-r border-zinc-200 bg-white px-4 py-5 dark:border-zinc-800 dark:bg-zinc-900 lg:sticky lg:top-0 lg:flex lg:h-screen lg:w-64",
                         if menu_open.get() { "flex shadow-2xl" } else { "hidden" },
                     )
                 }

@@ -7,7 +7,7 @@ use keyward::domain::Role;
 use keyward::service::{Actor, Keyward, UserAccessInput};
 use keyward::store::Store;
 use keyward_server::cli::{AdminCommand, AdminCreateArgs, Cli, Command, LogFormat, ServeArgs};
-use std::io::Read;
+use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -41,7 +41,8 @@ fn init_logging(format: LogFormat) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal());
     match format {
         LogFormat::Json => builder.json().init(),
         LogFormat::Text => builder.init(),

@@ -1,0 +1,60 @@
+# Keyward's two commands:
+#   make run   builds and starts Keyward (embedded SQLite in ./data)
+#   make test  runs every test: unit, integration and browser
+# Both first install whatever is missing (and only that): the wasm32 target,
+# cargo-leptos, wasm-bindgen-cli at the version in Cargo.lock, the npm tools,
+# and, for tests, Debian's Chromium.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := run
+
+export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+# Playwright must never try to download a browser here.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+
+CARGO_LEPTOS_VERSION := 0.3.10
+WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/ { getline; gsub(/"/, "", $$3); print $$3 }' Cargo.lock)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test build tools chromium test-rust test-e2e lint
+
+## Build the release binary (with the console embedded) and start it.
+run: build
+	./target/release/keyward serve
+
+## Every test. Fails if any test fails.
+test: tools chromium build test-rust test-e2e
+
+build: tools
+	cargo leptos build --release --precompress
+
+## Unit and integration tests (real SQLite files, real servers on 127.0.0.1:0).
+test-rust: tools
+	cargo nextest run --workspace --exclude keyward-frontend --cargo-profile release
+
+## Browser tests in Debian's Chromium against copies of the release binary.
+test-e2e: tools chromium
+	npx playwright test -c end2end/playwright.config.ts
+
+## Formatting and lints, as required before every commit.
+lint: tools
+	cargo fmt --all -- --check
+	cargo clippy --workspace --exclude keyward-frontend --all-targets -- -D warnings
+	cargo clippy -p keyward-frontend --target wasm32-unknown-unknown -- -D warnings
+
+tools:
+	@rustup target list --installed | grep -qx wasm32-unknown-unknown \
+		|| rustup target add wasm32-unknown-unknown
+	@cargo leptos --version 2>/dev/null | grep -q ' $(CARGO_LEPTOS_VERSION)$$' \
+		|| cargo install cargo-leptos@$(CARGO_LEPTOS_VERSION) --locked
+	@wasm-bindgen --version 2>/dev/null | grep -q ' $(WASM_BINDGEN_VERSION)$$' \
+		|| cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
+	@cargo nextest --version >/dev/null 2>&1 \
+		|| cargo install cargo-nextest --locked
+	@[ node_modules/.package-lock.json -nt package-lock.json ] \
+		|| npm ci --no-audit --no-fund
+
+chromium:
+	@command -v chromium >/dev/null \
+		|| { $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium; }

@@ -1,0 +1,102 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { expect, type APIRequestContext, type Page } from "@playwright/test";
+
+export const PASSWORD = "correct horse battery staple";
+export const ARTIFACTS = path.resolve(__dirname, "../artifacts");
+
+/** A Keyward started from a copy of the release binary, alone in an empty temp dir. */
+export interface Keyward {
+  baseURL: string;
+  setupToken?: string;
+  dir: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+const RELEASE_BINARY = path.resolve(__dirname, "../../target/release/keyward");
+
+export async function startKeyward(): Promise<Keyward> {
+  const dir = mkdtempSync(path.join(tmpdir(), "keyward-e2e-"));
+  const bin = path.join(dir, "keyward");
+  copyFileSync(RELEASE_BINARY, bin);
+  chmodSync(bin, 0o755);
+  const child = spawn(bin, [], {
+    cwd: dir,
+    env: { PATH: process.env.PATH, KEYWARD_ADDR: "127.0.0.1:0", KEYWARD_LOG_FORMAT: "json" },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let log = "";
+  const ready = new Promise<{ baseURL: string; setupToken?: string }>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`keyward did not start:\n${log}`)), 15_000);
+    child.stderr!.on("data", (chunk: Buffer) => {
+      log += chunk.toString();
+      const listening = log.match(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
+      const setup = log.match(/setup\?token=([A-Za-z0-9_-]+)/);
+      if (listening && setup) {
+        clearTimeout(timer);
+        resolve({ baseURL: listening[1], setupToken: setup[1] });
+      }
+    });
+    child.on("exit", (code) => reject(new Error(`keyward exited with ${code}:\n${log}`)));
+  });
+  const { baseURL, setupToken } = await ready;
+  return {
+    baseURL,
+    setupToken,
+    dir,
+    process: child,
+    stop: () =>
+      new Promise((resolve) => {
+        child.once("exit", () => resolve());
+        child.kill("SIGTERM");
+      }),
+  };
+}
+
+/** Waits until the WASM bundle has hydrated the page, so clicks reach Leptos. */
+export async function hydrated(page: Page) {
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+}
+
+/** Fails the test on any error the page logs or throws. */
+export function failOnPageErrors(page: Page) {
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  page.on("console", (m) => {
+    if (m.type() === "error") errors.push(m.text());
+  });
+  return () => expect(errors, "errors in the browser console").toEqual([]);
+}
+
+/** Creates the first admin through the setup server function; returns its cookie-carrying context. */
+export async function setupAdmin(request: APIRequestContext, kw: Keyward, email = "admin@example.com") {
+  const res = await request.post(`${kw.baseURL}/api/setup/complete`, {
+    form: { token: kw.setupToken!, email, password: PASSWORD, confirm: PASSWORD },
+    maxRedirects: 0,
+  });
+  expect(res.status()).toBeLessThan(400);
+}
+
+/** Calls a JSON server function with the request context's cookies. */
+export async function call(request: APIRequestContext, kw: Keyward, fn: string, body: unknown) {
+  const res = await request.post(`${kw.baseURL}/api/${fn}`, { data: body });
+  expect(res.status(), await res.text()).toBe(200);
+  return res.json();
+}
+
+export async function signIn(page: Page, kw: Keyward, email: string, password = PASSWORD) {
+  await page.goto(`${kw.baseURL}/login`);
+  await hydrated(page);
+  await page.getByLabel("E-mail").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("heading", { name: "Dashboard" })).toBeVisible();
+}
+
+export function artifact(name: string) {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  return path.join(ARTIFACTS, name);
+}
