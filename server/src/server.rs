@@ -4,7 +4,6 @@
 use keyward::clock::Clock;
 use keyward::config::Config;
 use keyward::service::{Keyward, StartupError};
-use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -130,15 +129,13 @@ async fn sweep_sessions(kw: Keyward) {
 }
 
 /// Resolves on SIGTERM or Ctrl-C.
-pub fn termination_signal() -> impl Future<Output = ()> {
-    async {
-        let ctrl_c = tokio::signal::ctrl_c();
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .expect("installing a SIGTERM handler succeeds on Unix");
-        tokio::select! {
-            _ = ctrl_c => {},
-            _ = term.recv() => {},
-        }
-        tracing::info!("shutting down: finishing requests in flight");
+pub async fn termination_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("installing a SIGTERM handler succeeds on Unix");
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term.recv() => {},
     }
+    tracing::info!("shutting down: finishing requests in flight");
 }
