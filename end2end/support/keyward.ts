@@ -61,12 +61,16 @@ export async function hydrated(page: Page) {
   await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
 }
 
-/** Fails the test on any error the page logs or throws. */
+/**
+ * Fails the test on any exception or console error in the page (a panic in the
+ * WASM shows up here). The browser's own "Failed to load resource" lines are
+ * left out: a server function that answers 403 or 404 on purpose logs one.
+ */
 export function failOnPageErrors(page: Page) {
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(e.message));
   page.on("console", (m) => {
-    if (m.type() === "error") errors.push(m.text());
+    if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) errors.push(m.text());
   });
   return () => expect(errors, "errors in the browser console").toEqual([]);
 }
