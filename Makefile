@@ -52,8 +52,10 @@ tools:
 		|| cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
 	@cargo nextest --version >/dev/null 2>&1 \
 		|| cargo install cargo-nextest --locked
-	@[ node_modules/.package-lock.json -nt package-lock.json ] \
-		|| npm ci --no-audit --no-fund
+	@{ [ node_modules/.package-lock.json -nt package.json ] \
+		&& [ -x node_modules/.bin/tailwindcss ] && [ -x node_modules/.bin/wasm-opt ] \
+		&& [ -d node_modules/@playwright/test ]; } \
+		|| npm install --no-audit --no-fund
 
 chromium:
 	@command -v chromium >/dev/null \

@@ -2,13 +2,27 @@
 
 pub mod account;
 pub mod audit;
+pub mod cidr;
+pub mod credential;
+pub mod expiry;
+pub mod key;
+pub mod right;
 pub mod role;
+pub mod scope;
 pub mod time;
 pub mod user;
 pub mod validation;
 
 pub use account::{Account, AccountId, AccountName, Plan};
 pub use audit::{ActorKind, AuditEntry, AuditFilter, AuditPage};
+pub use cidr::Cidr;
+pub use credential::{
+    Credential, CredentialInput, CredentialKind, CredentialRole, CredentialStatus, KeyName, NewCredential, Reach,
+};
+pub use expiry::Expiry;
+pub use key::Environment;
+pub use right::Right;
 pub use role::{AccountAccess, Principal, Role};
+pub use scope::{Action, Catalog, Scope};
 pub use user::{Email, Password, User, UserId};
 pub use validation::ValidationError;

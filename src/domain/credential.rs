@@ -1,0 +1,572 @@
+//! Credentials: what an admin issues, and the rules every one of them obeys.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+use super::key::Environment;
+use super::scope::{Action, Catalog, Scope};
+use super::{Cidr, Expiry, Right, ValidationError};
+
+/// The kinds of credential, as the seeds describe them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CredentialKind {
+    /// An opaque Bearer key.
+    ApiKey,
+    /// An id and a secret sent with HTTP Basic; short-lived and IP-bound.
+    Basic,
+    /// A `client_id` and `client_secret` for the client-credentials grant.
+    OauthClient,
+}
+
+impl CredentialKind {
+    /// Every kind, in the order the console lists them.
+    pub const ALL: [CredentialKind; 3] = [CredentialKind::ApiKey, CredentialKind::Basic, CredentialKind::OauthClient];
+
+    /// The stable identifier used in the database and the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CredentialKind::ApiKey => "api_key",
+            CredentialKind::Basic => "basic",
+            CredentialKind::OauthClient => "oauth_client",
+        }
+    }
+
+    /// The label shown in the console.
+    pub fn label(self) -> &'static str {
+        match self {
+            CredentialKind::ApiKey => "API key",
+            CredentialKind::Basic => "Basic",
+            CredentialKind::OauthClient => "OAuth client",
+        }
+    }
+
+    /// Whether the credential has a public id besides its secret.
+    pub fn has_client_id(self) -> bool {
+        !matches!(self, CredentialKind::ApiKey)
+    }
+}
+
+impl FromStr for CredentialKind {
+    type Err = ValidationError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "api_key" => Ok(CredentialKind::ApiKey),
+            "basic" => Ok(CredentialKind::Basic),
+            "oauth_client" => Ok(CredentialKind::OauthClient),
+            _ => Err(ValidationError::new("kind", "must be api_key, basic or oauth_client")),
+        }
+    }
+}
+
+/// A credential's state, computed from its dates (never stored).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CredentialStatus {
+    Active,
+    /// Expires within [`EXPIRING_WITHIN_SECS`].
+    Expiring,
+    Expired,
+    Revoked,
+}
+
+/// "Expiring" means within seven days: the first notice the seeds promise.
+pub const EXPIRING_WITHIN_SECS: i64 = 7 * 86_400;
+
+impl CredentialStatus {
+    /// The status at `now`.
+    pub fn at(revoked_at: Option<i64>, expires_at: Option<i64>, now: i64) -> Self {
+        match (revoked_at, expires_at) {
+            (Some(_), _) => CredentialStatus::Revoked,
+            (None, Some(e)) if e <= now => CredentialStatus::Expired,
+            (None, Some(e)) if e - now <= EXPIRING_WITHIN_SECS => CredentialStatus::Expiring,
+            _ => CredentialStatus::Active,
+        }
+    }
+
+    /// The stable identifier used in filters.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CredentialStatus::Active => "active",
+            CredentialStatus::Expiring => "expiring",
+            CredentialStatus::Expired => "expired",
+            CredentialStatus::Revoked => "revoked",
+        }
+    }
+
+    /// The label shown in the console.
+    pub fn label(self) -> &'static str {
+        match self {
+            CredentialStatus::Active => "Active",
+            CredentialStatus::Expiring => "Expiring",
+            CredentialStatus::Expired => "Expired",
+            CredentialStatus::Revoked => "Revoked",
+        }
+    }
+}
+
+impl FromStr for CredentialStatus {
+    type Err = ValidationError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "active" => Ok(CredentialStatus::Active),
+            "expiring" => Ok(CredentialStatus::Expiring),
+            "expired" => Ok(CredentialStatus::Expired),
+            "revoked" => Ok(CredentialStatus::Revoked),
+            _ => Err(ValidationError::new("status", "must be active, expiring, expired or revoked")),
+        }
+    }
+}
+
+/// A credential's name: unique in its account, and never changed.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct KeyName(String);
+
+impl KeyName {
+    /// 1–100 characters, trimmed, no control characters.
+    pub fn parse(s: &str) -> Result<Self, ValidationError> {
+        let s = s.trim();
+        if s.is_empty() {
+            return Err(ValidationError::new("name", "is required"));
+        }
+        if s.chars().count() > 100 {
+            return Err(ValidationError::new("name", "must be at most 100 characters"));
+        }
+        if s.chars().any(char::is_control) {
+            return Err(ValidationError::new("name", "must not contain control characters"));
+        }
+        Ok(Self(s.to_owned()))
+    }
+
+    /// The name as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for KeyName {
+    type Error = ValidationError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Self::parse(&s)
+    }
+}
+
+impl From<KeyName> for String {
+    fn from(n: KeyName) -> Self {
+        n.0
+    }
+}
+
+impl fmt::Display for KeyName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A role given to a credential. It widens the scopes (Global Admin =
+/// `*:admin`, the viewers = `*:read`) and which accounts the credential reaches.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "RoleWire", into = "RoleWire")]
+pub enum CredentialRole {
+    GlobalAdmin,
+    GlobalViewer,
+    /// Reads the named accounts; an empty list means every account.
+    AccountViewer { accounts: Vec<String> },
+}
+
+/// Roles travel as `"global_admin"`, `"global_viewer"`, `"account_viewer"` (all
+/// accounts) or `{"role": "account_viewer", "accounts": ["acme"]}`.
+#[derive(Serialize, Deserialize)]
+#[serde(untagged)]
+enum RoleWire {
+    Name(String),
+    Scoped {
+        role: String,
+        #[serde(default)]
+        accounts: Vec<String>,
+    },
+}
+
+impl TryFrom<RoleWire> for CredentialRole {
+    type Error = ValidationError;
+    fn try_from(w: RoleWire) -> Result<Self, Self::Error> {
+        let (role, accounts) = match w {
+            RoleWire::Name(r) => (r, Vec::new()),
+            RoleWire::Scoped { role, accounts } => (role, accounts),
+        };
+        match role.as_str() {
+            "global_admin" if accounts.is_empty() => Ok(CredentialRole::GlobalAdmin),
+            "global_viewer" if accounts.is_empty() => Ok(CredentialRole::GlobalViewer),
+            "account_viewer" => Ok(CredentialRole::AccountViewer { accounts }),
+            _ => Err(ValidationError::new(
+                "roles",
+                "must be global_admin, global_viewer or account_viewer (only account_viewer takes accounts)",
+            )),
+        }
+    }
+}
+
+impl From<CredentialRole> for RoleWire {
+    fn from(r: CredentialRole) -> Self {
+        match r {
+            CredentialRole::GlobalAdmin => RoleWire::Name("global_admin".into()),
+            CredentialRole::GlobalViewer => RoleWire::Name("global_viewer".into()),
+            CredentialRole::AccountViewer { accounts } if accounts.is_empty() => RoleWire::Name("account_viewer".into()),
+            CredentialRole::AccountViewer { accounts } => RoleWire::Scoped {
+                role: "account_viewer".into(),
+                accounts,
+            },
+        }
+    }
+}
+
+impl CredentialRole {
+    /// The label shown in the console.
+    pub fn label(&self) -> String {
+        match self {
+            CredentialRole::GlobalAdmin => "Global Admin".into(),
+            CredentialRole::GlobalViewer => "Global Viewer".into(),
+            CredentialRole::AccountViewer { accounts } if accounts.is_empty() => "Account Viewer (all)".into(),
+            CredentialRole::AccountViewer { accounts } => format!("Account Viewer ({})", accounts.join(", ")),
+        }
+    }
+
+    /// The scope this role grants.
+    pub fn scope(&self) -> Scope {
+        match self {
+            CredentialRole::GlobalAdmin => Scope::new("*", Some(Action::Admin)),
+            CredentialRole::GlobalViewer | CredentialRole::AccountViewer { .. } => Scope::new("*", Some(Action::Read)),
+        }
+    }
+}
+
+/// Which accounts a credential reaches through the management API or, when a
+/// gateway names an account, through verification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reach {
+    own: String,
+    read_all: bool,
+    write_all: bool,
+    read: Vec<String>,
+}
+
+impl Reach {
+    /// The reach of a credential of account `own` holding `roles`.
+    pub fn of(own: &str, roles: &[CredentialRole]) -> Self {
+        let mut reach = Reach {
+            own: own.to_owned(),
+            read_all: false,
+            write_all: false,
+            read: Vec::new(),
+        };
+        for role in roles {
+            match role {
+                CredentialRole::GlobalAdmin => {
+                    reach.read_all = true;
+                    reach.write_all = true;
+                }
+                CredentialRole::GlobalViewer => reach.read_all = true,
+                CredentialRole::AccountViewer { accounts } if accounts.is_empty() => reach.read_all = true,
+                CredentialRole::AccountViewer { accounts } => reach.read.extend(accounts.iter().cloned()),
+            }
+        }
+        reach
+    }
+
+    /// Whether data of `account` may be read.
+    pub fn can_read(&self, account: &str) -> bool {
+        self.read_all || account == self.own || self.read.iter().any(|a| a == account)
+    }
+
+    /// Whether data of `account` may be changed.
+    pub fn can_write(&self, account: &str) -> bool {
+        self.write_all || account == self.own
+    }
+
+    /// Whether install-wide changes (creating accounts) are allowed.
+    pub fn is_global_writer(&self) -> bool {
+        self.write_all
+    }
+}
+
+/// The scopes a credential really holds: its own plus those its roles grant.
+/// When `account` is named, Account Viewer roles count only for their accounts.
+pub fn effective_scopes(scopes: &[Scope], roles: &[CredentialRole], account: Option<&str>) -> Vec<Scope> {
+    let mut all = scopes.to_vec();
+    for role in roles {
+        let applies = match (role, account) {
+            (CredentialRole::AccountViewer { accounts }, Some(a)) => accounts.is_empty() || accounts.iter().any(|x| x == a),
+            _ => true,
+        };
+        if applies {
+            all.push(role.scope());
+        }
+    }
+    all.sort();
+    all.dedup();
+    all
+}
+
+/// A free-form JSON object attached to a credential; at most 4 KiB.
+pub fn validate_metadata(v: &serde_json::Value) -> Result<(), ValidationError> {
+    if !v.is_object() {
+        return Err(ValidationError::new("metadata", "must be a JSON object"));
+    }
+    if v.to_string().len() > 4096 {
+        return Err(ValidationError::new("metadata", "must be at most 4 KiB"));
+    }
+    Ok(())
+}
+
+/// Longest description accepted.
+pub const MAX_DESCRIPTION: usize = 500;
+
+/// The longest lifetime a `basic` credential may have: one month.
+pub const BASIC_MAX_LIFETIME_SECS: i64 = 30 * 86_400;
+
+/// The rules only some kinds have: a `basic` credential expires within a month
+/// and is bound to at least one network (OpenVPN Cloud's rule for Basic auth).
+pub fn check_kind_rules(kind: CredentialKind, expiry: Option<i64>, cidrs: &[Cidr]) -> Result<(), ValidationError> {
+    if kind == CredentialKind::Basic {
+        match expiry {
+            None => return Err(ValidationError::new("expires", "a Basic credential must expire within 1 month")),
+            Some(l) if l > BASIC_MAX_LIFETIME_SECS => {
+                return Err(ValidationError::new("expires", "a Basic credential must expire within 1 month"));
+            }
+            _ => {}
+        }
+        if cidrs.is_empty() {
+            return Err(ValidationError::new("allowed_cidrs", "a Basic credential needs at least one allowed IP range"));
+        }
+    }
+    Ok(())
+}
+
+/// What a caller asks for when creating a credential, before validation.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CredentialInput {
+    #[serde(default)]
+    pub account: Option<String>,
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub kind: Option<CredentialKind>,
+    #[serde(default)]
+    pub environment: Option<Environment>,
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    #[serde(default)]
+    pub roles: Vec<CredentialRole>,
+    #[serde(default)]
+    pub allowed_cidrs: Vec<String>,
+    #[serde(default)]
+    pub rights: Vec<Right>,
+    #[serde(default)]
+    pub expires: Option<String>,
+    #[serde(default)]
+    pub auto_renew: bool,
+    #[serde(default)]
+    pub metadata: Option<serde_json::Value>,
+}
+
+/// A create request that passed every rule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewCredential {
+    pub account: String,
+    pub name: KeyName,
+    pub description: Option<String>,
+    pub kind: CredentialKind,
+    pub environment: Environment,
+    pub scopes: Vec<Scope>,
+    pub roles: Vec<CredentialRole>,
+    pub allowed_cidrs: Vec<Cidr>,
+    pub rights: Vec<Right>,
+    pub expiry: Expiry,
+    pub auto_renew: bool,
+    pub metadata: serde_json::Value,
+}
+
+impl NewCredential {
+    /// Validates every field, reporting the first problem with its field name.
+    pub fn validate(input: CredentialInput, catalog: &Catalog) -> Result<Self, ValidationError> {
+        let name = KeyName::parse(&input.name)?;
+        let description = validate_description(input.description)?;
+        let kind = input.kind.unwrap_or(CredentialKind::ApiKey);
+        let scopes = parse_scopes(&input.scopes, catalog)?;
+        let allowed_cidrs = parse_cidrs(&input.allowed_cidrs)?;
+        let expiry = match input.expires.as_deref() {
+            Some(e) => Expiry::parse(e)?,
+            None if kind == CredentialKind::Basic => Expiry::Month1,
+            None => Expiry::default(),
+        };
+        check_kind_rules(kind, expiry.lifetime_secs(), &allowed_cidrs)?;
+        let metadata = input.metadata.unwrap_or_else(|| serde_json::json!({}));
+        validate_metadata(&metadata)?;
+        Ok(Self {
+            account: input.account.unwrap_or_else(|| "default".to_owned()),
+            name,
+            description,
+            kind,
+            environment: input.environment.unwrap_or(Environment::Prod),
+            scopes,
+            roles: dedup(input.roles),
+            allowed_cidrs,
+            rights: dedup(input.rights),
+            expiry,
+            auto_renew: input.auto_renew,
+            metadata,
+        })
+    }
+}
+
+/// Trims a description; empty means none.
+pub fn validate_description(d: Option<String>) -> Result<Option<String>, ValidationError> {
+    let d = d.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+    if d.as_ref().is_some_and(|s| s.chars().count() > MAX_DESCRIPTION) {
+        return Err(ValidationError::new("description", "must be at most 500 characters"));
+    }
+    Ok(d)
+}
+
+/// Parses scopes against the catalog, sorted and without duplicates.
+pub fn parse_scopes(list: &[String], catalog: &Catalog) -> Result<Vec<Scope>, ValidationError> {
+    let scopes = list.iter().map(|s| Scope::parse(s, catalog)).collect::<Result<Vec<_>, _>>()?;
+    Ok(dedup(scopes))
+}
+
+/// Parses CIDRs, without duplicates.
+pub fn parse_cidrs(list: &[String]) -> Result<Vec<Cidr>, ValidationError> {
+    let cidrs = list.iter().filter(|s| !s.trim().is_empty()).map(|s| Cidr::parse(s)).collect::<Result<Vec<_>, _>>()?;
+    Ok(dedup(cidrs))
+}
+
+fn dedup<T: PartialEq>(list: Vec<T>) -> Vec<T> {
+    let mut out: Vec<T> = Vec::with_capacity(list.len());
+    for item in list {
+        if !out.contains(&item) {
+            out.push(item);
+        }
+    }
+    out
+}
+
+/// A credential as the console and the API show it. Never holds a secret.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Credential {
+    /// The public id, `key_…`.
+    pub id: String,
+    pub account: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub kind: CredentialKind,
+    pub environment: Environment,
+    /// Enough of the secret to recognise it, never to use it: `kw_prod_8xK9`.
+    pub prefix: String,
+    /// The public half of a Basic or OAuth pair.
+    pub client_id: Option<String>,
+    pub scopes: Vec<Scope>,
+    pub roles: Vec<CredentialRole>,
+    pub allowed_cidrs: Vec<Cidr>,
+    pub rights: Vec<Right>,
+    pub expires_at: Option<i64>,
+    pub auto_renew: bool,
+    pub metadata: serde_json::Value,
+    pub created_at: i64,
+    pub created_by: String,
+    pub last_used_at: Option<i64>,
+    pub last_used_ip: Option<String>,
+    pub revoked_at: Option<i64>,
+    pub status: CredentialStatus,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(kind: CredentialKind) -> CredentialInput {
+        CredentialInput {
+            name: "CI deploys".into(),
+            kind: Some(kind),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn defaults_are_an_api_key_in_prod_for_six_months() {
+        let c = NewCredential::validate(input(CredentialKind::ApiKey), &Catalog::default()).unwrap();
+        assert_eq!(c.kind, CredentialKind::ApiKey);
+        assert_eq!(c.environment, Environment::Prod);
+        assert_eq!(c.expiry, Expiry::Months6);
+        assert_eq!(c.account, "default");
+    }
+
+    #[test]
+    fn basic_credentials_need_a_cidr_and_a_short_expiry() {
+        let cat = Catalog::default();
+        let e = NewCredential::validate(input(CredentialKind::Basic), &cat).unwrap_err();
+        assert_eq!(e.field, "allowed_cidrs");
+        let mut i = input(CredentialKind::Basic);
+        i.allowed_cidrs = vec!["10.0.0.0/8".into()];
+        assert_eq!(NewCredential::validate(i.clone(), &cat).unwrap().expiry, Expiry::Month1);
+        i.expires = Some("6mo".into());
+        assert_eq!(NewCredential::validate(i.clone(), &cat).unwrap_err().field, "expires");
+        i.expires = Some("never".into());
+        assert_eq!(NewCredential::validate(i.clone(), &cat).unwrap_err().field, "expires");
+        i.expires = Some("custom:30".into());
+        assert!(NewCredential::validate(i.clone(), &cat).is_ok());
+        i.expires = Some("custom:31".into());
+        assert!(NewCredential::validate(i, &cat).is_err());
+    }
+
+    #[test]
+    fn status_follows_the_dates() {
+        let now = 1_000_000;
+        assert_eq!(CredentialStatus::at(None, None, now), CredentialStatus::Active);
+        assert_eq!(CredentialStatus::at(None, Some(now + 8 * 86_400), now), CredentialStatus::Active);
+        assert_eq!(CredentialStatus::at(None, Some(now + 86_400), now), CredentialStatus::Expiring);
+        assert_eq!(CredentialStatus::at(None, Some(now), now), CredentialStatus::Expired);
+        assert_eq!(CredentialStatus::at(Some(now - 1), Some(now + 86_400), now), CredentialStatus::Revoked);
+    }
+
+    #[test]
+    fn roles_travel_as_names_or_objects() {
+        let roles: Vec<CredentialRole> =
+            serde_json::from_str(r#"["global_admin", {"role": "account_viewer", "accounts": ["acme"]}, "account_viewer"]"#).unwrap();
+        assert_eq!(roles[0], CredentialRole::GlobalAdmin);
+        assert_eq!(roles[1], CredentialRole::AccountViewer { accounts: vec!["acme".into()] });
+        assert_eq!(roles[2], CredentialRole::AccountViewer { accounts: vec![] });
+        assert_eq!(serde_json::to_string(&roles[1]).unwrap(), r#"{"role":"account_viewer","accounts":["acme"]}"#);
+        assert!(serde_json::from_str::<CredentialRole>(r#""root""#).is_err());
+        assert!(serde_json::from_str::<CredentialRole>(r#"{"role":"global_admin","accounts":["x"]}"#).is_err());
+    }
+
+    #[test]
+    fn roles_widen_scopes_and_reach() {
+        let av = CredentialRole::AccountViewer { accounts: vec!["acme".into()] };
+        let held = effective_scopes(&[], &[av.clone()], Some("acme"));
+        assert_eq!(held.iter().map(ToString::to_string).collect::<Vec<_>>(), ["*:read"]);
+        assert!(effective_scopes(&[], &[av.clone()], Some("globex")).is_empty());
+        let reach = Reach::of("default", &[av]);
+        assert!(reach.can_read("acme") && reach.can_read("default") && !reach.can_read("globex"));
+        assert!(!reach.can_write("acme") && reach.can_write("default"));
+        let admin = Reach::of("default", &[CredentialRole::GlobalAdmin]);
+        assert!(admin.can_write("globex") && admin.is_global_writer());
+    }
+
+    #[test]
+    fn unknown_fields_are_refused() {
+        let e = serde_json::from_str::<CredentialInput>(r#"{"name": "x", "nmae": "y"}"#);
+        assert!(e.is_err());
+    }
+
+    #[test]
+    fn metadata_must_be_a_small_object() {
+        assert!(validate_metadata(&serde_json::json!({"team": "payments"})).is_ok());
+        assert!(validate_metadata(&serde_json::json!([1, 2])).is_err());
+        assert!(validate_metadata(&serde_json::json!({"x": "y".repeat(5000)})).is_err());
+    }
+}
