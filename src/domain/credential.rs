@@ -22,7 +22,11 @@ pub enum CredentialKind {
 
 impl CredentialKind {
     /// Every kind, in the order the console lists them.
-    pub const ALL: [CredentialKind; 3] = [CredentialKind::ApiKey, CredentialKind::Basic, CredentialKind::OauthClient];
+    pub const ALL: [CredentialKind; 3] = [
+        CredentialKind::ApiKey,
+        CredentialKind::Basic,
+        CredentialKind::OauthClient,
+    ];
 
     /// The stable identifier used in the database and the API.
     pub fn as_str(self) -> &'static str {
@@ -55,7 +59,10 @@ impl FromStr for CredentialKind {
             "api_key" => Ok(CredentialKind::ApiKey),
             "basic" => Ok(CredentialKind::Basic),
             "oauth_client" => Ok(CredentialKind::OauthClient),
-            _ => Err(ValidationError::new("kind", "must be api_key, basic or oauth_client")),
+            _ => Err(ValidationError::new(
+                "kind",
+                "must be api_key, basic or oauth_client",
+            )),
         }
     }
 }
@@ -114,7 +121,10 @@ impl FromStr for CredentialStatus {
             "expiring" => Ok(CredentialStatus::Expiring),
             "expired" => Ok(CredentialStatus::Expired),
             "revoked" => Ok(CredentialStatus::Revoked),
-            _ => Err(ValidationError::new("status", "must be active, expiring, expired or revoked")),
+            _ => Err(ValidationError::new(
+                "status",
+                "must be active, expiring, expired or revoked",
+            )),
         }
     }
 }
@@ -132,10 +142,16 @@ impl KeyName {
             return Err(ValidationError::new("name", "is required"));
         }
         if s.chars().count() > 100 {
-            return Err(ValidationError::new("name", "must be at most 100 characters"));
+            return Err(ValidationError::new(
+                "name",
+                "must be at most 100 characters",
+            ));
         }
         if s.chars().any(char::is_control) {
-            return Err(ValidationError::new("name", "must not contain control characters"));
+            return Err(ValidationError::new(
+                "name",
+                "must not contain control characters",
+            ));
         }
         Ok(Self(s.to_owned()))
     }
@@ -173,7 +189,9 @@ pub enum CredentialRole {
     GlobalAdmin,
     GlobalViewer,
     /// Reads the named accounts; an empty list means every account.
-    AccountViewer { accounts: Vec<String> },
+    AccountViewer {
+        accounts: Vec<String>,
+    },
 }
 
 /// Roles travel as `"global_admin"`, `"global_viewer"`, `"account_viewer"` (all
@@ -213,7 +231,9 @@ impl From<CredentialRole> for RoleWire {
         match r {
             CredentialRole::GlobalAdmin => RoleWire::Name("global_admin".into()),
             CredentialRole::GlobalViewer => RoleWire::Name("global_viewer".into()),
-            CredentialRole::AccountViewer { accounts } if accounts.is_empty() => RoleWire::Name("account_viewer".into()),
+            CredentialRole::AccountViewer { accounts } if accounts.is_empty() => {
+                RoleWire::Name("account_viewer".into())
+            }
             CredentialRole::AccountViewer { accounts } => RoleWire::Scoped {
                 role: "account_viewer".into(),
                 accounts,
@@ -228,8 +248,12 @@ impl CredentialRole {
         match self {
             CredentialRole::GlobalAdmin => "Global Admin".into(),
             CredentialRole::GlobalViewer => "Global Viewer".into(),
-            CredentialRole::AccountViewer { accounts } if accounts.is_empty() => "Account Viewer (all)".into(),
-            CredentialRole::AccountViewer { accounts } => format!("Account Viewer ({})", accounts.join(", ")),
+            CredentialRole::AccountViewer { accounts } if accounts.is_empty() => {
+                "Account Viewer (all)".into()
+            }
+            CredentialRole::AccountViewer { accounts } => {
+                format!("Account Viewer ({})", accounts.join(", "))
+            }
         }
     }
 
@@ -237,7 +261,9 @@ impl CredentialRole {
     pub fn scope(&self) -> Scope {
         match self {
             CredentialRole::GlobalAdmin => Scope::new("*", Some(Action::Admin)),
-            CredentialRole::GlobalViewer | CredentialRole::AccountViewer { .. } => Scope::new("*", Some(Action::Read)),
+            CredentialRole::GlobalViewer | CredentialRole::AccountViewer { .. } => {
+                Scope::new("*", Some(Action::Read))
+            }
         }
     }
 }
@@ -268,8 +294,12 @@ impl Reach {
                     reach.write_all = true;
                 }
                 CredentialRole::GlobalViewer => reach.read_all = true,
-                CredentialRole::AccountViewer { accounts } if accounts.is_empty() => reach.read_all = true,
-                CredentialRole::AccountViewer { accounts } => reach.read.extend(accounts.iter().cloned()),
+                CredentialRole::AccountViewer { accounts } if accounts.is_empty() => {
+                    reach.read_all = true
+                }
+                CredentialRole::AccountViewer { accounts } => {
+                    reach.read.extend(accounts.iter().cloned())
+                }
             }
         }
         reach
@@ -293,11 +323,17 @@ impl Reach {
 
 /// The scopes a credential really holds: its own plus those its roles grant.
 /// When `account` is named, Account Viewer roles count only for their accounts.
-pub fn effective_scopes(scopes: &[Scope], roles: &[CredentialRole], account: Option<&str>) -> Vec<Scope> {
+pub fn effective_scopes(
+    scopes: &[Scope],
+    roles: &[CredentialRole],
+    account: Option<&str>,
+) -> Vec<Scope> {
     let mut all = scopes.to_vec();
     for role in roles {
         let applies = match (role, account) {
-            (CredentialRole::AccountViewer { accounts }, Some(a)) => accounts.is_empty() || accounts.iter().any(|x| x == a),
+            (CredentialRole::AccountViewer { accounts }, Some(a)) => {
+                accounts.is_empty() || accounts.iter().any(|x| x == a)
+            }
             _ => true,
         };
         if applies {
@@ -328,17 +364,32 @@ pub const BASIC_MAX_LIFETIME_SECS: i64 = 30 * 86_400;
 
 /// The rules only some kinds have: a `basic` credential expires within a month
 /// and is bound to at least one network (OpenVPN Cloud's rule for Basic auth).
-pub fn check_kind_rules(kind: CredentialKind, expiry: Option<i64>, cidrs: &[Cidr]) -> Result<(), ValidationError> {
+pub fn check_kind_rules(
+    kind: CredentialKind,
+    expiry: Option<i64>,
+    cidrs: &[Cidr],
+) -> Result<(), ValidationError> {
     if kind == CredentialKind::Basic {
         match expiry {
-            None => return Err(ValidationError::new("expires", "a Basic credential must expire within 1 month")),
+            None => {
+                return Err(ValidationError::new(
+                    "expires",
+                    "a Basic credential must expire within 1 month",
+                ));
+            }
             Some(l) if l > BASIC_MAX_LIFETIME_SECS => {
-                return Err(ValidationError::new("expires", "a Basic credential must expire within 1 month"));
+                return Err(ValidationError::new(
+                    "expires",
+                    "a Basic credential must expire within 1 month",
+                ));
             }
             _ => {}
         }
         if cidrs.is_empty() {
-            return Err(ValidationError::new("allowed_cidrs", "a Basic credential needs at least one allowed IP range"));
+            return Err(ValidationError::new(
+                "allowed_cidrs",
+                "a Basic credential needs at least one allowed IP range",
+            ));
         }
     }
     Ok(())
@@ -426,21 +477,33 @@ impl NewCredential {
 /// Trims a description; empty means none.
 pub fn validate_description(d: Option<String>) -> Result<Option<String>, ValidationError> {
     let d = d.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
-    if d.as_ref().is_some_and(|s| s.chars().count() > MAX_DESCRIPTION) {
-        return Err(ValidationError::new("description", "must be at most 500 characters"));
+    if d.as_ref()
+        .is_some_and(|s| s.chars().count() > MAX_DESCRIPTION)
+    {
+        return Err(ValidationError::new(
+            "description",
+            "must be at most 500 characters",
+        ));
     }
     Ok(d)
 }
 
 /// Parses scopes against the catalog, sorted and without duplicates.
 pub fn parse_scopes(list: &[String], catalog: &Catalog) -> Result<Vec<Scope>, ValidationError> {
-    let scopes = list.iter().map(|s| Scope::parse(s, catalog)).collect::<Result<Vec<_>, _>>()?;
+    let scopes = list
+        .iter()
+        .map(|s| Scope::parse(s, catalog))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(dedup(scopes))
 }
 
 /// Parses CIDRs, without duplicates.
 pub fn parse_cidrs(list: &[String]) -> Result<Vec<Cidr>, ValidationError> {
-    let cidrs = list.iter().filter(|s| !s.trim().is_empty()).map(|s| Cidr::parse(s)).collect::<Result<Vec<_>, _>>()?;
+    let cidrs = list
+        .iter()
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| Cidr::parse(s))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(dedup(cidrs))
 }
 
@@ -497,7 +560,8 @@ mod tests {
 
     #[test]
     fn defaults_are_an_api_key_in_prod_for_six_months() {
-        let c = NewCredential::validate(input(CredentialKind::ApiKey), &Catalog::default()).unwrap();
+        let c =
+            NewCredential::validate(input(CredentialKind::ApiKey), &Catalog::default()).unwrap();
         assert_eq!(c.kind, CredentialKind::ApiKey);
         assert_eq!(c.environment, Environment::Prod);
         assert_eq!(c.expiry, Expiry::Months6);
@@ -511,11 +575,20 @@ mod tests {
         assert_eq!(e.field, "allowed_cidrs");
         let mut i = input(CredentialKind::Basic);
         i.allowed_cidrs = vec!["10.0.0.0/8".into()];
-        assert_eq!(NewCredential::validate(i.clone(), &cat).unwrap().expiry, Expiry::Month1);
+        assert_eq!(
+            NewCredential::validate(i.clone(), &cat).unwrap().expiry,
+            Expiry::Month1
+        );
         i.expires = Some("6mo".into());
-        assert_eq!(NewCredential::validate(i.clone(), &cat).unwrap_err().field, "expires");
+        assert_eq!(
+            NewCredential::validate(i.clone(), &cat).unwrap_err().field,
+            "expires"
+        );
         i.expires = Some("never".into());
-        assert_eq!(NewCredential::validate(i.clone(), &cat).unwrap_err().field, "expires");
+        assert_eq!(
+            NewCredential::validate(i.clone(), &cat).unwrap_err().field,
+            "expires"
+        );
         i.expires = Some("custom:30".into());
         assert!(NewCredential::validate(i.clone(), &cat).is_ok());
         i.expires = Some("custom:31".into());
@@ -525,11 +598,26 @@ mod tests {
     #[test]
     fn status_follows_the_dates() {
         let now = 1_000_000;
-        assert_eq!(CredentialStatus::at(None, None, now), CredentialStatus::Active);
-        assert_eq!(CredentialStatus::at(None, Some(now + 8 * 86_400), now), CredentialStatus::Active);
-        assert_eq!(CredentialStatus::at(None, Some(now + 86_400), now), CredentialStatus::Expiring);
-        assert_eq!(CredentialStatus::at(None, Some(now), now), CredentialStatus::Expired);
-        assert_eq!(CredentialStatus::at(Some(now - 1), Some(now + 86_400), now), CredentialStatus::Revoked);
+        assert_eq!(
+            CredentialStatus::at(None, None, now),
+            CredentialStatus::Active
+        );
+        assert_eq!(
+            CredentialStatus::at(None, Some(now + 8 * 86_400), now),
+            CredentialStatus::Active
+        );
+        assert_eq!(
+            CredentialStatus::at(None, Some(now + 86_400), now),
+            CredentialStatus::Expiring
+        );
+        assert_eq!(
+            CredentialStatus::at(None, Some(now), now),
+            CredentialStatus::Expired
+        );
+        assert_eq!(
+            CredentialStatus::at(Some(now - 1), Some(now + 86_400), now),
+            CredentialStatus::Revoked
+        );
     }
 
     #[test]
@@ -537,18 +625,34 @@ mod tests {
         let roles: Vec<CredentialRole> =
             serde_json::from_str(r#"["global_admin", {"role": "account_viewer", "accounts": ["acme"]}, "account_viewer"]"#).unwrap();
         assert_eq!(roles[0], CredentialRole::GlobalAdmin);
-        assert_eq!(roles[1], CredentialRole::AccountViewer { accounts: vec!["acme".into()] });
+        assert_eq!(
+            roles[1],
+            CredentialRole::AccountViewer {
+                accounts: vec!["acme".into()]
+            }
+        );
         assert_eq!(roles[2], CredentialRole::AccountViewer { accounts: vec![] });
-        assert_eq!(serde_json::to_string(&roles[1]).unwrap(), r#"{"role":"account_viewer","accounts":["acme"]}"#);
+        assert_eq!(
+            serde_json::to_string(&roles[1]).unwrap(),
+            r#"{"role":"account_viewer","accounts":["acme"]}"#
+        );
         assert!(serde_json::from_str::<CredentialRole>(r#""root""#).is_err());
-        assert!(serde_json::from_str::<CredentialRole>(r#"{"role":"global_admin","accounts":["x"]}"#).is_err());
+        assert!(
+            serde_json::from_str::<CredentialRole>(r#"{"role":"global_admin","accounts":["x"]}"#)
+                .is_err()
+        );
     }
 
     #[test]
     fn roles_widen_scopes_and_reach() {
-        let av = CredentialRole::AccountViewer { accounts: vec!["acme".into()] };
+        let av = CredentialRole::AccountViewer {
+            accounts: vec!["acme".into()],
+        };
         let held = effective_scopes(&[], &[av.clone()], Some("acme"));
-        assert_eq!(held.iter().map(ToString::to_string).collect::<Vec<_>>(), ["*:read"]);
+        assert_eq!(
+            held.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            ["*:read"]
+        );
         assert!(effective_scopes(&[], &[av.clone()], Some("globex")).is_empty());
         let reach = Reach::of("default", &[av]);
         assert!(reach.can_read("acme") && reach.can_read("default") && !reach.can_read("globex"));

@@ -65,7 +65,10 @@ impl Scope {
         if scope.resource != "*" && !catalog.contains(&scope.resource) {
             return Err(ValidationError::new(
                 "scopes",
-                format!("unknown resource in {s}: use one of {}, or *", catalog.0.join(", ")),
+                format!(
+                    "unknown resource in {s}: use one of {}, or *",
+                    catalog.0.join(", ")
+                ),
             ));
         }
         Ok(scope)
@@ -74,12 +77,19 @@ impl Scope {
     /// Parses a scope's shape only: for scopes a gateway requires, which need
     /// not be in this install's catalog (they are simply never granted then).
     pub fn parse_syntax(s: &str) -> Result<Self, ValidationError> {
-        let err = || ValidationError::new("scopes", format!("{s:?} is not resource:action (read, write, admin or *)"));
+        let err = || {
+            ValidationError::new(
+                "scopes",
+                format!("{s:?} is not resource:action (read, write, admin or *)"),
+            )
+        };
         let (resource, action) = s.trim().split_once(':').ok_or_else(err)?;
         let resource_ok = resource == "*"
             || (!resource.is_empty()
                 && resource.len() <= 40
-                && resource.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_'));
+                && resource.bytes().all(|b| {
+                    b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_'
+                }));
         if !resource_ok {
             return Err(err());
         }
@@ -124,7 +134,12 @@ impl Scope {
 
 impl fmt::Display for Scope {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.resource, self.action.map_or("*", Action::as_str))
+        write!(
+            f,
+            "{}:{}",
+            self.resource,
+            self.action.map_or("*", Action::as_str)
+        )
     }
 }
 
@@ -163,7 +178,14 @@ mod tests {
         assert!(Scope::parse("*:admin", &c).is_ok());
         assert!(Scope::parse("keys:*", &c).is_ok());
         assert!(Scope::parse("printers:read", &c).is_err());
-        for bad in ["compute", "compute:delete", ":read", "Compute:read", "compute:read:x", ""] {
+        for bad in [
+            "compute",
+            "compute:delete",
+            ":read",
+            "Compute:read",
+            "compute:read:x",
+            "",
+        ] {
             assert!(Scope::parse(bad, &c).is_err(), "{bad}");
         }
     }
@@ -184,7 +206,10 @@ mod tests {
         assert!(!s("*:read").grants(&s("billing:write")));
         assert!(s("keys:*").grants(&s("keys:admin")));
         assert!(s("*:*").grants(&s("network:admin")));
-        assert!(!s("keys:admin").grants(&s("keys:*")), "only * grants every action");
+        assert!(
+            !s("keys:admin").grants(&s("keys:*")),
+            "only * grants every action"
+        );
     }
 
     #[test]

@@ -122,3 +122,55 @@ async fn embedded_assets_are_served_with_types_and_compression() {
         .unwrap();
     assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
 }
+
+#[tokio::test]
+async fn sigterm_stops_the_binary_gracefully() {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_keyward"))
+        .env("KEYWARD_ADDR", "127.0.0.1:0")
+        .env("KEYWARD_DATA_DIR", dir.path().join("data"))
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut base = None;
+    while let Some(line) = lines.next_line().await.unwrap() {
+        if let Some(i) = line.find("listening on http://") {
+            base = Some(
+                line[i + "listening on ".len()..]
+                    .split_whitespace()
+                    .next()
+                    .unwrap()
+                    .to_owned(),
+            );
+            break;
+        }
+    }
+    let base = base.expect("the server announces its address");
+    assert_eq!(
+        reqwest::get(format!("{base}/healthz"))
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    let pid = child.id().unwrap().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = tokio::time::timeout(std::time::Duration::from_secs(10), child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.success(), "{status}");
+    let mut rest = String::new();
+    while let Some(line) = lines.next_line().await.unwrap() {
+        rest.push_str(&line);
+    }
+    assert!(rest.contains("Keyward stopped"), "{rest}");
+}

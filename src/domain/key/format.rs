@@ -66,7 +66,10 @@ impl FromStr for Environment {
             "prod" => Ok(Environment::Prod),
             "stg" => Ok(Environment::Stg),
             "dev" => Ok(Environment::Dev),
-            _ => Err(ValidationError::new("environment", "must be prod, stg or dev")),
+            _ => Err(ValidationError::new(
+                "environment",
+                "must be prod, stg or dev",
+            )),
         }
     }
 }
@@ -123,10 +126,14 @@ pub fn parse<'a>(key: &'a str, base: &str) -> Result<ParsedKey<'a>, KeyFormatErr
     let (Some(prefix), Some(env), Some(body)) = (parts.next(), parts.next(), parts.next()) else {
         return Err(KeyFormatError::Shape);
     };
-    let role = [SecretRole::ApiKey, SecretRole::ClientId, SecretRole::ClientSecret]
-        .into_iter()
-        .find(|r| r.prefix(base) == prefix)
-        .ok_or(KeyFormatError::Prefix)?;
+    let role = [
+        SecretRole::ApiKey,
+        SecretRole::ClientId,
+        SecretRole::ClientSecret,
+    ]
+    .into_iter()
+    .find(|r| r.prefix(base) == prefix)
+    .ok_or(KeyFormatError::Prefix)?;
     let environment: Environment = env.parse().map_err(|_| KeyFormatError::Environment)?;
     if body.len() != RANDOM_LEN + CHECKSUM_LEN || !body.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return Err(KeyFormatError::Shape);
@@ -135,7 +142,11 @@ pub fn parse<'a>(key: &'a str, base: &str) -> Result<ParsedKey<'a>, KeyFormatErr
     if checksum(head) != sum {
         return Err(KeyFormatError::Checksum);
     }
-    Ok(ParsedKey { role, environment, raw: key })
+    Ok(ParsedKey {
+        role,
+        environment,
+        raw: key,
+    })
 }
 
 /// Assembles a key from its prefix, environment and random part, appending the checksum.
@@ -161,7 +172,9 @@ pub fn base62_from_bytes(bytes: &[u8], len: usize) -> Option<String> {
 pub fn display_prefix(key: &str) -> String {
     let mut parts = key.splitn(3, '_');
     match (parts.next(), parts.next(), parts.next()) {
-        (Some(p), Some(e), Some(body)) => format!("{p}_{e}_{}", &body[..DISPLAY_LEN.min(body.len())]),
+        (Some(p), Some(e), Some(body)) => {
+            format!("{p}_{e}_{}", &body[..DISPLAY_LEN.min(body.len())])
+        }
         _ => String::new(),
     }
 }
@@ -215,15 +228,27 @@ mod tests {
         let key = sample();
         assert_eq!(parse("", "kw"), Err(KeyFormatError::Shape));
         assert_eq!(parse("kw_prod", "kw"), Err(KeyFormatError::Shape));
-        assert_eq!(parse(&key.replace("prod", "qa"), "kw"), Err(KeyFormatError::Environment));
-        assert_eq!(parse(&key[..key.len() - 1], "kw"), Err(KeyFormatError::Shape));
+        assert_eq!(
+            parse(&key.replace("prod", "qa"), "kw"),
+            Err(KeyFormatError::Environment)
+        );
+        assert_eq!(
+            parse(&key[..key.len() - 1], "kw"),
+            Err(KeyFormatError::Shape)
+        );
         assert_eq!(parse(&format!("{key}x"), "kw"), Err(KeyFormatError::Shape));
-        assert_eq!(parse(&key.replace('8', "-"), "kw"), Err(KeyFormatError::Shape));
+        assert_eq!(
+            parse(&key.replace('8', "-"), "kw"),
+            Err(KeyFormatError::Shape)
+        );
     }
 
     #[test]
     fn base62_mapping_skips_biased_bytes() {
-        assert_eq!(base62_from_bytes(&[0, 61, 248, 255, 62], 3).as_deref(), Some("0z0"));
+        assert_eq!(
+            base62_from_bytes(&[0, 61, 248, 255, 62], 3).as_deref(),
+            Some("0z0")
+        );
         assert_eq!(base62_from_bytes(&[250, 251], 1), None);
     }
 
