@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+use crate::domain::Catalog;
+
 /// How a Keyward instance behaves. Holds no secrets: those live in the key file.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -17,6 +19,10 @@ pub struct Config {
     pub session_max_secs: i64,
     /// Whether `X-Forwarded-For` may be believed for the client's IP (only behind a proxy you run).
     pub trust_proxy: bool,
+    /// The first part of every key (`kw` gives `kw_prod_…`, `kwc_…`, `kws_…`).
+    pub key_prefix: String,
+    /// The resources scopes may name.
+    pub catalog: Catalog,
 }
 
 impl Config {
@@ -28,6 +34,8 @@ impl Config {
             session_idle_secs: 30 * 60,
             session_max_secs: 12 * 60 * 60,
             trust_proxy: false,
+            key_prefix: "kw".to_owned(),
+            catalog: Catalog::default(),
         }
     }
 
@@ -43,8 +51,6 @@ impl Config {
 
     /// Whether the console is served over HTTPS, which makes cookies `Secure`.
     pub fn is_https(&self) -> bool {
-        self.public_url
-            .as_deref()
-            .is_some_and(|u| u.starts_with("https://"))
+        self.public_url.as_deref().is_some_and(|u| u.starts_with("https://"))
     }
 }

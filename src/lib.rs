@@ -21,3 +21,5 @@ pub mod service;
 pub mod store;
 #[cfg(feature = "server")]
 pub mod throttle;
+#[cfg(feature = "server")]
+pub mod verify;

@@ -69,10 +69,7 @@ impl VerifyCode {
     pub fn http_status(self) -> u16 {
         match self {
             VerifyCode::Valid => 200,
-            VerifyCode::NotFound
-            | VerifyCode::Malformed
-            | VerifyCode::Expired
-            | VerifyCode::Revoked => 401,
+            VerifyCode::NotFound | VerifyCode::Malformed | VerifyCode::Expired | VerifyCode::Revoked => 401,
             VerifyCode::ApiDisabled
             | VerifyCode::IpNotAllowed
             | VerifyCode::InsufficientScope
@@ -113,12 +110,7 @@ pub struct RequestFacts<'a> {
 
 /// Decides, in order: revoked, expired, API disabled, IP, rights, scopes.
 /// Rate limiting comes after a `Valid` answer, outside this function.
-pub fn decide(
-    c: &CredentialFacts<'_>,
-    api_enabled: bool,
-    r: &RequestFacts<'_>,
-    now: i64,
-) -> VerifyCode {
+pub fn decide(c: &CredentialFacts<'_>, api_enabled: bool, r: &RequestFacts<'_>, now: i64) -> VerifyCode {
     if c.revoked_at.is_some_and(|t| t <= now) {
         return VerifyCode::Revoked;
     }
@@ -187,19 +179,14 @@ mod tests {
     }
 
     fn scopes(list: &[&str]) -> Vec<Scope> {
-        list.iter()
-            .map(|s| Scope::parse_syntax(s).unwrap())
-            .collect()
+        list.iter().map(|s| Scope::parse_syntax(s).unwrap()).collect()
     }
 
     #[test]
     fn a_matching_call_is_valid() {
         let f = fixture();
         let req = scopes(&["compute:read"]);
-        assert_eq!(
-            decide(&facts(&f), true, &request(&req), 1_000),
-            VerifyCode::Valid
-        );
+        assert_eq!(decide(&facts(&f), true, &request(&req), 1_000), VerifyCode::Valid);
     }
 
     #[test]
@@ -213,19 +200,13 @@ mod tests {
         let mut c = facts(&f);
         c.expires_at = Some(now);
         assert_eq!(decide(&c, true, &request(&none), now), VerifyCode::Expired);
-        assert_eq!(
-            decide(&facts(&f), false, &request(&none), now),
-            VerifyCode::ApiDisabled
-        );
+        assert_eq!(decide(&facts(&f), false, &request(&none), now), VerifyCode::ApiDisabled);
         let mut r = request(&none);
         r.ip = Some("192.0.2.1".parse().unwrap());
         assert_eq!(decide(&facts(&f), true, &r, now), VerifyCode::IpNotAllowed);
         let mut r = request(&none);
         r.method = Some("DELETE");
-        assert_eq!(
-            decide(&facts(&f), true, &r, now),
-            VerifyCode::ForbiddenRight
-        );
+        assert_eq!(decide(&facts(&f), true, &r, now), VerifyCode::ForbiddenRight);
         let admin = scopes(&["compute:admin"]);
         assert_eq!(
             decide(&facts(&f), true, &request(&admin), now),
@@ -240,10 +221,7 @@ mod tests {
         let mut c = facts(&f);
         c.revoked_at = Some(1);
         c.expires_at = Some(1);
-        assert_eq!(
-            decide(&c, false, &request(&req), 1_000),
-            VerifyCode::Revoked
-        );
+        assert_eq!(decide(&c, false, &request(&req), 1_000), VerifyCode::Revoked);
     }
 
     #[test]
@@ -258,10 +236,7 @@ mod tests {
         r.account = Some("acme");
         assert_eq!(decide(&facts(&f), true, &r, 1_000), VerifyCode::Valid);
         r.account = Some("globex");
-        assert_eq!(
-            decide(&facts(&f), true, &r, 1_000),
-            VerifyCode::InsufficientScope
-        );
+        assert_eq!(decide(&facts(&f), true, &r, 1_000), VerifyCode::InsufficientScope);
     }
 
     #[test]

@@ -49,10 +49,7 @@ impl Throttle {
 
     /// `Err(seconds)` while `key` is locked, with how long until it may try again.
     pub fn check(&self, key: &str, now: i64) -> Result<(), i64> {
-        let entries = self
-            .entries
-            .lock()
-            .expect("throttle lock is never poisoned");
+        let entries = self.entries.lock().expect("throttle lock is never poisoned");
         match entries.get(key) {
             Some(e) if e.locked_until > now => Err(e.locked_until - now),
             _ => Ok(()),
@@ -62,10 +59,7 @@ impl Throttle {
     /// Counts a failure. Returns the lock length in seconds if `key` is now locked.
     pub fn record_failure(&self, key: &str, now: i64) -> Option<i64> {
         let p = self.policy;
-        let mut entries = self
-            .entries
-            .lock()
-            .expect("throttle lock is never poisoned");
+        let mut entries = self.entries.lock().expect("throttle lock is never poisoned");
         if entries.len() > SWEEP_ABOVE {
             entries.retain(|_, e| now - e.last_failure < p.window_secs || e.locked_until > now);
         }
@@ -131,11 +125,7 @@ mod tests {
         for _ in 0..3 {
             t.record_failure("a", 0);
         }
-        assert_eq!(
-            t.record_failure("a", 1000),
-            None,
-            "window passed: counting restarts"
-        );
+        assert_eq!(t.record_failure("a", 1000), None, "window passed: counting restarts");
         for _ in 0..5 {
             t.record_failure("b", 0);
         }

@@ -17,8 +17,8 @@ use leptos_router::path;
 
 use crate::components::{Toaster, provide_toasts};
 use crate::pages::{
-    AccountDetailPage, AccountsPage, AuditPage, ComingSoon, DashboardPage, NotFound, SettingsPage,
-    SetupPage, SignInPage, UsersPage,
+    AccountDetailPage, AccountsPage, AuditPage, ComingSoon, DashboardPage, NotFound, SettingsPage, SetupPage,
+    SignInPage, UsersPage,
 };
 use crate::shell::Shell;
 

@@ -89,15 +89,14 @@ pub fn Shell() -> impl IntoView {
                 }
             })}
         </Suspense>
-    }.into_any()
+    }
+    .into_any()
 }
 
 fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'/' => {
-                (b as char).to_string()
-            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'/' => (b as char).to_string(),
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -265,5 +264,6 @@ fn ThemeToggle() -> impl IntoView {
             <Icon name=move || if dark.get() { "sun" } else { "moon" }/>
             <span class="sr-only sm:not-sr-only">{move || if dark.get() { "Light" } else { "Dark" }}</span>
         </button>
-    }.into_any()
+    }
+    .into_any()
 }

@@ -26,10 +26,7 @@ pub fn provide_now() {
     let now = RwSignal::new(wall_clock());
     provide_context(Now(now));
     Effect::new(move |_| {
-        let _ = set_interval_with_handle(
-            move || now.set(wall_clock()),
-            std::time::Duration::from_secs(30),
-        );
+        let _ = set_interval_with_handle(move || now.set(wall_clock()), std::time::Duration::from_secs(30));
     });
 }
 

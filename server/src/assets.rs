@@ -37,10 +37,7 @@ pub fn serve(path: &str, request_headers: &HeaderMap) -> Option<Response> {
         request_headers
             .get(header::ACCEPT_ENCODING)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| {
-                v.split(',')
-                    .any(|e| e.trim().split(';').next() == Some(enc))
-            })
+            .is_some_and(|v| v.split(',').any(|e| e.trim().split(';').next() == Some(enc)))
     };
     let compressed = [("br", "br"), ("gzip", "gz")]
         .into_iter()

@@ -7,12 +7,7 @@ use std::path::PathBuf;
 
 /// Keyward: API keys & tokens console.
 #[derive(Debug, Parser)]
-#[command(
-    name = "keyward",
-    version,
-    about,
-    args_conflicts_with_subcommands = true
-)]
+#[command(name = "keyward", version, about, args_conflicts_with_subcommands = true)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,

@@ -79,13 +79,7 @@ async fn admin_create(args: AdminCreateArgs) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     let user = kw
-        .create_user_as(
-            &Actor::system("cli"),
-            &args.email,
-            password,
-            role,
-            UserAccessInput::All,
-        )
+        .create_user_as(&Actor::system("cli"), &args.email, password, role, UserAccessInput::All)
         .await
         .map_err(|e| e.to_string())?;
     kw.store().close().await;
@@ -108,10 +102,7 @@ async fn backup(config: Config, file: std::path::PathBuf) -> Result<(), String> 
         return Err(format!("no database at {}", db.display()));
     }
     if file.exists() {
-        return Err(format!(
-            "{} already exists; choose a new file",
-            file.display()
-        ));
+        return Err(format!("{} already exists; choose a new file", file.display()));
     }
     let store = Store::open(&db).await.map_err(|e| e.to_string())?;
     store.backup(&file).await.map_err(|e| e.to_string())?;

@@ -13,15 +13,8 @@ use std::time::Instant;
 /// Works out the caller's IP once and stores it as [`ClientIp`]. Forwarding
 /// headers count only with `--trust-proxy`: otherwise anyone could claim any IP.
 pub async fn client_ip(State(kw): State<Keyward>, mut req: Request, next: Next) -> Response {
-    let socket = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip());
-    let forwarded = kw
-        .config()
-        .trust_proxy
-        .then(|| forwarded_ip(req.headers()))
-        .flatten();
+    let socket = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    let forwarded = kw.config().trust_proxy.then(|| forwarded_ip(req.headers())).flatten();
     if let Some(ip) = forwarded.or(socket) {
         req.extensions_mut().insert(ClientIp(ip));
     }
@@ -31,21 +24,10 @@ pub async fn client_ip(State(kw): State<Keyward>, mut req: Request, next: Next) 
 /// The address our proxy saw: `X-Real-IP`, or the last `X-Forwarded-For` hop
 /// (the one the proxy appended; earlier hops are the client's own claims).
 fn forwarded_ip(headers: &HeaderMap) -> Option<IpAddr> {
-    let header_str = |name| {
-        headers
-            .get(name)
-            .and_then(|v: &HeaderValue| v.to_str().ok())
-    };
+    let header_str = |name| headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok());
     header_str("x-real-ip")
         .and_then(|v| v.trim().parse().ok())
-        .or_else(|| {
-            header_str("x-forwarded-for")?
-                .rsplit(',')
-                .next()?
-                .trim()
-                .parse()
-                .ok()
-        })
+        .or_else(|| header_str("x-forwarded-for")?.rsplit(',').next()?.trim().parse().ok())
 }
 
 /// Refuses state-changing requests from other sites. Leptos server functions
@@ -55,21 +37,13 @@ pub async fn refuse_cross_site(State(kw): State<Keyward>, req: Request, next: Ne
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if !safe && is_cross_site(req.headers(), kw.config().public_url.as_deref()) {
         tracing::warn!(path = req.uri().path(), "refused a cross-site request");
-        return (
-            StatusCode::FORBIDDEN,
-            "Cross-site requests are not allowed.",
-        )
-            .into_response();
+        return (StatusCode::FORBIDDEN, "Cross-site requests are not allowed.").into_response();
     }
     next.run(req).await
 }
 
 fn is_cross_site(headers: &HeaderMap, public_url: Option<&str>) -> bool {
-    let get = |name| {
-        headers
-            .get(name)
-            .and_then(|v: &HeaderValue| v.to_str().ok())
-    };
+    let get = |name| headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok());
     if get("sec-fetch-site") == Some("cross-site") {
         return true;
     }
@@ -91,17 +65,12 @@ fn is_cross_site(headers: &HeaderMap, public_url: Option<&str>) -> bool {
 pub async fn security_headers(req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
-    h.insert(
-        "x-content-type-options",
-        HeaderValue::from_static("nosniff"),
-    );
+    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
     h.insert("x-frame-options", HeaderValue::from_static("DENY"));
     h.insert("referrer-policy", HeaderValue::from_static("same-origin"));
     h.insert(
         "content-security-policy",
-        HeaderValue::from_static(
-            "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'",
-        ),
+        HeaderValue::from_static("frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"),
     );
     res
 }
@@ -139,16 +108,10 @@ mod tests {
     #[test]
     fn same_origin_and_originless_requests_pass() {
         assert!(!is_cross_site(
-            &headers(&[
-                ("host", "127.0.0.1:3000"),
-                ("origin", "http://127.0.0.1:3000")
-            ]),
+            &headers(&[("host", "127.0.0.1:3000"), ("origin", "http://127.0.0.1:3000")]),
             None
         ));
-        assert!(!is_cross_site(
-            &headers(&[("host", "127.0.0.1:3000")]),
-            None
-        ));
+        assert!(!is_cross_site(&headers(&[("host", "127.0.0.1:3000")]), None));
         assert!(!is_cross_site(
             &headers(&[("origin", "https://keys.example.com")]),
             Some("https://keys.example.com/")
@@ -158,20 +121,14 @@ mod tests {
     #[test]
     fn foreign_origins_and_cross_site_fetches_are_refused() {
         assert!(is_cross_site(
-            &headers(&[
-                ("host", "127.0.0.1:3000"),
-                ("origin", "http://evil.example")
-            ]),
+            &headers(&[("host", "127.0.0.1:3000"), ("origin", "http://evil.example")]),
             None
         ));
         assert!(is_cross_site(
             &headers(&[("host", "127.0.0.1:3000"), ("origin", "null")]),
             None
         ));
-        assert!(is_cross_site(
-            &headers(&[("sec-fetch-site", "cross-site")]),
-            None
-        ));
+        assert!(is_cross_site(&headers(&[("sec-fetch-site", "cross-site")]), None));
         assert!(is_cross_site(
             &headers(&[("origin", "http://keys.example.com")]),
             Some("https://keys.example.com")

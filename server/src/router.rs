@@ -66,10 +66,7 @@ pub fn router(kw: Keyward) -> Router {
             move || shell(options.clone())
         })
         .fallback(assets_or_not_found)
-        .layer(from_fn_with_state(
-            kw.clone(),
-            middleware::refuse_cross_site,
-        ));
+        .layer(from_fn_with_state(kw.clone(), middleware::refuse_cross_site));
 
     Router::new()
         .route("/healthz", get(health::healthz))

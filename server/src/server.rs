@@ -18,10 +18,7 @@ pub enum StartError {
     #[error(transparent)]
     Startup(#[from] StartupError),
     #[error("cannot listen on {addr}: {source}")]
-    Bind {
-        addr: SocketAddr,
-        source: std::io::Error,
-    },
+    Bind { addr: SocketAddr, source: std::io::Error },
     #[error("cannot issue the setup link: {0}")]
     Setup(#[from] keyward::service::ServiceError),
 }
@@ -63,11 +60,7 @@ impl RunningServer {
 
 /// Opens the data dir, binds `addr`, logs the setup link when there are no
 /// users, and serves until [`RunningServer::shutdown`].
-pub async fn start(
-    config: Config,
-    addr: SocketAddr,
-    clock: Arc<dyn Clock>,
-) -> Result<RunningServer, StartError> {
+pub async fn start(config: Config, addr: SocketAddr, clock: Arc<dyn Clock>) -> Result<RunningServer, StartError> {
     let public_url = config.public_url.clone();
     let kw = Keyward::open(config, clock).await?;
     let listener = tokio::net::TcpListener::bind(addr)
@@ -97,10 +90,7 @@ pub async fn start(
         let graceful = async move {
             let _ = stop.wait_for(|s| *s).await;
         };
-        if let Err(e) = axum::serve(listener, app)
-            .with_graceful_shutdown(graceful)
-            .await
-        {
+        if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(graceful).await {
             tracing::error!(error = %e, "server stopped with an error");
         }
         sweeper.abort();

@@ -20,15 +20,10 @@ use super::DigestKey;
 #[derive(Debug, thiserror::Error)]
 pub enum MasterKeyError {
     #[error("cannot read or create the master key at {path}: {source}")]
-    Io {
-        path: String,
-        source: std::io::Error,
-    },
+    Io { path: String, source: std::io::Error },
     #[error("the master key at {0} is not 32 base64-encoded bytes")]
     Malformed(String),
-    #[error(
-        "the master key at {path} is readable by others (mode {mode:o}); run `chmod 600 {path}`"
-    )]
+    #[error("the master key at {path} is readable by others (mode {mode:o}); run `chmod 600 {path}`")]
     TooOpen { path: String, mode: u32 },
 }
 

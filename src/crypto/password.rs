@@ -30,11 +30,7 @@ fn hash_blocking(password: &str) -> String {
 fn verify_blocking(hash: Option<&str>, candidate: &str) -> bool {
     let stored = hash.unwrap_or(DUMMY_HASH.as_str());
     let ok = PasswordHash::new(stored)
-        .map(|parsed| {
-            argon2()
-                .verify_password(candidate.as_bytes(), &parsed)
-                .is_ok()
-        })
+        .map(|parsed| argon2().verify_password(candidate.as_bytes(), &parsed).is_ok())
         .unwrap_or(false);
     ok && hash.is_some()
 }

@@ -23,10 +23,7 @@ mod tests {
     fn tokens_are_url_safe_and_distinct() {
         let a = super::token();
         assert_eq!(a.len(), 43);
-        assert!(
-            a.chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        );
+        assert!(a.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
         assert_ne!(a, super::token());
     }
 }

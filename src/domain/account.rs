@@ -148,19 +148,8 @@ mod tests {
         assert!(AccountName::parse("default").is_ok());
         assert!(AccountName::parse("acme-eu-1").is_ok());
         assert_eq!(AccountName::parse("  acme ").unwrap().as_str(), "acme");
-        for bad in [
-            "",
-            "Acme",
-            "acme corp",
-            "-acme",
-            "acme-",
-            "a/b",
-            &"a".repeat(41),
-        ] {
-            assert!(
-                AccountName::parse(bad).is_err(),
-                "{bad:?} should be refused"
-            );
+        for bad in ["", "Acme", "acme corp", "-acme", "acme-", "a/b", &"a".repeat(41)] {
+            assert!(AccountName::parse(bad).is_err(), "{bad:?} should be refused");
         }
     }
 

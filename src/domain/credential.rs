@@ -59,10 +59,7 @@ impl FromStr for CredentialKind {
             "api_key" => Ok(CredentialKind::ApiKey),
             "basic" => Ok(CredentialKind::Basic),
             "oauth_client" => Ok(CredentialKind::OauthClient),
-            _ => Err(ValidationError::new(
-                "kind",
-                "must be api_key, basic or oauth_client",
-            )),
+            _ => Err(ValidationError::new("kind", "must be api_key, basic or oauth_client")),
         }
     }
 }
@@ -142,16 +139,10 @@ impl KeyName {
             return Err(ValidationError::new("name", "is required"));
         }
         if s.chars().count() > 100 {
-            return Err(ValidationError::new(
-                "name",
-                "must be at most 100 characters",
-            ));
+            return Err(ValidationError::new("name", "must be at most 100 characters"));
         }
         if s.chars().any(char::is_control) {
-            return Err(ValidationError::new(
-                "name",
-                "must not contain control characters",
-            ));
+            return Err(ValidationError::new("name", "must not contain control characters"));
         }
         Ok(Self(s.to_owned()))
     }
@@ -248,9 +239,7 @@ impl CredentialRole {
         match self {
             CredentialRole::GlobalAdmin => "Global Admin".into(),
             CredentialRole::GlobalViewer => "Global Viewer".into(),
-            CredentialRole::AccountViewer { accounts } if accounts.is_empty() => {
-                "Account Viewer (all)".into()
-            }
+            CredentialRole::AccountViewer { accounts } if accounts.is_empty() => "Account Viewer (all)".into(),
             CredentialRole::AccountViewer { accounts } => {
                 format!("Account Viewer ({})", accounts.join(", "))
             }
@@ -261,9 +250,7 @@ impl CredentialRole {
     pub fn scope(&self) -> Scope {
         match self {
             CredentialRole::GlobalAdmin => Scope::new("*", Some(Action::Admin)),
-            CredentialRole::GlobalViewer | CredentialRole::AccountViewer { .. } => {
-                Scope::new("*", Some(Action::Read))
-            }
+            CredentialRole::GlobalViewer | CredentialRole::AccountViewer { .. } => Scope::new("*", Some(Action::Read)),
         }
     }
 }
@@ -294,12 +281,8 @@ impl Reach {
                     reach.write_all = true;
                 }
                 CredentialRole::GlobalViewer => reach.read_all = true,
-                CredentialRole::AccountViewer { accounts } if accounts.is_empty() => {
-                    reach.read_all = true
-                }
-                CredentialRole::AccountViewer { accounts } => {
-                    reach.read.extend(accounts.iter().cloned())
-                }
+                CredentialRole::AccountViewer { accounts } if accounts.is_empty() => reach.read_all = true,
+                CredentialRole::AccountViewer { accounts } => reach.read.extend(accounts.iter().cloned()),
             }
         }
         reach
@@ -315,6 +298,11 @@ impl Reach {
         self.write_all || account == self.own
     }
 
+    /// Whether every account may be read.
+    pub fn reads_all(&self) -> bool {
+        self.read_all
+    }
+
     /// Whether install-wide changes (creating accounts) are allowed.
     pub fn is_global_writer(&self) -> bool {
         self.write_all
@@ -323,11 +311,7 @@ impl Reach {
 
 /// The scopes a credential really holds: its own plus those its roles grant.
 /// When `account` is named, Account Viewer roles count only for their accounts.
-pub fn effective_scopes(
-    scopes: &[Scope],
-    roles: &[CredentialRole],
-    account: Option<&str>,
-) -> Vec<Scope> {
+pub fn effective_scopes(scopes: &[Scope], roles: &[CredentialRole], account: Option<&str>) -> Vec<Scope> {
     let mut all = scopes.to_vec();
     for role in roles {
         let applies = match (role, account) {
@@ -364,11 +348,7 @@ pub const BASIC_MAX_LIFETIME_SECS: i64 = 30 * 86_400;
 
 /// The rules only some kinds have: a `basic` credential expires within a month
 /// and is bound to at least one network (OpenVPN Cloud's rule for Basic auth).
-pub fn check_kind_rules(
-    kind: CredentialKind,
-    expiry: Option<i64>,
-    cidrs: &[Cidr],
-) -> Result<(), ValidationError> {
+pub fn check_kind_rules(kind: CredentialKind, expiry: Option<i64>, cidrs: &[Cidr]) -> Result<(), ValidationError> {
     if kind == CredentialKind::Basic {
         match expiry {
             None => {
@@ -477,13 +457,8 @@ impl NewCredential {
 /// Trims a description; empty means none.
 pub fn validate_description(d: Option<String>) -> Result<Option<String>, ValidationError> {
     let d = d.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
-    if d.as_ref()
-        .is_some_and(|s| s.chars().count() > MAX_DESCRIPTION)
-    {
-        return Err(ValidationError::new(
-            "description",
-            "must be at most 500 characters",
-        ));
+    if d.as_ref().is_some_and(|s| s.chars().count() > MAX_DESCRIPTION) {
+        return Err(ValidationError::new("description", "must be at most 500 characters"));
     }
     Ok(d)
 }
@@ -560,8 +535,7 @@ mod tests {
 
     #[test]
     fn defaults_are_an_api_key_in_prod_for_six_months() {
-        let c =
-            NewCredential::validate(input(CredentialKind::ApiKey), &Catalog::default()).unwrap();
+        let c = NewCredential::validate(input(CredentialKind::ApiKey), &Catalog::default()).unwrap();
         assert_eq!(c.kind, CredentialKind::ApiKey);
         assert_eq!(c.environment, Environment::Prod);
         assert_eq!(c.expiry, Expiry::Months6);
@@ -575,20 +549,11 @@ mod tests {
         assert_eq!(e.field, "allowed_cidrs");
         let mut i = input(CredentialKind::Basic);
         i.allowed_cidrs = vec!["10.0.0.0/8".into()];
-        assert_eq!(
-            NewCredential::validate(i.clone(), &cat).unwrap().expiry,
-            Expiry::Month1
-        );
+        assert_eq!(NewCredential::validate(i.clone(), &cat).unwrap().expiry, Expiry::Month1);
         i.expires = Some("6mo".into());
-        assert_eq!(
-            NewCredential::validate(i.clone(), &cat).unwrap_err().field,
-            "expires"
-        );
+        assert_eq!(NewCredential::validate(i.clone(), &cat).unwrap_err().field, "expires");
         i.expires = Some("never".into());
-        assert_eq!(
-            NewCredential::validate(i.clone(), &cat).unwrap_err().field,
-            "expires"
-        );
+        assert_eq!(NewCredential::validate(i.clone(), &cat).unwrap_err().field, "expires");
         i.expires = Some("custom:30".into());
         assert!(NewCredential::validate(i.clone(), &cat).is_ok());
         i.expires = Some("custom:31".into());
@@ -598,10 +563,7 @@ mod tests {
     #[test]
     fn status_follows_the_dates() {
         let now = 1_000_000;
-        assert_eq!(
-            CredentialStatus::at(None, None, now),
-            CredentialStatus::Active
-        );
+        assert_eq!(CredentialStatus::at(None, None, now), CredentialStatus::Active);
         assert_eq!(
             CredentialStatus::at(None, Some(now + 8 * 86_400), now),
             CredentialStatus::Active
@@ -610,10 +572,7 @@ mod tests {
             CredentialStatus::at(None, Some(now + 86_400), now),
             CredentialStatus::Expiring
         );
-        assert_eq!(
-            CredentialStatus::at(None, Some(now), now),
-            CredentialStatus::Expired
-        );
+        assert_eq!(CredentialStatus::at(None, Some(now), now), CredentialStatus::Expired);
         assert_eq!(
             CredentialStatus::at(Some(now - 1), Some(now + 86_400), now),
             CredentialStatus::Revoked
@@ -622,8 +581,10 @@ mod tests {
 
     #[test]
     fn roles_travel_as_names_or_objects() {
-        let roles: Vec<CredentialRole> =
-            serde_json::from_str(r#"["global_admin", {"role": "account_viewer", "accounts": ["acme"]}, "account_viewer"]"#).unwrap();
+        let roles: Vec<CredentialRole> = serde_json::from_str(
+            r#"["global_admin", {"role": "account_viewer", "accounts": ["acme"]}, "account_viewer"]"#,
+        )
+        .unwrap();
         assert_eq!(roles[0], CredentialRole::GlobalAdmin);
         assert_eq!(
             roles[1],
@@ -637,10 +598,7 @@ mod tests {
             r#"{"role":"account_viewer","accounts":["acme"]}"#
         );
         assert!(serde_json::from_str::<CredentialRole>(r#""root""#).is_err());
-        assert!(
-            serde_json::from_str::<CredentialRole>(r#"{"role":"global_admin","accounts":["x"]}"#)
-                .is_err()
-        );
+        assert!(serde_json::from_str::<CredentialRole>(r#"{"role":"global_admin","accounts":["x"]}"#).is_err());
     }
 
     #[test]
@@ -649,10 +607,7 @@ mod tests {
             accounts: vec!["acme".into()],
         };
         let held = effective_scopes(&[], &[av.clone()], Some("acme"));
-        assert_eq!(
-            held.iter().map(ToString::to_string).collect::<Vec<_>>(),
-            ["*:read"]
-        );
+        assert_eq!(held.iter().map(ToString::to_string).collect::<Vec<_>>(), ["*:read"]);
         assert!(effective_scopes(&[], &[av.clone()], Some("globex")).is_empty());
         let reach = Reach::of("default", &[av]);
         assert!(reach.can_read("acme") && reach.can_read("default") && !reach.can_read("globex"));

@@ -152,14 +152,8 @@ mod tests {
 
     #[test]
     fn custom_days_are_bounded() {
-        assert_eq!(
-            Expiry::parse("custom:90").unwrap().lifetime_secs(),
-            Some(90 * DAY)
-        );
-        assert_eq!(
-            Expiry::parse("custom:3650").unwrap(),
-            Expiry::CustomDays(3650)
-        );
+        assert_eq!(Expiry::parse("custom:90").unwrap().lifetime_secs(), Some(90 * DAY));
+        assert_eq!(Expiry::parse("custom:3650").unwrap(), Expiry::CustomDays(3650));
         for bad in ["custom:0", "custom:3651", "custom:", "custom:x", "2w", ""] {
             assert!(Expiry::parse(bad).is_err(), "{bad}");
         }

@@ -17,8 +17,7 @@ pub use account::{Account, AccountId, AccountName, Plan};
 pub use audit::{ActorKind, AuditEntry, AuditFilter, AuditPage};
 pub use cidr::Cidr;
 pub use credential::{
-    Credential, CredentialInput, CredentialKind, CredentialRole, CredentialStatus, KeyName,
-    NewCredential, Reach,
+    Credential, CredentialInput, CredentialKind, CredentialRole, CredentialStatus, KeyName, NewCredential, Reach,
 };
 pub use expiry::Expiry;
 pub use key::Environment;

@@ -44,29 +44,18 @@ impl Right {
     /// Validates methods (upper-cased; `*` for all) and a path pattern starting with `/`.
     pub fn new(methods: Vec<String>, path: &str) -> Result<Self, ValidationError> {
         let err = |m: String| Err(ValidationError::new("rights", m));
-        let mut methods: Vec<String> = methods
-            .iter()
-            .map(|m| m.trim().to_ascii_uppercase())
-            .collect();
+        let mut methods: Vec<String> = methods.iter().map(|m| m.trim().to_ascii_uppercase()).collect();
         methods.sort();
         methods.dedup();
         if methods.is_empty() {
             return err("each right needs at least one method".into());
         }
-        if let Some(bad) = methods
-            .iter()
-            .find(|m| *m != "*" && !METHODS.contains(&m.as_str()))
-        {
+        if let Some(bad) = methods.iter().find(|m| *m != "*" && !METHODS.contains(&m.as_str())) {
             return err(format!("{bad} is not an HTTP method"));
         }
         let path = path.trim();
-        if !path.starts_with('/')
-            || path.len() > 512
-            || path.chars().any(|c| c.is_whitespace() || c == '?')
-        {
-            return err(format!(
-                "{path:?} must be a path starting with / (no query, no spaces)"
-            ));
+        if !path.starts_with('/') || path.len() > 512 || path.chars().any(|c| c.is_whitespace() || c == '?') {
+            return err(format!("{path:?} must be a path starting with / (no query, no spaces)"));
         }
         Ok(Self {
             methods,
@@ -76,19 +65,17 @@ impl Right {
 
     /// Parses `GET,POST /v1/instances/*`.
     pub fn parse(s: &str) -> Result<Self, ValidationError> {
-        let (methods, path) = s.trim().split_once(char::is_whitespace).ok_or_else(|| {
-            ValidationError::new("rights", format!("{s:?} is not \"METHODS /path\""))
-        })?;
+        let (methods, path) = s
+            .trim()
+            .split_once(char::is_whitespace)
+            .ok_or_else(|| ValidationError::new("rights", format!("{s:?} is not \"METHODS /path\"")))?;
         Self::new(methods.split(',').map(String::from).collect(), path)
     }
 
     /// Whether this right allows `method` on `path` (the query string is ignored).
     pub fn allows(&self, method: &str, path: &str) -> bool {
         let path = path.split('?').next().unwrap_or(path);
-        let method_ok = self
-            .methods
-            .iter()
-            .any(|m| m == "*" || m.eq_ignore_ascii_case(method));
+        let method_ok = self.methods.iter().any(|m| m == "*" || m.eq_ignore_ascii_case(method));
         method_ok && glob(&self.path, path)
     }
 
@@ -109,14 +96,10 @@ pub fn allowed(rights: &[Right], method: Option<&str>, path: Option<&str>) -> bo
     match (method, path) {
         _ if rights.is_empty() => true,
         (Some(m), Some(p)) => rights.iter().any(|r| r.allows(m, p)),
-        (Some(m), None) => rights.iter().any(|r| {
-            r.methods
-                .iter()
-                .any(|x| x == "*" || x.eq_ignore_ascii_case(m))
-        }),
-        (None, Some(p)) => rights
+        (Some(m), None) => rights
             .iter()
-            .any(|r| glob(&r.path, p.split('?').next().unwrap_or(p))),
+            .any(|r| r.methods.iter().any(|x| x == "*" || x.eq_ignore_ascii_case(m))),
+        (None, Some(p)) => rights.iter().any(|r| glob(&r.path, p.split('?').next().unwrap_or(p))),
         (None, None) => true,
     }
 }

@@ -136,10 +136,7 @@ mod tests {
     #[test]
     fn roles_parse_from_both_spellings() {
         assert_eq!("global-admin".parse::<Role>().unwrap(), Role::GlobalAdmin);
-        assert_eq!(
-            "account_viewer".parse::<Role>().unwrap(),
-            Role::AccountViewer
-        );
+        assert_eq!("account_viewer".parse::<Role>().unwrap(), Role::AccountViewer);
         assert!("root".parse::<Role>().is_err());
     }
 

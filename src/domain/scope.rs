@@ -65,10 +65,7 @@ impl Scope {
         if scope.resource != "*" && !catalog.contains(&scope.resource) {
             return Err(ValidationError::new(
                 "scopes",
-                format!(
-                    "unknown resource in {s}: use one of {}, or *",
-                    catalog.0.join(", ")
-                ),
+                format!("unknown resource in {s}: use one of {}, or *", catalog.0.join(", ")),
             ));
         }
         Ok(scope)
@@ -87,9 +84,9 @@ impl Scope {
         let resource_ok = resource == "*"
             || (!resource.is_empty()
                 && resource.len() <= 40
-                && resource.bytes().all(|b| {
-                    b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_'
-                }));
+                && resource
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_'));
         if !resource_ok {
             return Err(err());
         }
@@ -134,12 +131,7 @@ impl Scope {
 
 impl fmt::Display for Scope {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}:{}",
-            self.resource,
-            self.action.map_or("*", Action::as_str)
-        )
+        write!(f, "{}:{}", self.resource, self.action.map_or("*", Action::as_str))
     }
 }
 
@@ -206,10 +198,7 @@ mod tests {
         assert!(!s("*:read").grants(&s("billing:write")));
         assert!(s("keys:*").grants(&s("keys:admin")));
         assert!(s("*:*").grants(&s("network:admin")));
-        assert!(
-            !s("keys:admin").grants(&s("keys:*")),
-            "only * grants every action"
-        );
+        assert!(!s("keys:admin").grants(&s("keys:*")), "only * grants every action");
     }
 
     #[test]

@@ -2,9 +2,11 @@
 
 use serde_json::json;
 
-use super::{Actor, Keyward, ServiceError, ServiceResult, require_write};
-use crate::domain::{Account, AccountName, Email, Plan, Principal};
+use super::caller::Need;
+use super::{Caller, Keyward, ServiceError, ServiceResult};
+use crate::domain::{Account, AccountName, Email, Plan, ValidationError};
 use crate::store::{self, StoreError};
+use crate::verify::index::AccountGate;
 
 /// The fields of an account that may change; `None` leaves a field as it is.
 #[derive(Debug, Clone, Default)]
@@ -15,37 +17,36 @@ pub struct AccountPatch {
     pub notification_emails: Option<Vec<String>>,
 }
 
+/// Accounts are managed under the `admin` resource (`admin:read`, `admin:write`).
+const RESOURCE: &str = "admin";
+
 impl Keyward {
-    /// The accounts `p` may read, by name.
-    pub async fn list_accounts(&self, p: &Principal) -> ServiceResult<Vec<Account>> {
-        Ok(store::accounts::list(self.store.pool())
+    /// The accounts the caller may read, by name.
+    pub async fn list_accounts(&self, caller: &Caller) -> ServiceResult<Vec<Account>> {
+        Ok(store::accounts::list(self.store().pool())
             .await?
             .into_iter()
-            .filter(|a| p.can_read_account(a.id))
+            .filter(|a| caller.may(RESOURCE, Need::Read, a) || caller.may("keys", Need::Read, a))
             .collect())
     }
 
-    /// One account by name; an account `p` may not read is "not found", not "forbidden",
-    /// so its existence is not revealed.
-    pub async fn get_account(&self, p: &Principal, name: &str) -> ServiceResult<Account> {
-        match store::accounts::find_by_name(self.store.pool(), name).await? {
-            Some(a) if p.can_read_account(a.id) => Ok(a),
+    /// One account by name. An account the caller may not read is "not found",
+    /// not "forbidden", so its existence is not revealed.
+    pub async fn get_account(&self, caller: &Caller, name: &str) -> ServiceResult<Account> {
+        match store::accounts::find_by_name(self.store().pool(), name).await? {
+            Some(a) if caller.may(RESOURCE, Need::Read, &a) || caller.may("keys", Need::Read, &a) => Ok(a),
             _ => Err(ServiceError::NotFound("account")),
         }
     }
 
-    /// Creates an account with API access on; Global Admins only.
-    pub async fn create_account(
-        &self,
-        p: &Principal,
-        actor: &Actor,
-        name: &str,
-        plan: Plan,
-    ) -> ServiceResult<Account> {
-        require_write(p)?;
+    /// Creates an account with API access on.
+    pub async fn create_account(&self, caller: &Caller, name: &str, plan: Plan) -> ServiceResult<Account> {
+        if !caller.may_globally(RESOURCE) {
+            return Err(ServiceError::Forbidden);
+        }
         let name = AccountName::parse(name)?;
         let now = self.now();
-        let mut tx = self.store.pool().begin().await.map_err(StoreError::from)?;
+        let mut tx = self.store().write().await?;
         let id = match store::accounts::insert(&mut *tx, name.as_str(), plan, now).await {
             Err(StoreError::Conflict(_)) => {
                 return Err(ServiceError::Conflict(format!(
@@ -57,7 +58,7 @@ impl Keyward {
         super::audit::record(
             &mut *tx,
             now,
-            actor,
+            &caller.actor(),
             "account.created",
             Some(format!("account:{name}")),
             Some(id),
@@ -68,19 +69,13 @@ impl Keyward {
             .await?
             .ok_or(ServiceError::NotFound("account"))?;
         tx.commit().await.map_err(StoreError::from)?;
+        self.verifier().put_account(AccountGate::from(&account));
         Ok(account)
     }
 
-    /// Applies `patch` to the account `name`; Global Admins only. The audit
-    /// entry lists each field's old and new value.
-    pub async fn update_account(
-        &self,
-        p: &Principal,
-        actor: &Actor,
-        name: &str,
-        patch: AccountPatch,
-    ) -> ServiceResult<Account> {
-        require_write(p)?;
+    /// Applies `patch` to the account `name`. The audit entry lists each
+    /// field's old and new value.
+    pub async fn update_account(&self, caller: &Caller, name: &str, patch: AccountPatch) -> ServiceResult<Account> {
         let emails = patch
             .notification_emails
             .map(|list| {
@@ -90,11 +85,16 @@ impl Keyward {
                     .collect::<Result<Vec<_>, _>>()
             })
             .transpose()
-            .map_err(|e| crate::domain::ValidationError::new("notification_emails", e.message))?;
-        let mut tx = self.store.pool().begin().await.map_err(StoreError::from)?;
-        let before = store::accounts::find_by_name(&mut *tx, name)
-            .await?
-            .ok_or(ServiceError::NotFound("account"))?;
+            .map_err(|e| ValidationError::new("notification_emails", e.message))?;
+        let mut tx = self.store().write().await?;
+        let before = store::accounts::find_by_name(&mut *tx, name).await?;
+        let before = match before {
+            Some(a) if caller.may(RESOURCE, Need::Write, &a) => a,
+            Some(a) if caller.may(RESOURCE, Need::Read, &a) || caller.may("keys", Need::Read, &a) => {
+                return Err(ServiceError::Forbidden);
+            }
+            _ => return Err(ServiceError::NotFound("account")),
+        };
         let after = Account {
             plan: patch.plan.unwrap_or(before.plan),
             api_enabled: patch.api_enabled.unwrap_or(before.api_enabled),
@@ -111,10 +111,7 @@ impl Keyward {
             changes.insert("plan".into(), json!([before.plan, after.plan]));
         }
         if after.api_enabled != before.api_enabled {
-            changes.insert(
-                "api_enabled".into(),
-                json!([before.api_enabled, after.api_enabled]),
-            );
+            changes.insert("api_enabled".into(), json!([before.api_enabled, after.api_enabled]));
         }
         if after.allow_query_key != before.allow_query_key {
             changes.insert(
@@ -131,7 +128,7 @@ impl Keyward {
         super::audit::record(
             &mut *tx,
             self.now(),
-            actor,
+            &caller.actor(),
             "account.updated",
             Some(format!("account:{name}")),
             Some(after.id),
@@ -139,6 +136,7 @@ impl Keyward {
         )
         .await?;
         tx.commit().await.map_err(StoreError::from)?;
+        self.verifier().put_account(AccountGate::from(&after));
         Ok(after)
     }
 }

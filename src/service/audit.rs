@@ -2,8 +2,9 @@
 
 use sqlx::SqliteExecutor;
 
-use super::{Actor, Keyward, ServiceResult};
-use crate::domain::{AccountAccess, AccountId, AuditFilter, AuditPage, Principal, Role};
+use super::caller::Need;
+use super::{Actor, Caller, Keyward, ServiceResult};
+use crate::domain::{AccountId, AuditFilter, AuditPage};
 use crate::store::{self, audit::NewEntry, audit::Visibility};
 
 /// Largest page the audit list serves.
@@ -38,36 +39,29 @@ pub(crate) async fn record<'e>(
 }
 
 impl Keyward {
-    /// A newest-first page of the audit trail that `p` may see: everything for
-    /// the global roles, only their accounts' entries for an Account Viewer.
-    pub async fn list_audit(
-        &self,
-        p: &Principal,
-        filter: &AuditFilter,
-    ) -> ServiceResult<AuditPage> {
-        let visibility = match (&p.role, &p.access) {
-            (Role::GlobalAdmin | Role::GlobalViewer, _) => Visibility::All,
-            (Role::AccountViewer, AccountAccess::Only(ids)) => Visibility::Accounts(ids.clone()),
-            (Role::AccountViewer, AccountAccess::All) => Visibility::Accounts(
+    /// A newest-first page of the audit trail that the caller may see:
+    /// everything for the global roles, only their accounts' entries otherwise.
+    pub async fn list_audit(&self, caller: &Caller, filter: &AuditFilter) -> ServiceResult<AuditPage> {
+        let visibility = if caller.reads_globally() {
+            Visibility::All
+        } else {
+            Visibility::Accounts(
                 store::accounts::list(self.store.pool())
                     .await?
                     .into_iter()
+                    .filter(|a| caller.may("keys", Need::Read, a) || caller.may("admin", Need::Read, a))
                     .map(|a| a.id)
                     .collect(),
-            ),
+            )
         };
         let limit = filter.limit.unwrap_or(50).clamp(1, MAX_PAGE);
-        let mut entries =
-            store::audit::list(self.store.pool(), filter, &visibility, limit + 1).await?;
+        let mut entries = store::audit::list(self.store.pool(), filter, &visibility, limit + 1).await?;
         let next_cursor = if entries.len() > limit as usize {
             entries.truncate(limit as usize);
             entries.last().map(|e| e.id)
         } else {
             None
         };
-        Ok(AuditPage {
-            entries,
-            next_cursor,
-        })
+        Ok(AuditPage { entries, next_cursor })
     }
 }

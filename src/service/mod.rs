@@ -4,11 +4,15 @@
 
 mod accounts;
 mod audit;
+mod caller;
+mod credentials;
 mod sessions;
 mod setup;
 mod users;
 
 pub use accounts::AccountPatch;
+pub use caller::{Caller, KeyCaller};
+pub use credentials::{Created, CredentialPage, CredentialPatch, CredentialQuery};
 pub use sessions::{NewSession, SESSION_COOKIE};
 pub use users::UserAccessInput;
 
@@ -21,6 +25,8 @@ use crate::crypto::{DigestKey, MasterKey, MasterKeyError};
 use crate::domain::{ActorKind, Principal, ValidationError};
 use crate::store::{Store, StoreError};
 use crate::throttle::{Throttle, ThrottlePolicy};
+use crate::verify::Verifier;
+use crate::verify::index::Index;
 
 /// Why a service call was refused or failed. Each variant has a stable [`code`](Self::code).
 #[derive(Debug, thiserror::Error)]
@@ -132,10 +138,7 @@ pub struct RequestMeta {
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
     #[error("cannot create the data directory {path}: {source}")]
-    DataDir {
-        path: String,
-        source: std::io::Error,
-    },
+    DataDir { path: String, source: std::io::Error },
     #[error(transparent)]
     MasterKey(#[from] MasterKeyError),
     #[error("cannot open the database: {0}")]
@@ -157,6 +160,7 @@ pub struct Keyward {
     keys: Arc<Keys>,
     login_by_email: Arc<Throttle>,
     login_by_ip: Arc<Throttle>,
+    verifier: Arc<Verifier>,
 }
 
 impl Keyward {
@@ -167,7 +171,14 @@ impl Keyward {
         let master = MasterKey::load_or_create(&config.master_key_path())?;
         let store = Store::open(&config.database_path()).await?;
         store.migrate().await?;
+        let index = Index::build(
+            &crate::store::accounts::list(store.pool()).await?,
+            &crate::store::credentials::all(store.pool()).await?,
+            crate::store::credentials::all_secrets(store.pool()).await?,
+        )?;
+        let verifier = Arc::new(Verifier::new(index, master.derive("credential-pepper")));
         Ok(Self {
+            verifier,
             store,
             clock,
             keys: Arc::new(Keys {
@@ -198,6 +209,11 @@ impl Keyward {
     /// The configuration this instance runs with.
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// The in-memory verification index.
+    pub fn verifier(&self) -> &Verifier {
+        &self.verifier
     }
 
     /// Now, in Unix seconds, from the injected clock.

@@ -30,19 +30,11 @@ pub struct NewSession {
 impl Keyward {
     /// Checks an e-mail and password and opens a session. Failures are throttled
     /// per e-mail and per IP; an unknown e-mail and a wrong password look alike.
-    pub async fn sign_in(
-        &self,
-        email: &str,
-        password_text: &str,
-        meta: &RequestMeta,
-    ) -> ServiceResult<NewSession> {
+    pub async fn sign_in(&self, email: &str, password_text: &str, meta: &RequestMeta) -> ServiceResult<NewSession> {
         let now = self.now();
         let email_key = email.trim().to_lowercase();
         let ip_key = meta.ip.clone().unwrap_or_default();
-        for (throttle, key) in [
-            (&self.login_by_email, &email_key),
-            (&self.login_by_ip, &ip_key),
-        ] {
+        for (throttle, key) in [(&self.login_by_email, &email_key), (&self.login_by_ip, &ip_key)] {
             if let Err(retry_after) = throttle.check(key, now) {
                 return Err(ServiceError::Throttled { retry_after });
             }
@@ -52,11 +44,7 @@ impl Keyward {
             Ok(e) => store::users::find_by_email(self.store.pool(), e.as_str()).await?,
             Err(_) => None,
         };
-        let ok = password::verify(
-            user.as_ref().map(|u| u.password_hash.clone()),
-            password_text.to_owned(),
-        )
-        .await;
+        let ok = password::verify(user.as_ref().map(|u| u.password_hash.clone()), password_text.to_owned()).await;
 
         let user = match user {
             Some(u) if ok => u,
@@ -70,7 +58,7 @@ impl Keyward {
         }
         self.login_by_email.reset(&email_key);
 
-        let mut tx = self.store.pool().begin().await.map_err(StoreError::from)?;
+        let mut tx = self.store.write().await?;
         store::users::touch_sign_in(&mut *tx, user.id, now).await?;
         let actor = Actor {
             kind: crate::domain::ActorKind::User,
@@ -190,7 +178,7 @@ impl Keyward {
     pub async fn sign_out(&self, token: &str, meta: &RequestMeta) -> ServiceResult<()> {
         let principal = self.authenticate(token).await.ok();
         let digest = self.keys.session.digest(token.as_bytes());
-        let mut tx = self.store.pool().begin().await.map_err(StoreError::from)?;
+        let mut tx = self.store.write().await?;
         store::sessions::delete(&mut *tx, &digest).await?;
         if let Some(p) = principal {
             super::audit::record(

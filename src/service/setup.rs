@@ -14,22 +14,12 @@ impl Keyward {
     /// With no users yet, issues a fresh setup token (replacing any older
     /// unused one) and returns it for the log. With users, returns `None`.
     pub async fn issue_setup_token(&self) -> ServiceResult<Option<String>> {
-        let mut tx = self
-            .store
-            .pool()
-            .begin()
-            .await
-            .map_err(store::StoreError::from)?;
+        let mut tx = self.store.write().await?;
         if store::users::count(&mut *tx).await? > 0 {
             return Ok(None);
         }
         let token = random::token();
-        store::setup::replace(
-            &mut tx,
-            &self.keys.setup.digest(token.as_bytes()),
-            self.now(),
-        )
-        .await?;
+        store::setup::replace(&mut tx, &self.keys.setup.digest(token.as_bytes()), self.now()).await?;
         tx.commit().await.map_err(store::StoreError::from)?;
         Ok(Some(token))
     }
@@ -59,12 +49,7 @@ impl Keyward {
             )
         };
 
-        let mut tx = self
-            .store
-            .pool()
-            .begin()
-            .await
-            .map_err(store::StoreError::from)?;
+        let mut tx = self.store.write().await?;
         // The write comes first so that a concurrent attempt waits for this one
         // and then finds the link used.
         let digest = self.keys.setup.digest(token.as_bytes());
@@ -74,15 +59,7 @@ impl Keyward {
         if store::users::count(&mut *tx).await? > 0 {
             return Err(closed());
         }
-        let id = store::users::insert(
-            &mut *tx,
-            email.as_str(),
-            &hash,
-            Role::GlobalAdmin,
-            false,
-            now,
-        )
-        .await?;
+        let id = store::users::insert(&mut *tx, email.as_str(), &hash, Role::GlobalAdmin, false, now).await?;
         let actor = Actor {
             kind: crate::domain::ActorKind::User,
             id: Some(id),

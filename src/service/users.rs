@@ -42,11 +42,7 @@ impl Keyward {
         let grants = store::users::all_grants(self.store.pool()).await?;
         rows.into_iter()
             .map(|row| {
-                let granted = grants
-                    .iter()
-                    .filter(|(u, _)| *u == row.id)
-                    .map(|(_, a)| *a)
-                    .collect();
+                let granted = grants.iter().filter(|(u, _)| *u == row.id).map(|(_, a)| *a).collect();
                 Ok(row.into_user(granted)?)
             })
             .collect()
@@ -63,8 +59,7 @@ impl Keyward {
         access: UserAccessInput,
     ) -> ServiceResult<User> {
         require_write(p)?;
-        self.create_user_as(actor, email, password_text, role, access)
-            .await
+        self.create_user_as(actor, email, password_text, role, access).await
     }
 
     /// Creates a user on behalf of `actor` without a principal check: the CLI's
@@ -82,17 +77,8 @@ impl Keyward {
         self.check_accounts_exist(&access).await?;
         let hash = password::hash(&password).await;
         let now = self.now();
-        let mut tx = self.store.pool().begin().await.map_err(StoreError::from)?;
-        let id = match store::users::insert(
-            &mut *tx,
-            email.as_str(),
-            &hash,
-            role,
-            access.all_accounts(),
-            now,
-        )
-        .await
-        {
+        let mut tx = self.store.write().await?;
+        let id = match store::users::insert(&mut *tx, email.as_str(), &hash, role, access.all_accounts(), now).await {
             Err(StoreError::Conflict(_)) => {
                 return Err(ServiceError::Conflict(format!(
                     "A user with the e-mail {email} already exists."
@@ -130,7 +116,7 @@ impl Keyward {
     ) -> ServiceResult<User> {
         require_write(p)?;
         self.check_accounts_exist(&access).await?;
-        let mut tx = self.store.pool().begin().await.map_err(StoreError::from)?;
+        let mut tx = self.store.write().await?;
         // Writing first takes SQLite's write lock, so two admins demoting each
         // other at once are serialised and the count below sees the other's change.
         store::users::update_role(&mut *tx, id, role, access.all_accounts()).await?;
@@ -176,7 +162,7 @@ impl Keyward {
     ) -> ServiceResult<User> {
         require_write(p)?;
         let now = self.now();
-        let mut tx = self.store.pool().begin().await.map_err(StoreError::from)?;
+        let mut tx = self.store.write().await?;
         store::users::set_disabled(&mut *tx, id, disabled.then_some(now)).await?;
         let user = store::users::find(&mut *tx, id)
             .await?
@@ -187,11 +173,7 @@ impl Keyward {
         if disabled {
             store::sessions::delete_for_user(&mut *tx, id).await?;
         }
-        let action = if disabled {
-            "user.disabled"
-        } else {
-            "user.enabled"
-        };
+        let action = if disabled { "user.disabled" } else { "user.enabled" };
         super::audit::record(
             &mut *tx,
             now,
@@ -207,11 +189,7 @@ impl Keyward {
         Ok(user)
     }
 
-    async fn load_user(
-        &self,
-        tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
-        id: UserId,
-    ) -> ServiceResult<User> {
+    async fn load_user(&self, tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>, id: UserId) -> ServiceResult<User> {
         let row = store::users::find(&mut **tx, id)
             .await?
             .ok_or(ServiceError::NotFound("user"))?;
@@ -227,13 +205,8 @@ impl Keyward {
         let mut unique = ids.to_vec();
         unique.sort_unstable();
         unique.dedup();
-        if store::accounts::count_existing(self.store.pool(), &unique).await? != unique.len() as i64
-        {
-            return Err(crate::domain::ValidationError::new(
-                "accounts",
-                "names an account that does not exist",
-            )
-            .into());
+        if store::accounts::count_existing(self.store.pool(), &unique).await? != unique.len() as i64 {
+            return Err(crate::domain::ValidationError::new("accounts", "names an account that does not exist").into());
         }
         Ok(())
     }

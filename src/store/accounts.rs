@@ -37,76 +37,60 @@ impl TryFrom<AccountRow> for Account {
     }
 }
 
-const COLUMNS: &str =
-    "id, name, plan, api_enabled, allow_query_key, notification_emails, created_at";
+const COLUMNS: &str = "id, name, plan, api_enabled, allow_query_key, notification_emails, created_at";
 
 /// Every account, by name.
 pub async fn list<'e>(db: impl SqliteExecutor<'e>) -> StoreResult<Vec<Account>> {
-    let rows: Vec<AccountRow> =
-        sqlx::query_as(&format!("SELECT {COLUMNS} FROM accounts ORDER BY name"))
-            .fetch_all(db)
-            .await?;
+    let rows: Vec<AccountRow> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM accounts ORDER BY name"))
+        .fetch_all(db)
+        .await?;
     rows.into_iter().map(Account::try_from).collect()
 }
 
 /// One account by name.
-pub async fn find_by_name<'e>(
-    db: impl SqliteExecutor<'e>,
-    name: &str,
-) -> StoreResult<Option<Account>> {
-    let row: Option<AccountRow> =
-        sqlx::query_as(&format!("SELECT {COLUMNS} FROM accounts WHERE name = ?"))
-            .bind(name)
-            .fetch_optional(db)
-            .await?;
+pub async fn find_by_name<'e>(db: impl SqliteExecutor<'e>, name: &str) -> StoreResult<Option<Account>> {
+    let row: Option<AccountRow> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM accounts WHERE name = ?"))
+        .bind(name)
+        .fetch_optional(db)
+        .await?;
     row.map(Account::try_from).transpose()
 }
 
 /// One account by id.
 pub async fn find<'e>(db: impl SqliteExecutor<'e>, id: AccountId) -> StoreResult<Option<Account>> {
-    let row: Option<AccountRow> =
-        sqlx::query_as(&format!("SELECT {COLUMNS} FROM accounts WHERE id = ?"))
-            .bind(id)
-            .fetch_optional(db)
-            .await?;
+    let row: Option<AccountRow> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM accounts WHERE id = ?"))
+        .bind(id)
+        .fetch_optional(db)
+        .await?;
     row.map(Account::try_from).transpose()
 }
 
 /// Which of `ids` exist; used to check grants before writing them.
-pub async fn count_existing<'e>(
-    db: impl SqliteExecutor<'e>,
-    ids: &[AccountId],
-) -> StoreResult<i64> {
+pub async fn count_existing<'e>(db: impl SqliteExecutor<'e>, ids: &[AccountId]) -> StoreResult<i64> {
     let list = serde_json::to_string(ids).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    Ok(sqlx::query_scalar(
-        "SELECT count(*) FROM accounts WHERE id IN (SELECT value FROM json_each(?))",
+    Ok(
+        sqlx::query_scalar("SELECT count(*) FROM accounts WHERE id IN (SELECT value FROM json_each(?))")
+            .bind(list)
+            .fetch_one(db)
+            .await?,
     )
-    .bind(list)
-    .fetch_one(db)
-    .await?)
 }
 
 /// Creates an account; a taken name is a [`StoreError::Conflict`].
-pub async fn insert<'e>(
-    db: impl SqliteExecutor<'e>,
-    name: &str,
-    plan: Plan,
-    now: i64,
-) -> StoreResult<AccountId> {
-    Ok(sqlx::query_scalar(
-        "INSERT INTO accounts (name, plan, created_at) VALUES (?, ?, ?) RETURNING id",
+pub async fn insert<'e>(db: impl SqliteExecutor<'e>, name: &str, plan: Plan, now: i64) -> StoreResult<AccountId> {
+    Ok(
+        sqlx::query_scalar("INSERT INTO accounts (name, plan, created_at) VALUES (?, ?, ?) RETURNING id")
+            .bind(name)
+            .bind(plan.as_str())
+            .bind(now)
+            .fetch_one(db)
+            .await?,
     )
-    .bind(name)
-    .bind(plan.as_str())
-    .bind(now)
-    .fetch_one(db)
-    .await?)
 }
 
 /// Writes every mutable field of an account back.
 pub async fn update<'e>(db: impl SqliteExecutor<'e>, account: &Account) -> StoreResult<()> {
-    let emails = serde_json::to_string(&account.notification_emails)
-        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let emails = serde_json::to_string(&account.notification_emails).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     sqlx::query(
         "UPDATE accounts
             SET plan = ?, api_enabled = ?, allow_query_key = ?, notification_emails = ?

@@ -92,8 +92,7 @@ pub async fn list<'e>(
             .push_bind(serde_json::to_string(ids).unwrap_or_else(|_| "[]".into()))
             .push("))");
     }
-    q.push(" ORDER BY l.id DESC LIMIT ")
-        .push_bind(i64::from(limit));
+    q.push(" ORDER BY l.id DESC LIMIT ").push_bind(i64::from(limit));
     let rows: Vec<EntryRow> = q.build_query_as().fetch_all(db).await?;
     Ok(rows
         .into_iter()

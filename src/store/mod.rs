@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod credentials;
 pub mod sessions;
 pub mod setup;
 pub mod users;
@@ -76,6 +77,13 @@ impl Store {
     pub async fn migrate(&self) -> StoreResult<()> {
         sqlx::migrate!("./migrations").run(&self.pool).await?;
         Ok(())
+    }
+
+    /// Starts a write transaction with `BEGIN IMMEDIATE`: it takes SQLite's
+    /// write lock at once, so concurrent writers queue on the busy timeout
+    /// instead of failing when a read-then-write transaction would deadlock.
+    pub async fn write(&self) -> StoreResult<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
     }
 
     /// The pool, for store functions and transactions.

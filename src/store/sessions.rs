@@ -42,10 +42,7 @@ pub async fn insert<'e>(
 }
 
 /// Finds a session and its user by the token's digest.
-pub async fn find<'e>(
-    db: impl SqliteExecutor<'e>,
-    token_hash: &Digest,
-) -> StoreResult<Option<SessionRow>> {
+pub async fn find<'e>(db: impl SqliteExecutor<'e>, token_hash: &Digest) -> StoreResult<Option<SessionRow>> {
     Ok(sqlx::query_as(
         "SELECT s.created_at AS session_created_at, s.last_seen_at,
                 u.id, u.email, u.password_hash, u.role, u.all_accounts, u.disabled_at,
@@ -59,11 +56,7 @@ pub async fn find<'e>(
 }
 
 /// Marks the session as used now, which pushes its idle timeout back.
-pub async fn touch<'e>(
-    db: impl SqliteExecutor<'e>,
-    token_hash: &Digest,
-    now: i64,
-) -> StoreResult<()> {
+pub async fn touch<'e>(db: impl SqliteExecutor<'e>, token_hash: &Digest, now: i64) -> StoreResult<()> {
     sqlx::query("UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?")
         .bind(now)
         .bind(token_hash.as_bytes())

@@ -6,11 +6,7 @@ use super::StoreResult;
 use crate::crypto::Digest;
 
 /// Replaces any earlier unused link with a new one: only the newest printed link works.
-pub async fn replace(
-    conn: &mut SqliteConnection,
-    token_hash: &Digest,
-    now: i64,
-) -> StoreResult<()> {
+pub async fn replace(conn: &mut SqliteConnection, token_hash: &Digest, now: i64) -> StoreResult<()> {
     sqlx::query("DELETE FROM setup_tokens WHERE used_at IS NULL")
         .execute(&mut *conn)
         .await?;

@@ -49,23 +49,20 @@ pub fn access(role: Role, all_accounts: bool, granted: Vec<AccountId>) -> Accoun
     }
 }
 
-const COLUMNS: &str =
-    "id, email, password_hash, role, all_accounts, disabled_at, created_at, last_sign_in_at";
+const COLUMNS: &str = "id, email, password_hash, role, all_accounts, disabled_at, created_at, last_sign_in_at";
 
 /// How many users exist, disabled ones included.
 pub async fn count<'e>(db: impl SqliteExecutor<'e>) -> StoreResult<i64> {
-    Ok(sqlx::query_scalar("SELECT count(*) FROM users")
-        .fetch_one(db)
-        .await?)
+    Ok(sqlx::query_scalar("SELECT count(*) FROM users").fetch_one(db).await?)
 }
 
 /// How many Global Admins can still sign in.
 pub async fn count_active_admins<'e>(db: impl SqliteExecutor<'e>) -> StoreResult<i64> {
-    Ok(sqlx::query_scalar(
-        "SELECT count(*) FROM users WHERE role = 'global_admin' AND disabled_at IS NULL",
+    Ok(
+        sqlx::query_scalar("SELECT count(*) FROM users WHERE role = 'global_admin' AND disabled_at IS NULL")
+            .fetch_one(db)
+            .await?,
     )
-    .fetch_one(db)
-    .await?)
 }
 
 /// Inserts a user and returns its id. A taken e-mail is a [`StoreError::Conflict`].
@@ -92,11 +89,7 @@ pub async fn insert<'e>(
 }
 
 /// Replaces the accounts granted to a user.
-pub async fn set_accounts(
-    conn: &mut SqliteConnection,
-    user_id: UserId,
-    accounts: &[AccountId],
-) -> StoreResult<()> {
+pub async fn set_accounts(conn: &mut SqliteConnection, user_id: UserId, accounts: &[AccountId]) -> StoreResult<()> {
     sqlx::query("DELETE FROM user_accounts WHERE user_id = ?")
         .bind(user_id)
         .execute(&mut *conn)
@@ -112,16 +105,13 @@ pub async fn set_accounts(
 }
 
 /// The accounts granted to one user.
-pub async fn granted_accounts<'e>(
-    db: impl SqliteExecutor<'e>,
-    user_id: UserId,
-) -> StoreResult<Vec<AccountId>> {
-    Ok(sqlx::query_scalar(
-        "SELECT account_id FROM user_accounts WHERE user_id = ? ORDER BY account_id",
+pub async fn granted_accounts<'e>(db: impl SqliteExecutor<'e>, user_id: UserId) -> StoreResult<Vec<AccountId>> {
+    Ok(
+        sqlx::query_scalar("SELECT account_id FROM user_accounts WHERE user_id = ? ORDER BY account_id")
+            .bind(user_id)
+            .fetch_all(db)
+            .await?,
     )
-    .bind(user_id)
-    .fetch_all(db)
-    .await?)
 }
 
 /// Every (user, account) grant, for listing users in one query.
@@ -134,35 +124,26 @@ pub async fn all_grants<'e>(db: impl SqliteExecutor<'e>) -> StoreResult<Vec<(Use
 }
 
 /// Finds a user by (lower-cased) e-mail.
-pub async fn find_by_email<'e>(
-    db: impl SqliteExecutor<'e>,
-    email: &str,
-) -> StoreResult<Option<UserRow>> {
-    Ok(
-        sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE email = ?"))
-            .bind(email)
-            .fetch_optional(db)
-            .await?,
-    )
+pub async fn find_by_email<'e>(db: impl SqliteExecutor<'e>, email: &str) -> StoreResult<Option<UserRow>> {
+    Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE email = ?"))
+        .bind(email)
+        .fetch_optional(db)
+        .await?)
 }
 
 /// Finds a user by id.
 pub async fn find<'e>(db: impl SqliteExecutor<'e>, id: UserId) -> StoreResult<Option<UserRow>> {
-    Ok(
-        sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE id = ?"))
-            .bind(id)
-            .fetch_optional(db)
-            .await?,
-    )
+    Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE id = ?"))
+        .bind(id)
+        .fetch_optional(db)
+        .await?)
 }
 
 /// Every user, by e-mail.
 pub async fn list<'e>(db: impl SqliteExecutor<'e>) -> StoreResult<Vec<UserRow>> {
-    Ok(
-        sqlx::query_as(&format!("SELECT {COLUMNS} FROM users ORDER BY email"))
-            .fetch_all(db)
-            .await?,
-    )
+    Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM users ORDER BY email"))
+        .fetch_all(db)
+        .await?)
 }
 
 /// Changes a user's role and whether they see every account.
@@ -182,11 +163,7 @@ pub async fn update_role<'e>(
 }
 
 /// Disables (with the time) or re-enables (with `None`) a user.
-pub async fn set_disabled<'e>(
-    db: impl SqliteExecutor<'e>,
-    id: UserId,
-    disabled_at: Option<i64>,
-) -> StoreResult<()> {
+pub async fn set_disabled<'e>(db: impl SqliteExecutor<'e>, id: UserId, disabled_at: Option<i64>) -> StoreResult<()> {
     sqlx::query("UPDATE users SET disabled_at = ? WHERE id = ?")
         .bind(disabled_at)
         .bind(id)
@@ -196,11 +173,7 @@ pub async fn set_disabled<'e>(
 }
 
 /// Replaces a user's password hash.
-pub async fn set_password_hash<'e>(
-    db: impl SqliteExecutor<'e>,
-    id: UserId,
-    password_hash: &str,
-) -> StoreResult<()> {
+pub async fn set_password_hash<'e>(db: impl SqliteExecutor<'e>, id: UserId, password_hash: &str) -> StoreResult<()> {
     sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
         .bind(password_hash)
         .bind(id)
@@ -210,11 +183,7 @@ pub async fn set_password_hash<'e>(
 }
 
 /// Records a successful sign-in.
-pub async fn touch_sign_in<'e>(
-    db: impl SqliteExecutor<'e>,
-    id: UserId,
-    now: i64,
-) -> StoreResult<()> {
+pub async fn touch_sign_in<'e>(db: impl SqliteExecutor<'e>, id: UserId, now: i64) -> StoreResult<()> {
     sqlx::query("UPDATE users SET last_sign_in_at = ? WHERE id = ?")
         .bind(now)
         .bind(id)

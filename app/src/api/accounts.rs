@@ -12,24 +12,22 @@ use super::context;
 /// The accounts the signed-in user may read.
 #[server(prefix = "/api", endpoint = "accounts/list")]
 pub async fn list_accounts() -> Result<Vec<Account>, ConsoleError> {
-    let (kw, p) = context::principal().await?;
-    Ok(kw.list_accounts(&p).await?)
+    let (kw, caller) = context::caller().await?;
+    Ok(kw.list_accounts(&caller).await?)
 }
 
 /// One account by name.
 #[server(prefix = "/api", endpoint = "accounts/get")]
 pub async fn get_account(name: String) -> Result<Account, ConsoleError> {
-    let (kw, p) = context::principal().await?;
-    Ok(kw.get_account(&p, &name).await?)
+    let (kw, caller) = context::caller().await?;
+    Ok(kw.get_account(&caller, &name).await?)
 }
 
 /// Creates an account; Global Admins only.
 #[server(prefix = "/api", endpoint = "accounts/create", input = Json)]
 pub async fn create_account(name: String, plan: Plan) -> Result<Account, ConsoleError> {
-    let (kw, p) = context::principal().await?;
-    Ok(kw
-        .create_account(&p, &context::actor(&p), &name, plan)
-        .await?)
+    let (kw, caller) = context::caller().await?;
+    Ok(kw.create_account(&caller, &name, plan).await?)
 }
 
 /// Changes an account's plan, switches or notification addresses; Global Admins only.
@@ -41,14 +39,12 @@ pub async fn update_account(
     allow_query_key: Option<bool>,
     notification_emails: Option<Vec<String>>,
 ) -> Result<Account, ConsoleError> {
-    let (kw, p) = context::principal().await?;
+    let (kw, caller) = context::caller().await?;
     let patch = keyward::service::AccountPatch {
         plan,
         api_enabled,
         allow_query_key,
         notification_emails,
     };
-    Ok(kw
-        .update_account(&p, &context::actor(&p), &name, patch)
-        .await?)
+    Ok(kw.update_account(&caller, &name, patch).await?)
 }

@@ -12,6 +12,6 @@ use super::context;
 /// A newest-first page of the entries the signed-in user may see.
 #[server(prefix = "/api", endpoint = "audit/list", input = Json)]
 pub async fn list_audit(filter: AuditFilter) -> Result<AuditPage, ConsoleError> {
-    let (kw, p) = context::principal().await?;
-    Ok(kw.list_audit(&p, &filter).await?)
+    let (kw, caller) = context::caller().await?;
+    Ok(kw.list_audit(&caller, &filter).await?)
 }

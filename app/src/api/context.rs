@@ -4,7 +4,7 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use http::request::Parts;
 use keyward::domain::Principal;
-use keyward::service::{Actor, ClientIp, Keyward, RequestMeta, SESSION_COOKIE};
+use keyward::service::{Actor, Caller, ClientIp, Keyward, RequestMeta, SESSION_COOKIE};
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
 
@@ -71,6 +71,12 @@ pub async fn principal() -> Result<(Keyward, Principal), ConsoleError> {
     Ok((kw, p))
 }
 
+/// The signed-in user as a service caller.
+pub async fn caller() -> Result<(Keyward, Caller), ConsoleError> {
+    let (kw, p) = principal().await?;
+    Ok((kw, Caller::user(p, request_meta().ip)))
+}
+
 /// The audit actor for a principal acting through this request.
 pub fn actor(p: &Principal) -> Actor {
     Actor::user(p, request_meta().ip)
@@ -85,10 +91,7 @@ fn cookie_is_secure(kw: &Keyward) -> bool {
 }
 
 fn append_cookie(value: String) {
-    if let (Some(opts), Ok(v)) = (
-        use_context::<ResponseOptions>(),
-        HeaderValue::from_str(&value),
-    ) {
+    if let (Some(opts), Ok(v)) = (use_context::<ResponseOptions>(), HeaderValue::from_str(&value)) {
         opts.append_header(header::SET_COOKIE, v);
     }
 }

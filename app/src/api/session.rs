@@ -25,24 +25,16 @@ pub async fn current_user() -> Result<Option<Principal>, ConsoleError> {
 /// Only same-site paths are followed after sign-in, never `//evil.example`.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => {
-            n.to_owned()
-        }
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => n.to_owned(),
         _ => "/".to_owned(),
     }
 }
 
 /// Checks the e-mail and password, sets the session cookie and goes to `next`.
 #[server(prefix = "/api", endpoint = "session/sign_in")]
-pub async fn sign_in(
-    email: String,
-    password: String,
-    next: Option<String>,
-) -> Result<(), ConsoleError> {
+pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<(), ConsoleError> {
     let kw = context::keyward()?;
-    let session = kw
-        .sign_in(&email, &password, &context::request_meta())
-        .await?;
+    let session = kw.sign_in(&email, &password, &context::request_meta()).await?;
     context::set_session_cookie(&kw, &session.token, session.max_age_secs);
     leptos_axum::redirect(&safe_next(next.as_deref()));
     Ok(())

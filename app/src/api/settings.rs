@@ -29,12 +29,7 @@ pub async fn instance_info() -> Result<InstanceFacts, ConsoleError> {
         return Err(keyward::service::ServiceError::Forbidden.into());
     }
     let store = kw.store();
-    let pragma = async |name| {
-        store
-            .pragma(name)
-            .await
-            .map_err(keyward::service::ServiceError::from)
-    };
+    let pragma = async |name| store.pragma(name).await.map_err(keyward::service::ServiceError::from);
     Ok(InstanceFacts {
         version: env!("CARGO_PKG_VERSION").to_owned(),
         data_dir: kw.config().data_dir.display().to_string(),

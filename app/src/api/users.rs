@@ -59,13 +59,7 @@ pub async fn update_user(
 ) -> Result<User, ConsoleError> {
     let (kw, p) = context::principal().await?;
     Ok(kw
-        .update_user_role(
-            &p,
-            &context::actor(&p),
-            id,
-            role,
-            access(all_accounts, accounts),
-        )
+        .update_user_role(&p, &context::actor(&p), id, role, access(all_accounts, accounts))
         .await?)
 }
 
@@ -73,7 +67,5 @@ pub async fn update_user(
 #[server(prefix = "/api", endpoint = "users/set_disabled", input = Json)]
 pub async fn set_user_disabled(id: UserId, disabled: bool) -> Result<User, ConsoleError> {
     let (kw, p) = context::principal().await?;
-    Ok(kw
-        .set_user_disabled(&p, &context::actor(&p), id, disabled)
-        .await?)
+    Ok(kw.set_user_disabled(&p, &context::actor(&p), id, disabled).await?)
 }

@@ -36,10 +36,7 @@ impl Tone {
 
 /// A pill-shaped label.
 #[component]
-pub fn Badge(
-    #[prop(into)] text: String,
-    #[prop(default = Tone::Neutral)] tone: Tone,
-) -> impl IntoView {
+pub fn Badge(#[prop(into)] text: String, #[prop(default = Tone::Neutral)] tone: Tone) -> impl IntoView {
     view! {
         <span class=format!(
             "inline-flex items-center whitespace-nowrap rounded-md px-2 py-0.5 text-xs font-medium ring-1 ring-inset {}",

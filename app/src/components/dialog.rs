@@ -26,9 +26,7 @@ pub fn Dialog(
     });
     let title_id = format!(
         "dlg-{}",
-        title
-            .to_lowercase()
-            .replace(|c: char| !c.is_ascii_alphanumeric(), "-")
+        title.to_lowercase().replace(|c: char| !c.is_ascii_alphanumeric(), "-")
     );
     let labelled_by = title_id.clone();
     view! {

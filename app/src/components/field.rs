@@ -35,9 +35,7 @@ where
 {
     Signal::derive(move || {
         result.with(|r| match r {
-            Some(Err(ConsoleError::Invalid { field: f, message })) if f == field => {
-                Some(capitalise(message))
-            }
+            Some(Err(ConsoleError::Invalid { field: f, message })) if f == field => Some(capitalise(message)),
             _ => None,
         })
     })

@@ -7,10 +7,7 @@ use crate::time::use_now;
 
 /// `ts` as "3 hours ago"; `None` shows `never` instead.
 #[component]
-pub fn RelativeTime(
-    ts: Option<i64>,
-    #[prop(default = "Never")] never: &'static str,
-) -> impl IntoView {
+pub fn RelativeTime(ts: Option<i64>, #[prop(default = "Never")] never: &'static str) -> impl IntoView {
     let now = use_now();
     match ts {
         Some(ts) => view! {

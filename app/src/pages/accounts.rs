@@ -8,8 +8,8 @@ use leptos_router::hooks::use_params_map;
 
 use crate::api::accounts::{CreateAccount, UpdateAccount, get_account, list_accounts};
 use crate::components::{
-    BTN_PRIMARY, BTN_SECONDARY, Badge, Card, Dialog, EmptyState, ErrorNotice, Field, INPUT, Icon,
-    LINK, LoadingRows, PageHeader, RelativeTime, Switch, TD, Table, Tone, field_error, use_toasts,
+    BTN_PRIMARY, BTN_SECONDARY, Badge, Card, Dialog, EmptyState, ErrorNotice, Field, INPUT, Icon, LINK, LoadingRows,
+    PageHeader, RelativeTime, Switch, TD, Table, Tone, field_error, use_toasts,
 };
 use crate::shell::use_me;
 
@@ -72,7 +72,8 @@ fn AccountTable(list: Vec<Account>) -> impl IntoView {
                 </tr>
             }).collect_view()}
         </Table>
-    }.into_any()
+    }
+    .into_any()
 }
 
 #[component]
@@ -85,9 +86,7 @@ fn CreateAccountDialog(open: RwSignal<bool>, action: ServerAction<CreateAccount>
         if !touched.get() {
             return None;
         }
-        AccountName::parse(&name.get())
-            .err()
-            .map(|e| capitalised(&e.message))
+        AccountName::parse(&name.get()).err().map(|e| capitalised(&e.message))
     };
     let value = action.value();
     let server_error = field_error(value, "name");
@@ -165,10 +164,7 @@ pub fn AccountDetailPage() -> impl IntoView {
     let params = use_params_map();
     let name = move || params.with(|p| p.get("name")).unwrap_or_default();
     let update = ServerAction::<UpdateAccount>::new();
-    let account = Resource::new(
-        move || (name(), update.version().get()),
-        |(n, _)| get_account(n),
-    );
+    let account = Resource::new(move || (name(), update.version().get()), |(n, _)| get_account(n));
     let toasts = use_toasts();
     Effect::new(move |_| match update.value().get() {
         Some(Ok(a)) => toasts.success(format!("Saved {}.", a.name)),
@@ -200,9 +196,7 @@ fn AccountSettings(account: Account, update: ServerAction<UpdateAccount>) -> imp
     let me = use_me();
     let can_write = me.can_write();
     let name = account.name.clone();
-    let patch = move |plan: Option<Plan>,
-                      api_enabled: Option<bool>,
-                      allow_query_key: Option<bool>| UpdateAccount {
+    let patch = move |plan: Option<Plan>, api_enabled: Option<bool>, allow_query_key: Option<bool>| UpdateAccount {
         name: name.clone(),
         plan,
         api_enabled,

@@ -10,8 +10,7 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use crate::api::accounts::list_accounts;
 use crate::api::audit::list_audit;
 use crate::components::{
-    BTN_SECONDARY, Badge, Card, EmptyState, ErrorNotice, INPUT, LoadingRows, PageHeader,
-    RelativeTime, TD, Table, Tone,
+    BTN_SECONDARY, Badge, Card, EmptyState, ErrorNotice, INPUT, LoadingRows, PageHeader, RelativeTime, TD, Table, Tone,
 };
 
 const FILTERS: [&str; 4] = ["action", "actor", "account", "target"];
@@ -73,18 +72,10 @@ pub fn AuditPage() -> impl IntoView {
                 .iter()
                 .map(|k| (*k, if *k == key { value.clone() } else { get(k) }))
                 .collect();
-            navigate(
-                &format!("/audit{}", query_string(&pairs)),
-                NavigateOptions::default(),
-            );
+            navigate(&format!("/audit{}", query_string(&pairs)), NavigateOptions::default());
         }
     };
-    let (sf1, sf2, sf3, sf4) = (
-        set_filter.clone(),
-        set_filter.clone(),
-        set_filter.clone(),
-        set_filter,
-    );
+    let (sf1, sf2, sf3, sf4) = (set_filter.clone(), set_filter.clone(), set_filter.clone(), set_filter);
     let any_filter = move || FILTERS.iter().any(|k| !get(k).is_empty());
 
     view! {

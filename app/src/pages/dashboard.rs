@@ -8,8 +8,7 @@ use crate::api::accounts::list_accounts;
 use crate::api::audit::list_audit;
 use crate::api::users::list_users;
 use crate::components::{
-    Badge, Card, EmptyState, ErrorNotice, LINK, LoadingRows, PageHeader, RelativeTime, TD, Table,
-    Tone,
+    Badge, Card, EmptyState, ErrorNotice, LINK, LoadingRows, PageHeader, RelativeTime, TD, Table, Tone,
 };
 use crate::shell::use_me;
 
@@ -37,13 +36,7 @@ pub fn DashboardPage() -> impl IntoView {
     let accounts = Resource::new(|| (), |_| list_accounts());
     let users = Resource::new(
         || (),
-        move |_| async move {
-            if global {
-                list_users().await.map(Some)
-            } else {
-                Ok(None)
-            }
-        },
+        move |_| async move { if global { list_users().await.map(Some) } else { Ok(None) } },
     );
     let activity = Resource::new(
         || (),

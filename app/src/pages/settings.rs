@@ -21,7 +21,8 @@ fn Row(label: &'static str, value: String) -> impl IntoView {
             <dt class="text-sm font-medium text-zinc-500 dark:text-zinc-400">{label}</dt>
             <dd class="break-all font-mono text-sm text-zinc-900 sm:col-span-2 dark:text-zinc-100">{value}</dd>
         </div>
-    }.into_any()
+    }
+    .into_any()
 }
 
 /// Instance facts; later releases add SMTP and signing keys here.

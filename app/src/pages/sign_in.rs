@@ -10,11 +10,7 @@ use crate::error::ConsoleError;
 
 /// The centred card that sign-in and setup share.
 #[component]
-pub fn AuthCard(
-    #[prop(into)] title: String,
-    #[prop(into)] subtitle: String,
-    children: Children,
-) -> impl IntoView {
+pub fn AuthCard(#[prop(into)] title: String, #[prop(into)] subtitle: String, children: Children) -> impl IntoView {
     view! {
         <main class="flex min-h-screen items-center justify-center px-4 py-12">
             <div class="w-full max-w-sm">
@@ -39,11 +35,9 @@ pub fn SignInPage() -> impl IntoView {
     let next = move || query.with(|q| q.get("next")).unwrap_or_default();
     let needs_setup = Resource::new(|| (), |_| setup_status());
     let error = move || match action.value().get() {
-        Some(Err(
-            e @ (ConsoleError::BadCredentials
-            | ConsoleError::Throttled { .. }
-            | ConsoleError::Rule { .. }),
-        )) => Some(e.to_string()),
+        Some(Err(e @ (ConsoleError::BadCredentials | ConsoleError::Throttled { .. } | ConsoleError::Rule { .. }))) => {
+            Some(e.to_string())
+        }
         Some(Err(ConsoleError::Invalid { message, .. })) => Some(message),
         Some(Err(e)) => Some(e.to_string()),
         _ => None,

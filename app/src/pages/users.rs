@@ -7,9 +7,8 @@ use leptos_meta::Title;
 use crate::api::accounts::list_accounts;
 use crate::api::users::{CreateUser, SetUserDisabled, UpdateUser, list_users};
 use crate::components::{
-    BTN_GHOST, BTN_PRIMARY, BTN_SECONDARY, Badge, CHECK, Card, Dialog, EmptyState, ErrorNotice,
-    Field, INPUT, Icon, LoadingRows, PageHeader, RelativeTime, TD, Table, Tone, field_error,
-    use_toasts,
+    BTN_GHOST, BTN_PRIMARY, BTN_SECONDARY, Badge, CHECK, Card, Dialog, EmptyState, ErrorNotice, Field, INPUT, Icon,
+    LoadingRows, PageHeader, RelativeTime, TD, Table, Tone, field_error, use_toasts,
 };
 use crate::shell::use_me;
 
@@ -42,13 +41,7 @@ pub fn UsersPage() -> impl IntoView {
     let update = ServerAction::<UpdateUser>::new();
     let disable = ServerAction::<SetUserDisabled>::new();
     let users = Resource::new(
-        move || {
-            (
-                create.version().get(),
-                update.version().get(),
-                disable.version().get(),
-            )
-        },
+        move || (create.version().get(), update.version().get(), disable.version().get()),
         |_| list_users(),
     );
     let accounts = Resource::new(|| (), |_| list_accounts());
@@ -211,11 +204,7 @@ fn access_error(role: Role, all: bool, chosen: &[AccountId]) -> Option<String> {
 }
 
 #[component]
-fn CreateUserDialog(
-    open: RwSignal<bool>,
-    action: ServerAction<CreateUser>,
-    accounts: Vec<Account>,
-) -> impl IntoView {
+fn CreateUserDialog(open: RwSignal<bool>, action: ServerAction<CreateUser>, accounts: Vec<Account>) -> impl IntoView {
     let toasts = use_toasts();
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
@@ -227,13 +216,8 @@ fn CreateUserDialog(
     let email_error = {
         let server = field_error(value, "email");
         Signal::derive(move || {
-            let local = submitted
-                .get()
-                .then(|| Email::parse(&email.get()).err())
-                .flatten();
-            local
-                .map(|e| format!("E-mail {}.", e.message))
-                .or_else(|| server.get())
+            let local = submitted.get().then(|| Email::parse(&email.get()).err()).flatten();
+            local.map(|e| format!("E-mail {}.", e.message)).or_else(|| server.get())
         })
     };
     let password_error = {
@@ -260,11 +244,7 @@ fn CreateUserDialog(
     };
     Effect::new(move |_| {
         if let Some(Ok(u)) = value.get() {
-            toasts.success(format!(
-                "{} can now sign in as {}.",
-                u.email,
-                u.role.label()
-            ));
+            toasts.success(format!("{} can now sign in as {}.", u.email, u.role.label()));
             open.set(false);
             email.set(String::new());
             password.set(String::new());
@@ -362,8 +342,7 @@ fn EditUserDialog(
         }
         None => {}
     });
-    let accounts_error =
-        Signal::derive(move || access_error(role.get(), all_accounts.get(), &chosen.get()));
+    let accounts_error = Signal::derive(move || access_error(role.get(), all_accounts.get(), &chosen.get()));
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let Some(u) = editing.get_untracked() else {

@@ -51,13 +51,7 @@ async fn a_wrong_setup_token_is_refused() {
         )
         .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let still_needs_setup: bool = app
-        .session()
-        .form("/api/setup/status", &[])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let still_needs_setup: bool = app.session().form("/api/setup/status", &[]).await.json().await.unwrap();
     assert!(still_needs_setup);
 }
 
@@ -111,10 +105,7 @@ async fn setup_validates_its_fields() {
         )
         .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(
-        res.json::<Value>().await.unwrap()["Invalid"]["field"],
-        "email"
-    );
+    assert_eq!(res.json::<Value>().await.unwrap()["Invalid"]["field"], "email");
     let res = s
         .form(
             "/api/setup/complete",
@@ -126,10 +117,7 @@ async fn setup_validates_its_fields() {
             ],
         )
         .await;
-    assert_eq!(
-        res.json::<Value>().await.unwrap()["Invalid"]["field"],
-        "password"
-    );
+    assert_eq!(res.json::<Value>().await.unwrap()["Invalid"]["field"], "password");
     let res = s
         .form(
             "/api/setup/complete",
@@ -141,10 +129,7 @@ async fn setup_validates_its_fields() {
             ],
         )
         .await;
-    assert_eq!(
-        res.json::<Value>().await.unwrap()["Invalid"]["field"],
-        "confirm"
-    );
+    assert_eq!(res.json::<Value>().await.unwrap()["Invalid"]["field"], "confirm");
     // The link was not used up by the failed attempts.
     app.admin().await;
 }
@@ -162,19 +147,11 @@ async fn sign_in_sets_an_httponly_strict_cookie_and_sign_out_ends_the_session() 
         cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
         "{cookie}"
     );
-    assert!(
-        !cookie.contains("Secure"),
-        "plain http on loopback: no Secure flag"
-    );
+    assert!(!cookie.contains("Secure"), "plain http on loopback: no Secure flag");
     assert_eq!(s.me().await["email"], ADMIN_EMAIL);
 
     let out = s.form("/api/session/sign_out", &[]).await;
-    assert!(
-        out.headers()["set-cookie"]
-            .to_str()
-            .unwrap()
-            .contains("Max-Age=0")
-    );
+    assert!(out.headers()["set-cookie"].to_str().unwrap().contains("Max-Age=0"));
     assert_eq!(s.me().await, Value::Null);
 }
 
@@ -194,11 +171,7 @@ async fn a_stolen_cookie_stops_working_after_sign_out() {
     s.form("/api/session/sign_out", &[]).await;
     let thief = app.session();
     let res = thief
-        .json_with(
-            "/api/users/list",
-            json!({}),
-            headers(&[("cookie", &cookie)]),
-        )
+        .json_with("/api/users/list", json!({}), headers(&[("cookie", &cookie)]))
         .await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 }
@@ -211,9 +184,7 @@ async fn a_wrong_password_and_an_unknown_email_fail_alike() {
     let wrong = s.sign_in(ADMIN_EMAIL, "not the password at all").await;
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
     let wrong: Value = wrong.json().await.unwrap();
-    let unknown = s
-        .sign_in("ghost@example.com", "not the password at all")
-        .await;
+    let unknown = s.sign_in("ghost@example.com", "not the password at all").await;
     assert_eq!(unknown.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(wrong, unknown.json::<Value>().await.unwrap());
     assert_eq!(s.me().await, Value::Null);
@@ -264,9 +235,7 @@ async fn failures_across_many_emails_lock_the_ip() {
     app.admin().await;
     let s = app.session();
     for i in 0..20 {
-        let res = s
-            .sign_in(&format!("guess{i}@example.com"), "wrong password here")
-            .await;
+        let res = s.sign_in(&format!("guess{i}@example.com"), "wrong password here").await;
         assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "attempt {i}");
     }
     assert_eq!(
@@ -286,9 +255,7 @@ async fn failures_across_many_emails_lock_the_ip() {
 async fn failed_sign_ins_are_audited_without_the_password() {
     let app = spawn_app().await;
     let admin = app.admin().await;
-    app.session()
-        .sign_in(ADMIN_EMAIL, "a wrong password 123")
-        .await;
+    app.session().sign_in(ADMIN_EMAIL, "a wrong password 123").await;
     let page: Value = admin
         .json(
             "/api/audit/list",
@@ -301,12 +268,7 @@ async fn failed_sign_ins_are_audited_without_the_password() {
     let entries = page["entries"].as_array().unwrap();
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0]["ip"], "127.0.0.1");
-    assert!(
-        !entries[0]["details"]
-            .as_str()
-            .unwrap()
-            .contains("a wrong password 123")
-    );
+    assert!(!entries[0]["details"].as_str().unwrap().contains("a wrong password 123"));
 }
 
 #[tokio::test]
@@ -314,11 +276,7 @@ async fn sessions_end_after_the_idle_timeout() {
     let app = spawn_app().await;
     let admin = app.admin().await;
     app.clock.advance_secs(29 * 60);
-    assert_eq!(
-        admin.me().await["email"],
-        ADMIN_EMAIL,
-        "still within 30 minutes"
-    );
+    assert_eq!(admin.me().await["email"], ADMIN_EMAIL, "still within 30 minutes");
     app.clock.advance_secs(29 * 60);
     assert_eq!(
         admin.me().await["email"],
@@ -326,11 +284,7 @@ async fn sessions_end_after_the_idle_timeout() {
         "activity pushed the idle timeout back"
     );
     app.clock.advance_secs(31 * 60);
-    assert_eq!(
-        admin.me().await,
-        Value::Null,
-        "idle for more than 30 minutes"
-    );
+    assert_eq!(admin.me().await, Value::Null, "idle for more than 30 minutes");
 }
 
 #[tokio::test]

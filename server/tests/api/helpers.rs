@@ -171,20 +171,13 @@ impl Session {
 
     /// GETs a page or file.
     pub async fn get(&self, path: &str) -> Response {
-        self.client
-            .get(self.url(path))
-            .send()
-            .await
-            .expect("request")
+        self.client.get(self.url(path)).send().await.expect("request")
     }
 
     /// Signs in through the server function.
     pub async fn sign_in(&self, email: &str, password: &str) -> Response {
-        self.form(
-            "/api/session/sign_in",
-            &[("email", email), ("password", password)],
-        )
-        .await
+        self.form("/api/session/sign_in", &[("email", email), ("password", password)])
+            .await
     }
 
     /// The current user as the console sees it (JSON `null` when signed out).

@@ -10,10 +10,7 @@ async fn healthz_and_readyz_answer() {
     assert_eq!(s.get("/healthz").await.status(), StatusCode::OK);
     let ready = s.get("/readyz").await;
     assert_eq!(ready.status(), StatusCode::OK);
-    assert_eq!(
-        ready.json::<serde_json::Value>().await.unwrap()["status"],
-        "ready"
-    );
+    assert_eq!(ready.json::<serde_json::Value>().await.unwrap()["status"], "ready");
 }
 
 #[tokio::test]
@@ -56,10 +53,7 @@ async fn the_sign_in_page_renders_on_the_server() {
     assert_eq!(res.status(), StatusCode::OK);
     let html = res.text().await.unwrap();
     assert!(html.contains("Sign in to Keyward"));
-    assert!(
-        html.contains("/pkg/keyward.wasm"),
-        "the page loads the WASM bundle"
-    );
+    assert!(html.contains("/pkg/keyward.wasm"), "the page loads the WASM bundle");
 }
 
 #[tokio::test]
@@ -149,10 +143,7 @@ async fn sigterm_stops_the_binary_gracefully() {
     }
     let base = base.expect("the server announces its address");
     assert_eq!(
-        reqwest::get(format!("{base}/healthz"))
-            .await
-            .unwrap()
-            .status(),
+        reqwest::get(format!("{base}/healthz")).await.unwrap().status(),
         StatusCode::OK
     );
     let pid = child.id().unwrap().to_string();

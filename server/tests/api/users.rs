@@ -6,17 +6,9 @@ use serde_json::{Value, json};
 
 async fn account_id(admin: &crate::helpers::Session, name: &str) -> i64 {
     let res = admin
-        .json(
-            "/api/accounts/create",
-            json!({ "name": name, "plan": "starter" }),
-        )
+        .json("/api/accounts/create", json!({ "name": name, "plan": "starter" }))
         .await;
-    assert_eq!(
-        res.status(),
-        StatusCode::OK,
-        "{}",
-        res.text().await.unwrap()
-    );
+    assert_eq!(res.status(), StatusCode::OK, "{}", res.text().await.unwrap());
     res.json::<Value>().await.unwrap()["id"].as_i64().unwrap()
 }
 
@@ -24,12 +16,7 @@ async fn account_id(admin: &crate::helpers::Session, name: &str) -> i64 {
 async fn a_fresh_install_has_the_default_account() {
     let app = spawn_app().await;
     let admin = app.admin().await;
-    let list: Value = admin
-        .json("/api/accounts/list", json!({}))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let list: Value = admin.json("/api/accounts/list", json!({})).await.json().await.unwrap();
     let names: Vec<&str> = list
         .as_array()
         .unwrap()
@@ -46,27 +33,13 @@ async fn viewers_get_403_from_every_changing_server_function() {
     let app = spawn_app().await;
     let admin = app.admin().await;
     let acme = account_id(&admin, "acme").await;
-    let global_viewer = app
-        .user(&admin, "gv@example.com", "global_viewer", false, vec![])
-        .await;
+    let global_viewer = app.user(&admin, "gv@example.com", "global_viewer", false, vec![]).await;
     let account_viewer = app
-        .user(
-            &admin,
-            "av@example.com",
-            "account_viewer",
-            false,
-            vec![acme],
-        )
+        .user(&admin, "av@example.com", "account_viewer", false, vec![acme])
         .await;
     let calls = [
-        (
-            "/api/accounts/create",
-            json!({ "name": "sneaky", "plan": "starter" }),
-        ),
-        (
-            "/api/accounts/update",
-            json!({ "name": "acme", "api_enabled": false }),
-        ),
+        ("/api/accounts/create", json!({ "name": "sneaky", "plan": "starter" })),
+        ("/api/accounts/update", json!({ "name": "acme", "api_enabled": false })),
         (
             "/api/users/create",
             json!({ "email": "x@example.com", "password": ADMIN_PASSWORD, "role": "global_admin", "all_accounts": true, "accounts": [] }),
@@ -75,10 +48,7 @@ async fn viewers_get_403_from_every_changing_server_function() {
             "/api/users/update",
             json!({ "id": 1, "role": "account_viewer", "all_accounts": true, "accounts": [] }),
         ),
-        (
-            "/api/users/set_disabled",
-            json!({ "id": 1, "disabled": true }),
-        ),
+        ("/api/users/set_disabled", json!({ "id": 1, "disabled": true })),
     ];
     for viewer in [&global_viewer, &account_viewer] {
         for (path, body) in &calls {
@@ -103,10 +73,7 @@ async fn signed_out_callers_get_401() {
     app.admin().await;
     let res = app
         .session()
-        .json(
-            "/api/accounts/create",
-            json!({ "name": "x", "plan": "starter" }),
-        )
+        .json("/api/accounts/create", json!({ "name": "x", "plan": "starter" }))
         .await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 }
@@ -118,20 +85,9 @@ async fn an_account_viewer_sees_only_their_accounts() {
     let acme = account_id(&admin, "acme").await;
     account_id(&admin, "globex").await;
     let viewer = app
-        .user(
-            &admin,
-            "av@example.com",
-            "account_viewer",
-            false,
-            vec![acme],
-        )
+        .user(&admin, "av@example.com", "account_viewer", false, vec![acme])
         .await;
-    let list: Value = viewer
-        .json("/api/accounts/list", json!({}))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let list: Value = viewer.json("/api/accounts/list", json!({})).await.json().await.unwrap();
     let names: Vec<&str> = list
         .as_array()
         .unwrap()
@@ -140,10 +96,7 @@ async fn an_account_viewer_sees_only_their_accounts() {
         .collect();
     assert_eq!(names, ["acme"]);
     assert_eq!(
-        viewer
-            .form("/api/accounts/get", &[("name", "globex")])
-            .await
-            .status(),
+        viewer.form("/api/accounts/get", &[("name", "globex")]).await.status(),
         StatusCode::NOT_FOUND
     );
     assert_eq!(
@@ -160,26 +113,16 @@ async fn an_account_viewer_sees_only_their_accounts() {
         .unwrap();
     let entries = page["entries"].as_array().unwrap();
     assert!(!entries.is_empty());
-    assert!(
-        entries.iter().all(|e| e["account"] == "acme"),
-        "{entries:?}"
-    );
+    assert!(entries.iter().all(|e| e["account"] == "acme"), "{entries:?}");
 }
 
 #[tokio::test]
 async fn an_account_viewer_with_all_accounts_sees_new_ones_too() {
     let app = spawn_app().await;
     let admin = app.admin().await;
-    let viewer = app
-        .user(&admin, "av@example.com", "account_viewer", true, vec![])
-        .await;
+    let viewer = app.user(&admin, "av@example.com", "account_viewer", true, vec![]).await;
     account_id(&admin, "later").await;
-    let list: Value = viewer
-        .json("/api/accounts/list", json!({}))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let list: Value = viewer.json("/api/accounts/list", json!({})).await.json().await.unwrap();
     assert_eq!(list.as_array().unwrap().len(), 2);
 }
 
@@ -202,10 +145,7 @@ async fn duplicate_emails_and_account_names_are_conflicts() {
         .await;
     assert_eq!(res.status(), StatusCode::CONFLICT);
     let res = admin
-        .json(
-            "/api/accounts/create",
-            json!({ "name": "default", "plan": "starter" }),
-        )
+        .json("/api/accounts/create", json!({ "name": "default", "plan": "starter" }))
         .await;
     assert_eq!(res.status(), StatusCode::CONFLICT);
     let res = admin
@@ -224,26 +164,17 @@ async fn the_last_active_admin_cannot_be_disabled_or_demoted() {
     let me: Value = admin.me().await;
     let id = me["user_id"].as_i64().unwrap();
     let res = admin
-        .json(
-            "/api/users/set_disabled",
-            json!({ "id": id, "disabled": true }),
-        )
+        .json("/api/users/set_disabled", json!({ "id": id, "disabled": true }))
         .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(
-        res.json::<Value>().await.unwrap()["Rule"]["code"],
-        "LAST_ADMIN"
-    );
+    assert_eq!(res.json::<Value>().await.unwrap()["Rule"]["code"], "LAST_ADMIN");
     let res = admin
         .json(
             "/api/users/update",
             json!({ "id": id, "role": "global_viewer", "all_accounts": false, "accounts": [] }),
         )
         .await;
-    assert_eq!(
-        res.json::<Value>().await.unwrap()["Rule"]["code"],
-        "LAST_ADMIN"
-    );
+    assert_eq!(res.json::<Value>().await.unwrap()["Rule"]["code"], "LAST_ADMIN");
     assert_eq!(admin.me().await["role"], "global_admin");
 
     // With a second admin, the first may step down.
@@ -265,12 +196,7 @@ async fn a_disabled_admin_does_not_count_as_the_last_admin() {
     let admin = app.admin().await;
     app.user(&admin, "second@example.com", "global_admin", false, vec![])
         .await;
-    let users: Value = admin
-        .json("/api/users/list", json!({}))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let users: Value = admin.json("/api/users/list", json!({})).await.json().await.unwrap();
     let second = users
         .as_array()
         .unwrap()
@@ -281,20 +207,14 @@ async fn a_disabled_admin_does_not_count_as_the_last_admin() {
         .unwrap();
     assert_eq!(
         admin
-            .json(
-                "/api/users/set_disabled",
-                json!({ "id": second, "disabled": true })
-            )
+            .json("/api/users/set_disabled", json!({ "id": second, "disabled": true }))
             .await
             .status(),
         StatusCode::OK
     );
     let me = admin.me().await["user_id"].as_i64().unwrap();
     let res = admin
-        .json(
-            "/api/users/set_disabled",
-            json!({ "id": me, "disabled": true }),
-        )
+        .json("/api/users/set_disabled", json!({ "id": me, "disabled": true }))
         .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
@@ -303,32 +223,18 @@ async fn a_disabled_admin_does_not_count_as_the_last_admin() {
 async fn disabling_a_user_signs_them_out_and_blocks_sign_in() {
     let app = spawn_app().await;
     let admin = app.admin().await;
-    let viewer = app
-        .user(&admin, "gv@example.com", "global_viewer", false, vec![])
-        .await;
+    let viewer = app.user(&admin, "gv@example.com", "global_viewer", false, vec![]).await;
     let id = viewer.me().await["user_id"].as_i64().unwrap();
     admin
-        .json(
-            "/api/users/set_disabled",
-            json!({ "id": id, "disabled": true }),
-        )
+        .json("/api/users/set_disabled", json!({ "id": id, "disabled": true }))
         .await;
     assert_eq!(viewer.me().await, Value::Null);
-    let res = app
-        .session()
-        .sign_in("gv@example.com", ADMIN_PASSWORD)
-        .await;
+    let res = app.session().sign_in("gv@example.com", ADMIN_PASSWORD).await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     admin
-        .json(
-            "/api/users/set_disabled",
-            json!({ "id": id, "disabled": false }),
-        )
+        .json("/api/users/set_disabled", json!({ "id": id, "disabled": false }))
         .await;
-    let res = app
-        .session()
-        .sign_in("gv@example.com", ADMIN_PASSWORD)
-        .await;
+    let res = app.session().sign_in("gv@example.com", ADMIN_PASSWORD).await;
     assert!(res.status().is_success() || res.status().is_redirection());
 }
 
@@ -347,10 +253,7 @@ async fn the_enable_api_switch_and_plan_are_changed_and_audited() {
     assert_eq!(a["api_enabled"], false);
     assert_eq!(a["plan"], "professional");
     let page: Value = admin
-        .json(
-            "/api/audit/list",
-            json!({ "filter": { "action": "account.updated" } }),
-        )
+        .json("/api/audit/list", json!({ "filter": { "action": "account.updated" } }))
         .await
         .json()
         .await
@@ -401,16 +304,10 @@ async fn the_audit_trail_records_every_change_newest_first_and_pages() {
         .iter()
         .map(|e| e["action"].as_str().unwrap())
         .collect();
-    assert_eq!(
-        actions,
-        ["account.created", "account.created", "setup.completed"]
-    );
+    assert_eq!(actions, ["account.created", "account.created", "setup.completed"]);
     assert!(rest["next_cursor"].is_null());
     let filtered: Value = admin
-        .json(
-            "/api/audit/list",
-            json!({ "filter": { "target": "account:acct-2" } }),
-        )
+        .json("/api/audit/list", json!({ "filter": { "target": "account:acct-2" } }))
         .await
         .json()
         .await
@@ -422,13 +319,9 @@ async fn the_audit_trail_records_every_change_newest_first_and_pages() {
 async fn user_changes_are_audited_with_the_actor() {
     let app = spawn_app().await;
     let admin = app.admin().await;
-    app.user(&admin, "gv@example.com", "global_viewer", false, vec![])
-        .await;
+    app.user(&admin, "gv@example.com", "global_viewer", false, vec![]).await;
     let page: Value = admin
-        .json(
-            "/api/audit/list",
-            json!({ "filter": { "action": "user.created" } }),
-        )
+        .json("/api/audit/list", json!({ "filter": { "action": "user.created" } }))
         .await
         .json()
         .await
@@ -468,11 +361,7 @@ async fn admin_create_reads_the_password_from_stdin() {
     stdin.write_all(b"a long enough password\n").await.unwrap();
     drop(stdin);
     let out = child.wait_with_output().await.unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
 
     let server = keyward_server::start(
         keyward::config::Config::new(&data),
@@ -481,20 +370,11 @@ async fn admin_create_reads_the_password_from_stdin() {
     )
     .await
     .unwrap();
-    assert!(
-        server.setup_token.is_none(),
-        "a user exists, so no setup link"
-    );
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .build()
-        .unwrap();
+    assert!(server.setup_token.is_none(), "a user exists, so no setup link");
+    let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
     client
         .post(format!("{}/api/session/sign_in", server.base_url()))
-        .form(&[
-            ("email", "ops@example.com"),
-            ("password", "a long enough password"),
-        ])
+        .form(&[("email", "ops@example.com"), ("password", "a long enough password")])
         .send()
         .await
         .unwrap();
@@ -527,26 +407,16 @@ async fn admin_create_without_password_stdin_is_refused() {
 async fn backup_writes_a_database_that_opens_and_holds_the_same_users() {
     let mut app = spawn_app().await;
     let admin = app.admin().await;
-    app.user(&admin, "gv@example.com", "global_viewer", false, vec![])
-        .await;
+    app.user(&admin, "gv@example.com", "global_viewer", false, vec![]).await;
     let data = app.dir.path().join("data");
     let copy = app.dir.path().join("backup.db");
     // Online: the server is still running while the copy is taken.
     let out = keyward_bin()
-        .args([
-            "backup",
-            copy.to_str().unwrap(),
-            "--data-dir",
-            data.to_str().unwrap(),
-        ])
+        .args(["backup", copy.to_str().unwrap(), "--data-dir", data.to_str().unwrap()])
         .output()
         .await
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     app.stop().await;
 
     let restored_dir = tempfile::tempdir().unwrap();
@@ -554,9 +424,7 @@ async fn backup_writes_a_database_that_opens_and_holds_the_same_users() {
     std::fs::create_dir(&restored).unwrap();
     std::fs::copy(&copy, restored.join("keyward.db")).unwrap();
     std::fs::copy(data.join("master.key"), restored.join("master.key")).unwrap();
-    let store = keyward::store::Store::open(&restored.join("keyward.db"))
-        .await
-        .unwrap();
+    let store = keyward::store::Store::open(&restored.join("keyward.db")).await.unwrap();
     let emails: Vec<String> = keyward::store::users::list(store.pool())
         .await
         .unwrap()
@@ -608,18 +476,10 @@ async fn backup_refuses_to_overwrite_a_file() {
 async fn migrate_brings_a_new_data_dir_up_to_date() {
     let dir = tempfile::tempdir().unwrap();
     let out = keyward_bin()
-        .args([
-            "migrate",
-            "--data-dir",
-            dir.path().join("d").to_str().unwrap(),
-        ])
+        .args(["migrate", "--data-dir", dir.path().join("d").to_str().unwrap()])
         .output()
         .await
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(dir.path().join("d/keyward.db").exists());
 }

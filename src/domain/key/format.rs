@@ -66,10 +66,7 @@ impl FromStr for Environment {
             "prod" => Ok(Environment::Prod),
             "stg" => Ok(Environment::Stg),
             "dev" => Ok(Environment::Dev),
-            _ => Err(ValidationError::new(
-                "environment",
-                "must be prod, stg or dev",
-            )),
+            _ => Err(ValidationError::new("environment", "must be prod, stg or dev")),
         }
     }
 }
@@ -126,14 +123,10 @@ pub fn parse<'a>(key: &'a str, base: &str) -> Result<ParsedKey<'a>, KeyFormatErr
     let (Some(prefix), Some(env), Some(body)) = (parts.next(), parts.next(), parts.next()) else {
         return Err(KeyFormatError::Shape);
     };
-    let role = [
-        SecretRole::ApiKey,
-        SecretRole::ClientId,
-        SecretRole::ClientSecret,
-    ]
-    .into_iter()
-    .find(|r| r.prefix(base) == prefix)
-    .ok_or(KeyFormatError::Prefix)?;
+    let role = [SecretRole::ApiKey, SecretRole::ClientId, SecretRole::ClientSecret]
+        .into_iter()
+        .find(|r| r.prefix(base) == prefix)
+        .ok_or(KeyFormatError::Prefix)?;
     let environment: Environment = env.parse().map_err(|_| KeyFormatError::Environment)?;
     if body.len() != RANDOM_LEN + CHECKSUM_LEN || !body.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return Err(KeyFormatError::Shape);
@@ -232,23 +225,14 @@ mod tests {
             parse(&key.replace("prod", "qa"), "kw"),
             Err(KeyFormatError::Environment)
         );
-        assert_eq!(
-            parse(&key[..key.len() - 1], "kw"),
-            Err(KeyFormatError::Shape)
-        );
+        assert_eq!(parse(&key[..key.len() - 1], "kw"), Err(KeyFormatError::Shape));
         assert_eq!(parse(&format!("{key}x"), "kw"), Err(KeyFormatError::Shape));
-        assert_eq!(
-            parse(&key.replace('8', "-"), "kw"),
-            Err(KeyFormatError::Shape)
-        );
+        assert_eq!(parse(&key.replace('8', "-"), "kw"), Err(KeyFormatError::Shape));
     }
 
     #[test]
     fn base62_mapping_skips_biased_bytes() {
-        assert_eq!(
-            base62_from_bytes(&[0, 61, 248, 255, 62], 3).as_deref(),
-            Some("0z0")
-        );
+        assert_eq!(base62_from_bytes(&[0, 61, 248, 255, 62], 3).as_deref(), Some("0z0"));
         assert_eq!(base62_from_bytes(&[250, 251], 1), None);
     }
 

@@ -1,0 +1,442 @@
+//! Credentials: create (the secret is shown once), list, read, change, rotate
+//! with a grace period, and revoke. Every change is audited in its own
+//! transaction and then applied to the in-memory verification index.
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::caller::Need;
+use super::{Caller, Keyward, ServiceError, ServiceResult};
+use crate::crypto::keygen;
+use crate::domain::credential::{check_kind_rules, parse_cidrs, parse_scopes, validate_description, validate_metadata};
+use crate::domain::key::{Environment, SecretRole, display_prefix};
+use crate::domain::{
+    Account, Credential, CredentialInput, CredentialKind, CredentialRole, CredentialStatus, Expiry, NewCredential,
+    Right, ValidationError,
+};
+use crate::store::credentials::{Changes, CredentialRow, Grants, ListFilter, NewRow};
+use crate::store::{self, StoreError};
+
+/// Keys are managed under the `keys` resource (`keys:read`, `keys:write`).
+const RESOURCE: &str = "keys";
+
+/// The grace period a rotation gives the old secret unless told otherwise.
+pub const DEFAULT_GRACE_SECS: i64 = 86_400;
+
+/// The longest grace period accepted: 30 days.
+pub const MAX_GRACE_SECS: i64 = 30 * 86_400;
+
+/// A credential that was just created or rotated, with its secret. The secret
+/// exists only in this value: it is never stored or logged.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Created {
+    pub credential: Credential,
+    /// The API key, or the client secret of a Basic or OAuth pair.
+    pub secret: String,
+}
+
+/// Which credentials to list. Every field is optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CredentialQuery {
+    pub account: Option<String>,
+    pub status: Option<CredentialStatus>,
+    pub kind: Option<CredentialKind>,
+    pub environment: Option<Environment>,
+    /// Matches the name, the display prefix or the id.
+    pub q: Option<String>,
+    pub cursor: Option<String>,
+    pub limit: Option<u32>,
+}
+
+/// One newest-first page of credentials.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CredentialPage {
+    pub items: Vec<Credential>,
+    /// Pass as `cursor` for the next page; absent on the last one.
+    pub next_cursor: Option<String>,
+}
+
+/// The changeable fields; `None` leaves one as it is. The name is accepted
+/// only to refuse a change to it with `NAME_IMMUTABLE`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CredentialPatch {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub scopes: Option<Vec<String>>,
+    #[serde(default)]
+    pub roles: Option<Vec<CredentialRole>>,
+    #[serde(default)]
+    pub allowed_cidrs: Option<Vec<String>>,
+    #[serde(default)]
+    pub rights: Option<Vec<Right>>,
+    /// A preset, counted from now.
+    #[serde(default)]
+    pub expires: Option<String>,
+    #[serde(default)]
+    pub auto_renew: Option<bool>,
+    #[serde(default)]
+    pub metadata: Option<serde_json::Value>,
+}
+
+const MAX_PAGE: u32 = 200;
+
+impl Keyward {
+    async fn account_for(&self, caller: &Caller, name: &str, need: Need) -> ServiceResult<Account> {
+        let account = store::accounts::find_by_name(self.store().pool(), name).await?;
+        match account {
+            Some(a) if caller.may(RESOURCE, need, &a) => Ok(a),
+            Some(a) if need == Need::Write && caller.may(RESOURCE, Need::Read, &a) => Err(ServiceError::Forbidden),
+            Some(_) if need == Need::Write => Err(ServiceError::Forbidden),
+            _ => Err(ValidationError::new("account", format!("no account named {name:?} that you can see")).into()),
+        }
+    }
+
+    /// Loads a credential the caller may see; one it may not see is "not found".
+    async fn credential_for(
+        &self,
+        caller: &Caller,
+        public_id: &str,
+        need: Need,
+    ) -> ServiceResult<(CredentialRow, Account)> {
+        let row = store::credentials::find_public(self.store().pool(), public_id).await?;
+        let account = match &row {
+            Some(r) => store::accounts::find(self.store().pool(), r.account_id).await?,
+            None => None,
+        };
+        match (row, account) {
+            (Some(r), Some(a)) if caller.may(RESOURCE, need, &a) => Ok((r, a)),
+            (Some(_), Some(a)) if caller.may(RESOURCE, Need::Read, &a) => Err(ServiceError::Forbidden),
+            _ => Err(ServiceError::NotFound("credential")),
+        }
+    }
+
+    /// Creates a credential and returns its secret, once.
+    pub async fn create_credential(&self, caller: &Caller, input: CredentialInput) -> ServiceResult<Created> {
+        let new = NewCredential::validate(input, &self.config().catalog)?;
+        let account = self.account_for(caller, &new.account, Need::Write).await?;
+        let base = self.config().key_prefix.clone();
+        let (secret, client_id) = match new.kind {
+            CredentialKind::ApiKey => (keygen::secret(&base, SecretRole::ApiKey, new.environment), None),
+            CredentialKind::Basic | CredentialKind::OauthClient => (
+                keygen::secret(&base, SecretRole::ClientSecret, new.environment),
+                Some(keygen::secret(&base, SecretRole::ClientId, new.environment)),
+            ),
+        };
+        let now = self.now();
+        let grants = Grants {
+            scopes: new.scopes,
+            roles: new.roles,
+            allowed_cidrs: new.allowed_cidrs,
+            rights: new.rights,
+        };
+        let public_id = keygen::public_id();
+        let actor = caller.actor();
+        let mut tx = self.store().write().await?;
+        let inserted = store::credentials::insert(
+            &mut tx,
+            &NewRow {
+                public_id: &public_id,
+                account_id: account.id,
+                name: new.name.as_str(),
+                description: new.description.as_deref(),
+                kind: new.kind,
+                environment: new.environment,
+                display_prefix: &display_prefix(client_id.as_deref().unwrap_or(&secret)),
+                client_id: client_id.as_deref(),
+                grants: &grants,
+                expires_at: new.expiry.expires_at(now),
+                lifetime_secs: new.expiry.lifetime_secs(),
+                auto_renew: new.auto_renew,
+                metadata: &new.metadata,
+                created_at: now,
+                created_by: &actor.label,
+            },
+        )
+        .await;
+        let id = match inserted {
+            Err(StoreError::Conflict(_)) => {
+                return Err(ServiceError::Conflict(format!(
+                    "A credential named {:?} already exists in {}.",
+                    new.name.as_str(),
+                    account.name
+                )));
+            }
+            other => other?,
+        };
+        store::credentials::insert_secret(&mut tx, &self.verifier().digest(&secret), id, now).await?;
+        super::audit::record(
+            &mut *tx,
+            now,
+            &actor,
+            "key.created",
+            Some(format!("key:{public_id}")),
+            Some(account.id),
+            json!({ "name": new.name.as_str(), "kind": new.kind, "expires": new.expiry }),
+        )
+        .await?;
+        let row = store::credentials::find(&mut *tx, id)
+            .await?
+            .ok_or(ServiceError::NotFound("credential"))?;
+        tx.commit().await.map_err(StoreError::from)?;
+        self.refresh_credential(id).await?;
+        Ok(Created {
+            credential: row.into_credential(now)?,
+            secret,
+        })
+    }
+
+    /// A newest-first page of the credentials the caller may see.
+    pub async fn list_credentials(&self, caller: &Caller, q: &CredentialQuery) -> ServiceResult<CredentialPage> {
+        let visible: Vec<Account> = store::accounts::list(self.store().pool())
+            .await?
+            .into_iter()
+            .filter(|a| caller.may(RESOURCE, Need::Read, a))
+            .filter(|a| q.account.as_deref().is_none_or(|n| n == a.name))
+            .collect();
+        let before = match q.cursor.as_deref().filter(|c| !c.is_empty()) {
+            Some(c) => Some(
+                c.parse::<i64>()
+                    .map_err(|_| ValidationError::new("cursor", "is not a cursor from a previous page"))?,
+            ),
+            None => None,
+        };
+        let limit = q.limit.unwrap_or(50).clamp(1, MAX_PAGE);
+        let now = self.now();
+        let mut rows = store::credentials::list(
+            self.store().pool(),
+            &ListFilter {
+                accounts: Some(visible.iter().map(|a| a.id).collect()),
+                status: q.status,
+                kind: q.kind,
+                environment: q.environment,
+                query: q.q.clone(),
+                before,
+                limit: limit + 1,
+            },
+            now,
+        )
+        .await?;
+        let next_cursor = if rows.len() > limit as usize {
+            rows.truncate(limit as usize);
+            rows.last().map(|r| r.id.to_string())
+        } else {
+            None
+        };
+        Ok(CredentialPage {
+            items: rows
+                .into_iter()
+                .map(|r| r.into_credential(now))
+                .collect::<Result<_, _>>()?,
+            next_cursor,
+        })
+    }
+
+    /// One credential.
+    pub async fn get_credential(&self, caller: &Caller, public_id: &str) -> ServiceResult<Credential> {
+        let (row, _) = self.credential_for(caller, public_id, Need::Read).await?;
+        Ok(row.into_credential(self.now())?)
+    }
+
+    /// Changes a credential's description, grants, expiry, auto-renew or metadata.
+    pub async fn update_credential(
+        &self,
+        caller: &Caller,
+        public_id: &str,
+        patch: CredentialPatch,
+    ) -> ServiceResult<Credential> {
+        let (row, account) = self.credential_for(caller, public_id, Need::Write).await?;
+        if patch.name.as_deref().is_some_and(|n| n.trim() != row.name) {
+            return Err(ServiceError::rule(
+                "NAME_IMMUTABLE",
+                "A credential's name never changes, so audit entries and logs keep meaning the same thing. Create a new credential instead.",
+            ));
+        }
+        if row.revoked_at.is_some() {
+            return Err(ServiceError::rule("REVOKED", "A revoked credential cannot be changed."));
+        }
+        let now = self.now();
+        let kind = row.kind()?;
+        let old = row.grants()?;
+        let catalog = &self.config().catalog;
+        let grants = Grants {
+            scopes: match &patch.scopes {
+                Some(s) => parse_scopes(s, catalog)?,
+                None => old.scopes.clone(),
+            },
+            roles: patch.roles.clone().unwrap_or_else(|| old.roles.clone()),
+            allowed_cidrs: match &patch.allowed_cidrs {
+                Some(c) => parse_cidrs(c)?,
+                None => old.allowed_cidrs.clone(),
+            },
+            rights: patch.rights.clone().unwrap_or_else(|| old.rights.clone()),
+        };
+        let (expires_at, lifetime_secs) = match patch.expires.as_deref() {
+            Some(e) => {
+                let e = Expiry::parse(e)?;
+                (e.expires_at(now), e.lifetime_secs())
+            }
+            None => (row.expires_at, row.lifetime_secs),
+        };
+        check_kind_rules(kind, expires_at.map(|t| t - now), &grants.allowed_cidrs)?;
+        let description = match patch.description.clone() {
+            Some(d) => validate_description(Some(d))?,
+            None => row.description.clone(),
+        };
+        let metadata = match &patch.metadata {
+            Some(m) => {
+                validate_metadata(m)?;
+                m.clone()
+            }
+            None => serde_json::from_str(&row.metadata).unwrap_or_else(|_| json!({})),
+        };
+        let auto_renew = patch.auto_renew.unwrap_or(row.auto_renew);
+        let changed: Vec<&str> = [
+            ("description", patch.description.is_some()),
+            ("scopes", patch.scopes.is_some()),
+            ("roles", patch.roles.is_some()),
+            ("allowed_cidrs", patch.allowed_cidrs.is_some()),
+            ("rights", patch.rights.is_some()),
+            ("expires", patch.expires.is_some()),
+            ("auto_renew", patch.auto_renew.is_some()),
+            ("metadata", patch.metadata.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(f, set)| set.then_some(f))
+        .collect();
+
+        let mut tx = self.store().write().await?;
+        store::credentials::update(
+            &mut *tx,
+            row.id,
+            &Changes {
+                description: description.as_deref(),
+                grants: &grants,
+                expires_at,
+                lifetime_secs,
+                auto_renew,
+                metadata: &metadata,
+            },
+        )
+        .await?;
+        super::audit::record(
+            &mut *tx,
+            now,
+            &caller.actor(),
+            "key.updated",
+            Some(format!("key:{public_id}")),
+            Some(account.id),
+            json!({ "name": row.name, "fields": changed, "scopes": grants.scopes, "allowed_cidrs": grants.allowed_cidrs, "expires_at": expires_at }),
+        )
+        .await?;
+        let updated = store::credentials::find(&mut *tx, row.id)
+            .await?
+            .ok_or(ServiceError::NotFound("credential"))?;
+        tx.commit().await.map_err(StoreError::from)?;
+        self.refresh_credential(row.id).await?;
+        Ok(updated.into_credential(now)?)
+    }
+
+    /// Revokes a credential. It is refused from the next request on; the record
+    /// stays for the audit trail.
+    pub async fn revoke_credential(&self, caller: &Caller, public_id: &str) -> ServiceResult<Credential> {
+        let (row, account) = self.credential_for(caller, public_id, Need::Write).await?;
+        let now = self.now();
+        let mut tx = self.store().write().await?;
+        if store::credentials::revoke(&mut *tx, row.id, now).await? {
+            super::audit::record(
+                &mut *tx,
+                now,
+                &caller.actor(),
+                "key.revoked",
+                Some(format!("key:{public_id}")),
+                Some(account.id),
+                json!({ "name": row.name }),
+            )
+            .await?;
+        }
+        let updated = store::credentials::find(&mut *tx, row.id)
+            .await?
+            .ok_or(ServiceError::NotFound("credential"))?;
+        tx.commit().await.map_err(StoreError::from)?;
+        self.refresh_credential(row.id).await?;
+        Ok(updated.into_credential(now)?)
+    }
+
+    /// Issues a new secret. The previous one keeps working for the grace
+    /// period (default 24 h; 0 ends it at once); any older one dies now.
+    pub async fn rotate_credential(
+        &self,
+        caller: &Caller,
+        public_id: &str,
+        grace_secs: Option<i64>,
+    ) -> ServiceResult<Created> {
+        let grace = grace_secs.unwrap_or(DEFAULT_GRACE_SECS);
+        if !(0..=MAX_GRACE_SECS).contains(&grace) {
+            return Err(ValidationError::new("grace_period_seconds", "must be between 0 and 2592000 (30 days)").into());
+        }
+        let (row, account) = self.credential_for(caller, public_id, Need::Write).await?;
+        let now = self.now();
+        if row.revoked_at.is_some() {
+            return Err(ServiceError::rule("REVOKED", "A revoked credential cannot be rotated."));
+        }
+        let kind = row.kind()?;
+        let role = if kind == CredentialKind::ApiKey {
+            SecretRole::ApiKey
+        } else {
+            SecretRole::ClientSecret
+        };
+        let secret = keygen::secret(&self.config().key_prefix, role, row.environment()?);
+        let mut tx = self.store().write().await?;
+        // The write lock is taken by the first statement, so concurrent rotations
+        // of one credential run one after another: each sees the last one's result.
+        store::credentials::rotate(&mut tx, row.id, &self.verifier().digest(&secret), now, now + grace).await?;
+        if kind == CredentialKind::ApiKey {
+            sqlx::query("UPDATE credentials SET display_prefix = ? WHERE id = ?")
+                .bind(display_prefix(&secret))
+                .bind(row.id)
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::from)?;
+        }
+        super::audit::record(
+            &mut *tx,
+            now,
+            &caller.actor(),
+            "key.rotated",
+            Some(format!("key:{public_id}")),
+            Some(account.id),
+            json!({ "name": row.name, "grace_period_seconds": grace }),
+        )
+        .await?;
+        let updated = store::credentials::find(&mut *tx, row.id)
+            .await?
+            .ok_or(ServiceError::NotFound("credential"))?;
+        tx.commit().await.map_err(StoreError::from)?;
+        self.refresh_credential(row.id).await?;
+        Ok(Created {
+            credential: updated.into_credential(now)?,
+            secret,
+        })
+    }
+
+    /// Resolves a management API caller: the key must verify (not revoked,
+    /// expired, API-disabled or outside its CIDRs) before its scopes count.
+    pub fn key_caller(&self, verdict: &crate::verify::Verdict, ip: Option<String>) -> Option<super::KeyCaller> {
+        let (Some(c), Some(a)) = (&verdict.credential, &verdict.account) else {
+            return None;
+        };
+        verdict.code.is_valid().then(|| super::KeyCaller {
+            credential_id: c.id,
+            public_id: c.public_id.clone(),
+            label: c.display_prefix.clone(),
+            account: a.name.clone(),
+            scopes: c.grants.scopes.clone(),
+            roles: c.grants.roles.clone(),
+            ip,
+        })
+    }
+}

@@ -1,0 +1,438 @@
+//! Queries on `credentials` and `credential_secrets`.
+
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqliteExecutor};
+
+use super::{StoreError, StoreResult};
+use crate::crypto::Digest;
+use crate::domain::credential::EXPIRING_WITHIN_SECS;
+use crate::domain::key::Environment;
+use crate::domain::{AccountId, Cidr, Credential, CredentialKind, CredentialRole, CredentialStatus, Right, Scope};
+
+/// A `credentials` row joined with its account's name.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CredentialRow {
+    pub id: i64,
+    pub public_id: String,
+    pub account_id: AccountId,
+    pub account: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub kind: String,
+    pub environment: String,
+    pub display_prefix: String,
+    pub client_id: Option<String>,
+    pub scopes: String,
+    pub roles: String,
+    pub allowed_cidrs: String,
+    pub rights: String,
+    pub expires_at: Option<i64>,
+    pub lifetime_secs: Option<i64>,
+    pub auto_renew: bool,
+    pub metadata: String,
+    pub created_at: i64,
+    pub created_by: String,
+    pub last_used_at: Option<i64>,
+    pub last_used_ip: Option<String>,
+    pub revoked_at: Option<i64>,
+}
+
+/// The parsed JSON columns of a row.
+#[derive(Debug, Clone)]
+pub struct Grants {
+    pub scopes: Vec<Scope>,
+    pub roles: Vec<CredentialRole>,
+    pub allowed_cidrs: Vec<Cidr>,
+    pub rights: Vec<Right>,
+}
+
+fn corrupt(col: &str) -> impl Fn(serde_json::Error) -> StoreError + '_ {
+    move |e| StoreError::Corrupt(format!("credentials.{col}: {e}"))
+}
+
+impl CredentialRow {
+    /// The kind; anything else means a hand-edited file.
+    pub fn kind(&self) -> StoreResult<CredentialKind> {
+        self.kind
+            .parse()
+            .map_err(|_| StoreError::Corrupt(format!("credentials.kind = {}", self.kind)))
+    }
+
+    /// The environment label.
+    pub fn environment(&self) -> StoreResult<Environment> {
+        self.environment
+            .parse()
+            .map_err(|_| StoreError::Corrupt(format!("credentials.environment = {}", self.environment)))
+    }
+
+    /// The scopes, roles, CIDRs and rights.
+    pub fn grants(&self) -> StoreResult<Grants> {
+        Ok(Grants {
+            scopes: serde_json::from_str(&self.scopes).map_err(corrupt("scopes"))?,
+            roles: serde_json::from_str(&self.roles).map_err(corrupt("roles"))?,
+            allowed_cidrs: serde_json::from_str(&self.allowed_cidrs).map_err(corrupt("allowed_cidrs"))?,
+            rights: serde_json::from_str(&self.rights).map_err(corrupt("rights"))?,
+        })
+    }
+
+    /// The public view at `now`.
+    pub fn into_credential(self, now: i64) -> StoreResult<Credential> {
+        let g = self.grants()?;
+        Ok(Credential {
+            kind: self.kind()?,
+            environment: self.environment()?,
+            metadata: serde_json::from_str(&self.metadata).map_err(corrupt("metadata"))?,
+            status: CredentialStatus::at(self.revoked_at, self.expires_at, now),
+            id: self.public_id,
+            account: self.account,
+            name: self.name,
+            description: self.description,
+            prefix: self.display_prefix,
+            client_id: self.client_id,
+            scopes: g.scopes,
+            roles: g.roles,
+            allowed_cidrs: g.allowed_cidrs,
+            rights: g.rights,
+            expires_at: self.expires_at,
+            auto_renew: self.auto_renew,
+            created_at: self.created_at,
+            created_by: self.created_by,
+            last_used_at: self.last_used_at,
+            last_used_ip: self.last_used_ip,
+            revoked_at: self.revoked_at,
+        })
+    }
+}
+
+const SELECT: &str = "SELECT c.id, c.public_id, c.account_id, a.name AS account, c.name, c.description, c.kind,
+        c.environment, c.display_prefix, c.client_id, c.scopes, c.roles, c.allowed_cidrs, c.rights,
+        c.expires_at, c.lifetime_secs, c.auto_renew, c.metadata, c.created_at, c.created_by,
+        c.last_used_at, c.last_used_ip, c.revoked_at
+   FROM credentials c JOIN accounts a ON a.id = c.account_id";
+
+/// A credential to insert; the JSON columns are already encoded.
+#[derive(Debug, Clone)]
+pub struct NewRow<'a> {
+    pub public_id: &'a str,
+    pub account_id: AccountId,
+    pub name: &'a str,
+    pub description: Option<&'a str>,
+    pub kind: CredentialKind,
+    pub environment: Environment,
+    pub display_prefix: &'a str,
+    pub client_id: Option<&'a str>,
+    pub grants: &'a Grants,
+    pub expires_at: Option<i64>,
+    pub lifetime_secs: Option<i64>,
+    pub auto_renew: bool,
+    pub metadata: &'a serde_json::Value,
+    pub created_at: i64,
+    pub created_by: &'a str,
+}
+
+fn json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).expect("domain values always serialise")
+}
+
+/// Inserts a credential; a name taken in the account is a [`StoreError::Conflict`].
+pub async fn insert(conn: &mut SqliteConnection, r: &NewRow<'_>) -> StoreResult<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO credentials (public_id, account_id, name, description, kind, environment, display_prefix,
+             client_id, scopes, roles, allowed_cidrs, rights, expires_at, lifetime_secs, auto_renew, metadata,
+             created_at, created_by)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         RETURNING id",
+    )
+    .bind(r.public_id)
+    .bind(r.account_id)
+    .bind(r.name)
+    .bind(r.description)
+    .bind(r.kind.as_str())
+    .bind(r.environment.as_str())
+    .bind(r.display_prefix)
+    .bind(r.client_id)
+    .bind(json(&r.grants.scopes))
+    .bind(json(&r.grants.roles))
+    .bind(json(&r.grants.allowed_cidrs))
+    .bind(json(&r.grants.rights))
+    .bind(r.expires_at)
+    .bind(r.lifetime_secs)
+    .bind(r.auto_renew)
+    .bind(r.metadata.to_string())
+    .bind(r.created_at)
+    .bind(r.created_by)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// Stores a secret's digest as the credential's current secret.
+pub async fn insert_secret(
+    conn: &mut SqliteConnection,
+    digest: &Digest,
+    credential_id: i64,
+    now: i64,
+) -> StoreResult<()> {
+    sqlx::query("INSERT INTO credential_secrets (digest, credential_id, created_at) VALUES (?, ?, ?)")
+        .bind(digest.as_bytes())
+        .bind(credential_id)
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Makes `digest` the current secret: any secret already in its grace period
+/// dies now, and the current one retires at `grace_end` (or now, with no grace).
+pub async fn rotate(
+    conn: &mut SqliteConnection,
+    credential_id: i64,
+    digest: &Digest,
+    now: i64,
+    grace_end: i64,
+) -> StoreResult<()> {
+    sqlx::query("DELETE FROM credential_secrets WHERE credential_id = ? AND retires_at IS NOT NULL")
+        .bind(credential_id)
+        .execute(&mut *conn)
+        .await?;
+    if grace_end > now {
+        sqlx::query("UPDATE credential_secrets SET retires_at = ? WHERE credential_id = ? AND retires_at IS NULL")
+            .bind(grace_end)
+            .bind(credential_id)
+            .execute(&mut *conn)
+            .await?;
+    } else {
+        sqlx::query("DELETE FROM credential_secrets WHERE credential_id = ?")
+            .bind(credential_id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    insert_secret(conn, digest, credential_id, now).await
+}
+
+/// A stored secret digest and when it stops working.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SecretRow {
+    pub digest: Vec<u8>,
+    pub credential_id: i64,
+    pub retires_at: Option<i64>,
+}
+
+/// The secrets of one credential (current and in grace).
+pub async fn secrets_of<'e>(db: impl SqliteExecutor<'e>, credential_id: i64) -> StoreResult<Vec<SecretRow>> {
+    Ok(
+        sqlx::query_as("SELECT digest, credential_id, retires_at FROM credential_secrets WHERE credential_id = ?")
+            .bind(credential_id)
+            .fetch_all(db)
+            .await?,
+    )
+}
+
+/// Every secret, for filling the verification index at start.
+pub async fn all_secrets<'e>(db: impl SqliteExecutor<'e>) -> StoreResult<Vec<SecretRow>> {
+    Ok(
+        sqlx::query_as("SELECT digest, credential_id, retires_at FROM credential_secrets")
+            .fetch_all(db)
+            .await?,
+    )
+}
+
+/// One secret by digest: the one indexed look-up a cache miss costs.
+pub async fn find_secret<'e>(db: impl SqliteExecutor<'e>, digest: &Digest) -> StoreResult<Option<SecretRow>> {
+    Ok(
+        sqlx::query_as("SELECT digest, credential_id, retires_at FROM credential_secrets WHERE digest = ?")
+            .bind(digest.as_bytes())
+            .fetch_optional(db)
+            .await?,
+    )
+}
+
+/// Every credential, for filling the verification index at start.
+pub async fn all<'e>(db: impl SqliteExecutor<'e>) -> StoreResult<Vec<CredentialRow>> {
+    Ok(sqlx::query_as(SELECT).fetch_all(db).await?)
+}
+
+/// One credential by internal id.
+pub async fn find<'e>(db: impl SqliteExecutor<'e>, id: i64) -> StoreResult<Option<CredentialRow>> {
+    Ok(sqlx::query_as(&format!("{SELECT} WHERE c.id = ?"))
+        .bind(id)
+        .fetch_optional(db)
+        .await?)
+}
+
+/// One credential by public id.
+pub async fn find_public<'e>(db: impl SqliteExecutor<'e>, public_id: &str) -> StoreResult<Option<CredentialRow>> {
+    Ok(sqlx::query_as(&format!("{SELECT} WHERE c.public_id = ?"))
+        .bind(public_id)
+        .fetch_optional(db)
+        .await?)
+}
+
+/// Narrows a credential list. `before` is the keyset cursor (an internal id).
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    /// Only these accounts; `None` for every account.
+    pub accounts: Option<Vec<AccountId>>,
+    pub status: Option<CredentialStatus>,
+    pub kind: Option<CredentialKind>,
+    pub environment: Option<Environment>,
+    /// Matches the name (anywhere) or the display prefix (from its start).
+    pub query: Option<String>,
+    pub before: Option<i64>,
+    pub limit: u32,
+}
+
+/// A newest-first page. Keyset pagination on the primary key keeps every page
+/// as fast as the first, however many credentials there are.
+pub async fn list<'e>(db: impl SqliteExecutor<'e>, f: &ListFilter, now: i64) -> StoreResult<Vec<CredentialRow>> {
+    let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(SELECT);
+    q.push(" WHERE 1 = 1");
+    if let Some(ids) = &f.accounts {
+        q.push(" AND c.account_id IN (SELECT value FROM json_each(")
+            .push_bind(json(ids))
+            .push("))");
+    }
+    if let Some(status) = f.status {
+        let soon = now + EXPIRING_WITHIN_SECS;
+        match status {
+            CredentialStatus::Revoked => {
+                q.push(" AND c.revoked_at IS NOT NULL");
+            }
+            CredentialStatus::Expired => {
+                q.push(" AND c.revoked_at IS NULL AND c.expires_at <= ").push_bind(now);
+            }
+            CredentialStatus::Expiring => {
+                q.push(" AND c.revoked_at IS NULL AND c.expires_at > ")
+                    .push_bind(now)
+                    .push(" AND c.expires_at <= ")
+                    .push_bind(soon);
+            }
+            CredentialStatus::Active => {
+                q.push(" AND c.revoked_at IS NULL AND (c.expires_at IS NULL OR c.expires_at > ")
+                    .push_bind(soon)
+                    .push(")");
+            }
+        }
+    }
+    if let Some(kind) = f.kind {
+        q.push(" AND c.kind = ").push_bind(kind.as_str());
+    }
+    if let Some(env) = f.environment {
+        q.push(" AND c.environment = ").push_bind(env.as_str());
+    }
+    if let Some(text) = f.query.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        q.push(" AND (c.name LIKE ")
+            .push_bind(format!("%{escaped}%"))
+            .push(" ESCAPE '\\' OR c.display_prefix LIKE ")
+            .push_bind(format!("{escaped}%"))
+            .push(" ESCAPE '\\' OR c.public_id = ")
+            .push_bind(text.to_owned())
+            .push(")");
+    }
+    if let Some(before) = f.before {
+        q.push(" AND c.id < ").push_bind(before);
+    }
+    q.push(" ORDER BY c.id DESC LIMIT ").push_bind(i64::from(f.limit));
+    Ok(q.build_query_as().fetch_all(db).await?)
+}
+
+/// The fields a PATCH may change, already validated and encoded.
+#[derive(Debug, Clone)]
+pub struct Changes<'a> {
+    pub description: Option<&'a str>,
+    pub grants: &'a Grants,
+    pub expires_at: Option<i64>,
+    pub lifetime_secs: Option<i64>,
+    pub auto_renew: bool,
+    pub metadata: &'a serde_json::Value,
+}
+
+/// Writes every changeable field back.
+pub async fn update<'e>(db: impl SqliteExecutor<'e>, id: i64, c: &Changes<'_>) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE credentials
+            SET description = ?, scopes = ?, roles = ?, allowed_cidrs = ?, rights = ?,
+                expires_at = ?, lifetime_secs = ?, auto_renew = ?, metadata = ?
+          WHERE id = ?",
+    )
+    .bind(c.description)
+    .bind(json(&c.grants.scopes))
+    .bind(json(&c.grants.roles))
+    .bind(json(&c.grants.allowed_cidrs))
+    .bind(json(&c.grants.rights))
+    .bind(c.expires_at)
+    .bind(c.lifetime_secs)
+    .bind(c.auto_renew)
+    .bind(c.metadata.to_string())
+    .bind(id)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Marks a credential revoked, once. Answers whether it was active until now.
+pub async fn revoke<'e>(db: impl SqliteExecutor<'e>, id: i64, now: i64) -> StoreResult<bool> {
+    Ok(
+        sqlx::query("UPDATE credentials SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
+            .bind(now)
+            .bind(id)
+            .execute(db)
+            .await?
+            .rows_affected()
+            == 1,
+    )
+}
+
+/// One credential's last use, as batched in memory.
+#[derive(Debug, Clone)]
+pub struct Usage {
+    pub credential_id: i64,
+    pub at: i64,
+    pub ip: Option<String>,
+}
+
+/// Writes a batch of last-used times in one transaction; an older time never
+/// overwrites a newer one.
+pub async fn record_usage(conn: &mut SqliteConnection, batch: &[Usage]) -> StoreResult<()> {
+    for u in batch {
+        sqlx::query(
+            "UPDATE credentials SET last_used_at = ?, last_used_ip = ?
+              WHERE id = ? AND (last_used_at IS NULL OR last_used_at <= ?)",
+        )
+        .bind(u.at)
+        .bind(u.ip.as_deref())
+        .bind(u.credential_id)
+        .bind(u.at)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// How many credentials of each status exist in the given accounts (all when `None`).
+pub async fn count_by_status<'e>(
+    db: impl SqliteExecutor<'e>,
+    accounts: Option<&[AccountId]>,
+    now: i64,
+) -> StoreResult<[i64; 4]> {
+    let soon = now + EXPIRING_WITHIN_SECS;
+    let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("SELECT ");
+    q.push("coalesce(sum(revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ")
+        .push_bind(soon)
+        .push(")), 0), ");
+    q.push("coalesce(sum(revoked_at IS NULL AND expires_at > ")
+        .push_bind(now)
+        .push(" AND expires_at <= ")
+        .push_bind(soon)
+        .push("), 0), ");
+    q.push("coalesce(sum(revoked_at IS NULL AND expires_at <= ")
+        .push_bind(now)
+        .push("), 0), ");
+    q.push("coalesce(sum(revoked_at IS NOT NULL), 0) FROM credentials");
+    if let Some(ids) = accounts {
+        q.push(" WHERE account_id IN (SELECT value FROM json_each(")
+            .push_bind(json(&ids))
+            .push("))");
+    }
+    let row: (i64, i64, i64, i64) = q.build_query_as().fetch_one(db).await?;
+    Ok([row.0, row.1, row.2, row.3])
+}

@@ -1,0 +1,172 @@
+//! The verification index: every credential and secret digest in memory, so a
+//! verify is a hash look-up, not a database read. The services update it right
+//! after each committed change; a miss falls back to one indexed SQL look-up
+//! (for credentials another process created, such as `keyward keys create`).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::crypto::Digest;
+use crate::domain::{Account, AccountId, CredentialKind, Plan};
+use crate::store::credentials::{CredentialRow, Grants, SecretRow};
+use crate::store::{StoreError, StoreResult};
+
+/// What verification needs to know about a credential.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    pub id: i64,
+    pub public_id: String,
+    pub account_id: AccountId,
+    pub name: String,
+    pub kind: CredentialKind,
+    pub display_prefix: String,
+    pub client_id: Option<String>,
+    pub grants: Grants,
+    pub expires_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
+impl TryFrom<&CredentialRow> for Snapshot {
+    type Error = StoreError;
+    fn try_from(r: &CredentialRow) -> StoreResult<Self> {
+        Ok(Snapshot {
+            id: r.id,
+            public_id: r.public_id.clone(),
+            account_id: r.account_id,
+            name: r.name.clone(),
+            kind: r.kind()?,
+            display_prefix: r.display_prefix.clone(),
+            client_id: r.client_id.clone(),
+            grants: r.grants()?,
+            expires_at: r.expires_at,
+            revoked_at: r.revoked_at,
+        })
+    }
+}
+
+/// What verification needs to know about an account.
+#[derive(Debug, Clone)]
+pub struct AccountGate {
+    pub id: AccountId,
+    pub name: String,
+    pub api_enabled: bool,
+    pub allow_query_key: bool,
+    pub plan: Plan,
+}
+
+impl From<&Account> for AccountGate {
+    fn from(a: &Account) -> Self {
+        AccountGate {
+            id: a.id,
+            name: a.name.clone(),
+            api_enabled: a.api_enabled,
+            allow_query_key: a.allow_query_key,
+            plan: a.plan,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct SecretEntry {
+    digest: [u8; 32],
+    credential_id: i64,
+    retires_at: Option<i64>,
+}
+
+/// The map is keyed by the first half of a digest; the whole digest is then
+/// compared in constant time. The probe's timing depends only on bits the
+/// caller cannot choose (the pepper is secret), and the final check on none.
+fn probe_key(d: &[u8; 32]) -> u128 {
+    u128::from_le_bytes(d[..16].try_into().expect("16 bytes"))
+}
+
+/// One secret's look-up result.
+#[derive(Debug, Clone)]
+pub struct Found {
+    pub credential: Arc<Snapshot>,
+    pub account: Arc<AccountGate>,
+    /// When this secret stops working (a rotated-out secret in its grace period).
+    pub retires_at: Option<i64>,
+}
+
+/// Credentials, secrets and accounts, keyed for verification.
+#[derive(Debug, Default)]
+pub struct Index {
+    secrets: HashMap<u128, SecretEntry>,
+    digests_of: HashMap<i64, Vec<[u8; 32]>>,
+    credentials: HashMap<i64, Arc<Snapshot>>,
+    accounts: HashMap<AccountId, Arc<AccountGate>>,
+}
+
+impl Index {
+    /// The credential behind a secret digest, if it is known here.
+    pub fn lookup(&self, digest: &Digest) -> Option<Found> {
+        let entry = self.secrets.get(&probe_key(&digest.0))?;
+        if !digest.ct_eq(&entry.digest) {
+            return None;
+        }
+        let credential = self.credentials.get(&entry.credential_id)?.clone();
+        let account = self.accounts.get(&credential.account_id)?.clone();
+        Some(Found {
+            credential,
+            account,
+            retires_at: entry.retires_at,
+        })
+    }
+
+    /// Replaces a credential and all its secrets.
+    pub fn put_credential(&mut self, snapshot: Snapshot, secrets: &[SecretRow]) {
+        let id = snapshot.id;
+        for old in self.digests_of.remove(&id).unwrap_or_default() {
+            self.secrets.remove(&probe_key(&old));
+        }
+        let mut digests = Vec::with_capacity(secrets.len());
+        for s in secrets {
+            if let Ok(d) = <[u8; 32]>::try_from(s.digest.as_slice()) {
+                self.secrets.insert(
+                    probe_key(&d),
+                    SecretEntry {
+                        digest: d,
+                        credential_id: id,
+                        retires_at: s.retires_at,
+                    },
+                );
+                digests.push(d);
+            }
+        }
+        self.digests_of.insert(id, digests);
+        self.credentials.insert(id, Arc::new(snapshot));
+    }
+
+    /// Replaces an account's gate.
+    pub fn put_account(&mut self, gate: AccountGate) {
+        self.accounts.insert(gate.id, Arc::new(gate));
+    }
+
+    /// How many credentials are indexed.
+    pub fn len(&self) -> usize {
+        self.credentials.len()
+    }
+
+    /// Whether nothing is indexed.
+    pub fn is_empty(&self) -> bool {
+        self.credentials.is_empty()
+    }
+
+    /// Builds the whole index from the database rows.
+    pub fn build(accounts: &[Account], rows: &[CredentialRow], secrets: Vec<SecretRow>) -> StoreResult<Self> {
+        let mut index = Index::default();
+        for a in accounts {
+            index.put_account(AccountGate::from(a));
+        }
+        let mut by_credential: HashMap<i64, Vec<SecretRow>> = HashMap::new();
+        for s in secrets {
+            by_credential.entry(s.credential_id).or_default().push(s);
+        }
+        for row in rows {
+            let secrets = by_credential.remove(&row.id).unwrap_or_default();
+            index.put_credential(Snapshot::try_from(row)?, &secrets);
+        }
+        Ok(index)
+    }
+}

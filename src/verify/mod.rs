@@ -1,0 +1,227 @@
+//! Verification on the hot path: parse the key (no I/O), digest it, look it up
+//! in memory, decide with [`crate::policy::decide`], and note the use for a
+//! later batched write. Nothing here writes to SQLite.
+
+pub mod index;
+pub mod usage;
+
+use std::net::IpAddr;
+use std::sync::{Arc, RwLock};
+use subtle::ConstantTimeEq;
+
+use crate::crypto::{Digest, DigestKey};
+use crate::domain::CredentialKind;
+use crate::domain::key::{self, SecretRole};
+use crate::policy::{CredentialFacts, RequestFacts, VerifyCode, decide};
+use crate::service::{Keyward, ServiceResult};
+use crate::store::{self, StoreError};
+use index::{AccountGate, Found, Index, Snapshot};
+use usage::UsageBuffer;
+
+/// How a caller presented its credential.
+#[derive(Debug, Clone, Copy)]
+pub enum Presented<'a> {
+    /// An API key: Bearer, `X-API-Key`, `api_key` query parameter, or a verify body.
+    Key { key: &'a str, from_query: bool },
+    /// A Basic credential's id and secret.
+    Basic { id: &'a str, secret: &'a str },
+}
+
+/// The answer, with the credential when one was found.
+#[derive(Debug, Clone)]
+pub struct Verdict {
+    pub code: VerifyCode,
+    pub credential: Option<Arc<Snapshot>>,
+    pub account: Option<Arc<AccountGate>>,
+}
+
+impl Verdict {
+    fn bare(code: VerifyCode) -> Self {
+        Verdict {
+            code,
+            credential: None,
+            account: None,
+        }
+    }
+}
+
+/// The in-memory half of verification, shared by every request.
+#[derive(Debug)]
+pub struct Verifier {
+    index: RwLock<Index>,
+    pepper: DigestKey,
+    usage: UsageBuffer,
+}
+
+impl Verifier {
+    /// A verifier over a filled index.
+    pub fn new(index: Index, pepper: DigestKey) -> Self {
+        Self {
+            index: RwLock::new(index),
+            pepper,
+            usage: UsageBuffer::default(),
+        }
+    }
+
+    /// `HMAC-SHA256(pepper, secret)`: what is stored and looked up.
+    pub fn digest(&self, secret: &str) -> Digest {
+        self.pepper.digest(secret.as_bytes())
+    }
+
+    fn lookup(&self, digest: &Digest) -> Option<Found> {
+        self.index.read().expect("index lock is never poisoned").lookup(digest)
+    }
+
+    /// Replaces one credential (after a create, update, rotate or revoke).
+    pub fn put_credential(&self, snapshot: Snapshot, secrets: &[store::credentials::SecretRow]) {
+        self.index
+            .write()
+            .expect("index lock is never poisoned")
+            .put_credential(snapshot, secrets);
+    }
+
+    /// Replaces one account's gate (after its switches or plan change).
+    pub fn put_account(&self, gate: AccountGate) {
+        self.index
+            .write()
+            .expect("index lock is never poisoned")
+            .put_account(gate);
+    }
+
+    /// How many credentials are in memory.
+    pub fn len(&self) -> usize {
+        self.index.read().expect("index lock is never poisoned").len()
+    }
+
+    /// Whether no credential is in memory.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The pending last-used updates.
+    pub fn usage(&self) -> &UsageBuffer {
+        &self.usage
+    }
+}
+
+impl Keyward {
+    /// Decides whether a presented credential is good for the request.
+    ///
+    /// An unknown key and a wrong secret take the same path (digest, miss,
+    /// one indexed SQL look-up, miss) and get the same answer, `NOT_FOUND`.
+    pub async fn verify(&self, presented: Presented<'_>, facts: &RequestFacts<'_>) -> ServiceResult<Verdict> {
+        let base = &self.config().key_prefix;
+        let (secret, expected_role, client_id) = match presented {
+            Presented::Key { key, .. } => (key, SecretRole::ApiKey, None),
+            Presented::Basic { id, secret } => (secret, SecretRole::ClientSecret, Some(id)),
+        };
+        let shape_ok = key::parse(secret, base).is_ok_and(|k| k.role == expected_role)
+            && client_id.is_none_or(|id| key::parse(id, base).is_ok_and(|k| k.role == SecretRole::ClientId));
+        if !shape_ok {
+            return Ok(Verdict::bare(VerifyCode::Malformed));
+        }
+        let verifier = self.verifier();
+        let digest = verifier.digest(secret);
+        let found = match verifier.lookup(&digest) {
+            Some(f) => Some(f),
+            None => self.load_from_store(&digest).await?,
+        };
+        let now = self.now();
+        let Some(found) = found.filter(|f| f.retires_at.is_none_or(|t| t > now)) else {
+            return Ok(Verdict::bare(VerifyCode::NotFound));
+        };
+        let cred = &found.credential;
+        let kind_ok = match presented {
+            Presented::Key { .. } => cred.kind == CredentialKind::ApiKey,
+            Presented::Basic { id, .. } => {
+                cred.kind == CredentialKind::Basic
+                    && cred
+                        .client_id
+                        .as_deref()
+                        .is_some_and(|own| bool::from(own.as_bytes().ct_eq(id.as_bytes())))
+            }
+        };
+        if !kind_ok {
+            return Ok(Verdict::bare(VerifyCode::NotFound));
+        }
+        if matches!(presented, Presented::Key { from_query: true, .. }) && !found.account.allow_query_key {
+            return Ok(Verdict::bare(VerifyCode::NotFound));
+        }
+        let code = decide(
+            &CredentialFacts {
+                revoked_at: cred.revoked_at,
+                expires_at: cred.expires_at,
+                allowed_cidrs: &cred.grants.allowed_cidrs,
+                rights: &cred.grants.rights,
+                scopes: &cred.grants.scopes,
+                roles: &cred.grants.roles,
+            },
+            found.account.api_enabled,
+            facts,
+            now,
+        );
+        if code.is_valid() {
+            verifier.usage().record(cred.id, now, facts.ip);
+        }
+        Ok(Verdict {
+            code,
+            credential: Some(found.credential),
+            account: Some(found.account),
+        })
+    }
+
+    /// The cache-miss path: one indexed look-up by digest; a hit is added to memory.
+    async fn load_from_store(&self, digest: &Digest) -> ServiceResult<Option<Found>> {
+        let Some(secret) = store::credentials::find_secret(self.store().pool(), digest).await? else {
+            return Ok(None);
+        };
+        self.refresh_credential(secret.credential_id).await?;
+        Ok(self.verifier().lookup(digest))
+    }
+
+    /// Reloads one credential (and its account) from the database into memory.
+    pub(crate) async fn refresh_credential(&self, id: i64) -> ServiceResult<()> {
+        let pool = self.store().pool();
+        let Some(row) = store::credentials::find(pool, id).await? else {
+            return Ok(());
+        };
+        let secrets = store::credentials::secrets_of(pool, id).await?;
+        if let Some(account) = store::accounts::find(pool, row.account_id).await? {
+            self.verifier().put_account(AccountGate::from(&account));
+        }
+        self.verifier().put_credential(Snapshot::try_from(&row)?, &secrets);
+        Ok(())
+    }
+
+    /// Writes pending last-used times to SQLite in one transaction. Called every
+    /// few seconds and on shutdown; a failed batch goes back into memory.
+    pub async fn flush_usage(&self) -> ServiceResult<usize> {
+        let batch = self.verifier().usage().drain();
+        if batch.is_empty() {
+            return Ok(0);
+        }
+        let result: Result<(), StoreError> = async {
+            let mut tx = self.store().write().await?;
+            store::credentials::record_usage(&mut tx, &batch).await?;
+            tx.commit().await?;
+            Ok(())
+        }
+        .await;
+        match result {
+            Ok(()) => Ok(batch.len()),
+            Err(e) => {
+                self.verifier().usage().restore(batch);
+                Err(e.into())
+            }
+        }
+    }
+}
+
+/// Parses an IP from a header or body value, tolerating a port or brackets.
+pub fn parse_ip(s: &str) -> Option<IpAddr> {
+    let s = s.trim();
+    s.parse()
+        .ok()
+        .or_else(|| s.parse::<std::net::SocketAddr>().ok().map(|a| a.ip()))
+        .or_else(|| s.trim_start_matches('[').trim_end_matches(']').parse().ok())
+}
