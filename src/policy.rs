@@ -10,6 +10,7 @@ use crate::domain::credential::effective_scopes;
 use crate::domain::{Cidr, CredentialRole, Right, Scope, cidr, right, scope};
 
 /// The answer to "is this credential good for this call?".
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum VerifyCode {

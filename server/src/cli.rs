@@ -24,6 +24,9 @@ pub enum Command {
     /// Manage console users.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Manage credentials from the shell (for automation and the first management key).
+    #[command(subcommand)]
+    Keys(KeysCommand),
     /// Apply pending database migrations and exit.
     Migrate(DataArgs),
     /// Write an online, consistent copy of the database to FILE.
@@ -40,6 +43,47 @@ pub enum Command {
 pub enum AdminCommand {
     /// Create a console user; the password is read from standard input.
     Create(AdminCreateArgs),
+}
+
+/// Credential commands.
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Create a credential and print its secret, once.
+    Create(KeysCreateArgs),
+}
+
+/// Arguments of `keys create`.
+#[derive(Debug, Clone, Args)]
+pub struct KeysCreateArgs {
+    /// The account the credential belongs to.
+    #[arg(long, env = "KEYWARD_KEY_ACCOUNT", default_value = "default")]
+    pub account: String,
+    /// A name, unique in the account.
+    #[arg(long, env = "KEYWARD_KEY_NAME")]
+    pub name: String,
+    /// Comma-separated scopes, e.g. keys:read,keys:write.
+    #[arg(long, env = "KEYWARD_KEY_SCOPES", value_delimiter = ',')]
+    pub scopes: Vec<String>,
+    /// Comma-separated roles: global_admin, global_viewer, account_viewer.
+    #[arg(long, env = "KEYWARD_KEY_ROLES", value_delimiter = ',')]
+    pub roles: Vec<String>,
+    /// api_key, basic or oauth_client.
+    #[arg(long, env = "KEYWARD_KEY_KIND", default_value = "api_key")]
+    pub kind: String,
+    /// prod, stg or dev.
+    #[arg(long, env = "KEYWARD_KEY_ENVIRONMENT", default_value = "prod")]
+    pub environment: String,
+    /// 5m, 24h, 7d, 14d, 1mo, 6mo, 1y, custom:<days> or never.
+    #[arg(long, env = "KEYWARD_KEY_EXPIRES")]
+    pub expires: Option<String>,
+    /// Comma-separated allowed CIDRs.
+    #[arg(long, env = "KEYWARD_KEY_CIDRS", value_delimiter = ',')]
+    pub allowed_cidrs: Vec<String>,
+    /// Print JSON (the credential and its secret) instead of text.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub data: DataArgs,
 }
 
 /// Where the data lives.

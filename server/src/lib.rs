@@ -2,6 +2,7 @@
 //! assets, the middleware, and server start-up and shutdown. `main.rs` parses
 //! the command line; tests start the same server in-process.
 
+pub mod api;
 pub mod assets;
 pub mod cli;
 pub mod health;

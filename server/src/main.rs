@@ -6,7 +6,9 @@ use keyward::config::Config;
 use keyward::domain::Role;
 use keyward::service::{Actor, Keyward, UserAccessInput};
 use keyward::store::Store;
-use keyward_server::cli::{AdminCommand, AdminCreateArgs, Cli, Command, LogFormat, ServeArgs};
+use keyward_server::cli::{
+    AdminCommand, AdminCreateArgs, Cli, Command, KeysCommand, KeysCreateArgs, LogFormat, ServeArgs,
+};
 use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -24,6 +26,7 @@ async fn main() -> ExitCode {
         None => serve(cli.serve).await,
         Some(Command::Serve(args)) => serve(args).await,
         Some(Command::Admin(AdminCommand::Create(args))) => admin_create(args).await,
+        Some(Command::Keys(KeysCommand::Create(args))) => keys_create(args).await,
         Some(Command::Migrate(data)) => migrate(Config::new(data.data_dir)).await,
         Some(Command::Backup { file, data }) => backup(Config::new(data.data_dir), file).await,
     };
@@ -84,6 +87,56 @@ async fn admin_create(args: AdminCreateArgs) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     kw.store().close().await;
     println!("Created {} ({}).", user.email, user.role.label());
+    Ok(())
+}
+
+async fn keys_create(args: KeysCreateArgs) -> Result<(), String> {
+    let roles = args
+        .roles
+        .iter()
+        .filter(|r| !r.is_empty())
+        .map(|r| serde_json::from_value(serde_json::Value::String(r.clone())).map_err(|e| format!("--roles: {e}")))
+        .collect::<Result<Vec<_>, _>>()?;
+    let input = keyward::domain::CredentialInput {
+        account: Some(args.account),
+        name: args.name,
+        kind: Some(
+            args.kind
+                .parse()
+                .map_err(|e: keyward::domain::ValidationError| e.to_string())?,
+        ),
+        environment: Some(
+            args.environment
+                .parse()
+                .map_err(|e: keyward::domain::ValidationError| e.to_string())?,
+        ),
+        scopes: args.scopes.into_iter().filter(|s| !s.is_empty()).collect(),
+        roles,
+        allowed_cidrs: args.allowed_cidrs,
+        expires: args.expires,
+        ..Default::default()
+    };
+    let kw = Keyward::open(Config::new(args.data.data_dir), Arc::new(SystemClock))
+        .await
+        .map_err(|e| e.to_string())?;
+    let created = kw
+        .create_credential(&keyward::service::Caller::System("cli"), input)
+        .await
+        .map_err(|e| e.to_string())?;
+    kw.store().close().await;
+    if args.json {
+        let mut out = serde_json::to_value(&created.credential).map_err(|e| e.to_string())?;
+        out["secret"] = serde_json::Value::String(created.secret);
+        println!("{out}");
+    } else {
+        let c = &created.credential;
+        println!("Created {} ({}) in {}.", c.name, c.id, c.account);
+        if let Some(id) = &c.client_id {
+            println!("Client id:  {id}");
+        }
+        println!("Secret:     {}", created.secret);
+        println!("Store the secret now: Keyward keeps only a keyed hash and cannot show it again.");
+    }
     Ok(())
 }
 

@@ -14,7 +14,7 @@ use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list, handle_server_fns_with_context};
 use tower_http::limit::RequestBodyLimitLayer;
 
-use crate::{assets, health, middleware};
+use crate::{api, assets, health, middleware};
 
 /// Largest request body accepted anywhere; console forms and API calls are small.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -71,6 +71,7 @@ pub fn router(kw: Keyward) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .merge(api::routes())
         .merge(console)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(middleware::security_headers))

@@ -85,6 +85,7 @@ pub async fn start(config: Config, addr: SocketAddr, clock: Arc<dyn Clock>) -> R
     let (shutdown, mut stop) = watch::channel(false);
     let app = router(kw.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let sweeper = tokio::spawn(sweep_sessions(kw.clone()));
+    let flusher = tokio::spawn(flush_usage(kw.clone()));
     let task_kw = kw.clone();
     let task = tokio::spawn(async move {
         let graceful = async move {
@@ -94,6 +95,10 @@ pub async fn start(config: Config, addr: SocketAddr, clock: Arc<dyn Clock>) -> R
             tracing::error!(error = %e, "server stopped with an error");
         }
         sweeper.abort();
+        flusher.abort();
+        if let Err(e) = task_kw.flush_usage().await {
+            tracing::error!(error = %e, "could not write last-used times on shutdown");
+        }
         task_kw.store().close().await;
         tracing::info!("Keyward stopped");
     });
@@ -114,6 +119,19 @@ async fn sweep_sessions(kw: Keyward) {
             Ok(0) => {}
             Ok(n) => tracing::debug!(sessions = n, "swept expired sessions"),
             Err(e) => tracing::warn!(error = %e, "session sweep failed"),
+        }
+    }
+}
+
+/// How often last-used times move from memory to SQLite.
+const FLUSH_EVERY: Duration = Duration::from_secs(5);
+
+async fn flush_usage(kw: Keyward) {
+    let mut tick = tokio::time::interval(FLUSH_EVERY);
+    loop {
+        tick.tick().await;
+        if let Err(e) = kw.flush_usage().await {
+            tracing::warn!(error = %e, "flushing last-used times failed; will retry");
         }
     }
 }

@@ -73,6 +73,7 @@ impl From<AccountName> for String {
 }
 
 /// A rate-limit plan, as the seeds price them.
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Plan {
@@ -126,6 +127,7 @@ impl FromStr for Plan {
 }
 
 /// An account as the console and the API show it.
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Account {
     pub id: AccountId,

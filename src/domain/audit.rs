@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Who performed an audited action.
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ActorKind {
@@ -39,6 +40,7 @@ impl ActorKind {
 }
 
 /// One recorded state change: who, what, when and from where.
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {
     pub id: i64,
@@ -69,6 +71,7 @@ pub struct AuditFilter {
 }
 
 /// One page of the audit trail, newest first.
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditPage {
     pub entries: Vec<AuditEntry>,

@@ -9,6 +9,7 @@ use super::scope::{Action, Catalog, Scope};
 use super::{Cidr, Expiry, Right, ValidationError};
 
 /// The kinds of credential, as the seeds describe them.
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CredentialKind {
@@ -65,6 +66,7 @@ impl FromStr for CredentialKind {
 }
 
 /// A credential's state, computed from its dates (never stored).
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CredentialStatus {
@@ -376,6 +378,7 @@ pub fn check_kind_rules(kind: CredentialKind, expiry: Option<i64>, cidrs: &[Cidr
 }
 
 /// What a caller asks for when creating a credential, before validation.
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CredentialInput {
@@ -390,17 +393,21 @@ pub struct CredentialInput {
     pub environment: Option<Environment>,
     #[serde(default)]
     pub scopes: Vec<String>,
+    /// `"global_admin"`, `"global_viewer"`, `"account_viewer"` (all accounts) or `{"role": "account_viewer", "accounts": ["acme"]}`.
     #[serde(default)]
+    #[cfg_attr(feature = "server", schema(value_type = Vec<Object>))]
     pub roles: Vec<CredentialRole>,
     #[serde(default)]
     pub allowed_cidrs: Vec<String>,
     #[serde(default)]
     pub rights: Vec<Right>,
+    /// `5m`, `24h`, `7d`, `14d`, `1mo`, `6mo` (default), `1y`, `custom:<days>` or `never`.
     #[serde(default)]
     pub expires: Option<String>,
     #[serde(default)]
     pub auto_renew: bool,
     #[serde(default)]
+    #[cfg_attr(feature = "server", schema(value_type = Option<Object>))]
     pub metadata: Option<serde_json::Value>,
 }
 
@@ -493,6 +500,7 @@ fn dedup<T: PartialEq>(list: Vec<T>) -> Vec<T> {
 }
 
 /// A credential as the console and the API show it. Never holds a secret.
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Credential {
     /// The public id, `key_…`.
@@ -506,12 +514,17 @@ pub struct Credential {
     pub prefix: String,
     /// The public half of a Basic or OAuth pair.
     pub client_id: Option<String>,
+    #[cfg_attr(feature = "server", schema(value_type = Vec<String>, example = json!(["compute:read"])))]
     pub scopes: Vec<Scope>,
+    #[cfg_attr(feature = "server", schema(value_type = Vec<Object>))]
     pub roles: Vec<CredentialRole>,
+    #[cfg_attr(feature = "server", schema(value_type = Vec<String>, example = json!(["203.0.113.0/24"])))]
     pub allowed_cidrs: Vec<Cidr>,
     pub rights: Vec<Right>,
+    /// Unix seconds; absent for a credential that never expires.
     pub expires_at: Option<i64>,
     pub auto_renew: bool,
+    #[cfg_attr(feature = "server", schema(value_type = Object))]
     pub metadata: serde_json::Value,
     pub created_at: i64,
     pub created_by: String,

@@ -37,6 +37,7 @@ pub struct Created {
 
 /// Which credentials to list. Every field is optional.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct CredentialQuery {
     pub account: Option<String>,
     pub status: Option<CredentialStatus>,
@@ -49,6 +50,7 @@ pub struct CredentialQuery {
 }
 
 /// One newest-first page of credentials.
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CredentialPage {
     pub items: Vec<Credential>,
@@ -58,6 +60,7 @@ pub struct CredentialPage {
 
 /// The changeable fields; `None` leaves one as it is. The name is accepted
 /// only to refuse a change to it with `NAME_IMMUTABLE`.
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CredentialPatch {
@@ -68,6 +71,7 @@ pub struct CredentialPatch {
     #[serde(default)]
     pub scopes: Option<Vec<String>>,
     #[serde(default)]
+    #[cfg_attr(feature = "server", schema(value_type = Option<Vec<Object>>))]
     pub roles: Option<Vec<CredentialRole>>,
     #[serde(default)]
     pub allowed_cidrs: Option<Vec<String>>,
@@ -79,6 +83,7 @@ pub struct CredentialPatch {
     #[serde(default)]
     pub auto_renew: Option<bool>,
     #[serde(default)]
+    #[cfg_attr(feature = "server", schema(value_type = Option<Object>))]
     pub metadata: Option<serde_json::Value>,
 }
 

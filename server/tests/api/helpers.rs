@@ -125,6 +125,39 @@ impl TestApp {
         s
     }
 
+    /// The running instance, for direct service calls.
+    pub fn kw(&self) -> keyward::service::Keyward {
+        self.server.as_ref().expect("running").keyward.clone()
+    }
+
+    /// Creates a credential through the service as the CLI would; returns (id, secret).
+    pub async fn key(&self, input: Value) -> (String, String) {
+        let input: keyward::domain::CredentialInput = serde_json::from_value(input).expect("a valid input");
+        let created = self
+            .kw()
+            .create_credential(&keyward::service::Caller::System("test"), input)
+            .await
+            .expect("created");
+        (created.credential.id, created.secret)
+    }
+
+    /// A management key for the default account with keys:read and keys:write.
+    pub async fn management_key(&self) -> Api {
+        let (_, secret) = self
+            .key(json!({ "name": "management", "scopes": ["keys:read", "keys:write", "admin:read", "admin:write"] }))
+            .await;
+        self.api(&secret)
+    }
+
+    /// A REST client authenticating with `secret`.
+    pub fn api(&self, secret: &str) -> Api {
+        Api {
+            client: Client::new(),
+            base: self.base.clone(),
+            secret: secret.to_owned(),
+        }
+    }
+
     /// Stops the server gracefully.
     pub async fn stop(&mut self) {
         if let Some(s) = self.server.take() {
@@ -195,4 +228,61 @@ pub fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
         h.insert(*k, HeaderValue::from_str(v).unwrap());
     }
     h
+}
+
+/// A REST API client with a Bearer key.
+pub struct Api {
+    pub client: Client,
+    pub base: String,
+    pub secret: String,
+}
+
+impl Api {
+    /// Sends a request with the Bearer key.
+    pub async fn send(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Response {
+        let mut req = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(&self.secret);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        req.send().await.expect("request")
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.send(reqwest::Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Response {
+        self.send(reqwest::Method::POST, path, Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, body: Value) -> Response {
+        self.send(reqwest::Method::PATCH, path, Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str) -> Response {
+        self.send(reqwest::Method::DELETE, path, None).await
+    }
+
+    /// Calls `/v1/keys/verify` (no Bearer needed) and returns the JSON answer.
+    pub async fn verify(&self, body: Value) -> Value {
+        let res = self
+            .client
+            .post(format!("{}/v1/keys/verify", self.base))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        res.json().await.unwrap()
+    }
+
+    /// Creates a key through the API and returns the 201 body.
+    pub async fn create(&self, body: Value) -> Value {
+        let res = self.post("/v1/keys", body).await;
+        assert_eq!(res.status(), StatusCode::CREATED, "{}", res.text().await.unwrap());
+        res.json().await.unwrap()
+    }
 }

@@ -2,6 +2,8 @@
 //! test, called over HTTP. One binary, so everything compiles once.
 
 mod console;
+mod forward_auth;
 mod helpers;
+mod keys;
 mod operations;
 mod users;

@@ -1,0 +1,95 @@
+//! `/v1/accounts`: list, create, and change an account's switches and plan.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use keyward::domain::{Account, Plan};
+use keyward::service::{AccountPatch, Keyward};
+use serde::Deserialize;
+
+use super::extract::{ApiCaller, ApiJson};
+use super::problem::{ApiResult, Problem};
+
+/// A new account.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateAccount {
+    /// 1–40 lowercase letters, digits and inner hyphens.
+    pub name: String,
+    /// Defaults to `starter`.
+    #[serde(default)]
+    pub plan: Option<Plan>,
+}
+
+/// The fields that may change; absent ones stay as they are.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateAccount {
+    /// The "Enable API" switch: while false, every credential of the account is refused with API_DISABLED.
+    #[serde(default)]
+    pub api_enabled: Option<bool>,
+    #[serde(default)]
+    pub plan: Option<Plan>,
+    /// Whether keys may arrive in the `api_key` query parameter.
+    #[serde(default)]
+    pub allow_query_key: Option<bool>,
+    /// Who hears about expiring credentials.
+    #[serde(default)]
+    pub notification_emails: Option<Vec<String>>,
+}
+
+/// List the accounts within the caller's reach.
+#[utoipa::path(get, path = "/v1/accounts", tag = "accounts", security(("bearer" = ["admin:read"])),
+    responses(
+        (status = 200, description = "The accounts", body = Vec<Account>),
+        (status = 401, description = "No valid credential", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn list(State(kw): State<Keyward>, ApiCaller(caller): ApiCaller) -> ApiResult<Json<Vec<Account>>> {
+    Ok(Json(kw.list_accounts(&caller).await?))
+}
+
+/// Create an account (needs admin:write and the Global Admin role).
+#[utoipa::path(post, path = "/v1/accounts", tag = "accounts", request_body = CreateAccount, security(("bearer" = ["admin:write"])),
+    responses(
+        (status = 201, description = "Created", body = Account),
+        (status = 401, description = "No valid credential", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Missing admin:write or the Global Admin role", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The name is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid name or plan", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn create(
+    State(kw): State<Keyward>,
+    ApiCaller(caller): ApiCaller,
+    ApiJson(body): ApiJson<CreateAccount>,
+) -> ApiResult<(StatusCode, Json<Account>)> {
+    let account = kw
+        .create_account(&caller, &body.name, body.plan.unwrap_or(Plan::Starter))
+        .await?;
+    Ok((StatusCode::CREATED, Json(account)))
+}
+
+/// Change `api_enabled`, `plan`, `allow_query_key` or `notification_emails`.
+#[utoipa::path(patch, path = "/v1/accounts/{name}", tag = "accounts", request_body = UpdateAccount,
+    params(("name" = String, Path, description = "The account's name")),
+    security(("bearer" = ["admin:write"])),
+    responses(
+        (status = 200, description = "The changed account", body = Account),
+        (status = 401, description = "No valid credential", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Missing admin:write for this account", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such account within reach", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn update(
+    State(kw): State<Keyward>,
+    ApiCaller(caller): ApiCaller,
+    Path(name): Path<String>,
+    ApiJson(body): ApiJson<UpdateAccount>,
+) -> ApiResult<Json<Account>> {
+    let patch = AccountPatch {
+        plan: body.plan,
+        api_enabled: body.api_enabled,
+        allow_query_key: body.allow_query_key,
+        notification_emails: body.notification_emails,
+    };
+    Ok(Json(kw.update_account(&caller, &name, patch).await?))
+}

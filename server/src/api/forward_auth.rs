@@ -1,0 +1,242 @@
+//! `/v1/auth` (any method): forward-auth for nginx `auth_request`, Traefik
+//! `forwardAuth` and Envoy `ext_authz`. The gateway forwards the client's
+//! request headers; Keyward answers 200, 401, 403 or 429 with an empty-ish body.
+
+use axum::extract::State;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use keyward::domain::credential::effective_scopes;
+use keyward::policy::{RequestFacts, VerifyCode};
+use keyward::service::Keyward;
+use keyward::verify::{Presented, parse_ip};
+
+use super::extract::{bearer, client_ip};
+use super::problem::ApiResult;
+use super::verify::required_scopes;
+
+/// Where the credential was found.
+enum Found {
+    Key { key: String, from_query: bool },
+    Basic { id: String, secret: String },
+    Nothing,
+    Unreadable,
+}
+
+fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    h.get(name).and_then(|v| v.to_str().ok())
+}
+
+fn query_key(query: Option<&str>) -> Option<String> {
+    query?.split('&').find_map(|pair| {
+        let (k, v) = pair.split_once('=')?;
+        (k == "api_key").then(|| percent_decode(v))
+    })
+}
+
+fn percent_decode(s: &str) -> String {
+    let hex = |b: u8| (b as char).to_digit(16);
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match (
+            bytes[i],
+            bytes.get(i + 1).copied().and_then(hex),
+            bytes.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(hi), Some(lo)) => {
+                out.push((hi * 16 + lo) as u8);
+                i += 3;
+            }
+            (b'+', _, _) => {
+                out.push(b' ');
+                i += 1;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn find_credential(parts: &Parts) -> Found {
+    let h = &parts.headers;
+    if let Some(auth) = header(h, header::AUTHORIZATION.as_str()) {
+        if let Some(token) = bearer(auth) {
+            return Found::Key {
+                key: token.to_owned(),
+                from_query: false,
+            };
+        }
+        if let Some((scheme, value)) = auth.trim().split_once(' ')
+            && scheme.eq_ignore_ascii_case("basic")
+        {
+            let decoded = STANDARD
+                .decode(value.trim())
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok());
+            return match decoded.as_deref().and_then(|d| d.split_once(':')) {
+                Some((id, secret)) => Found::Basic {
+                    id: id.to_owned(),
+                    secret: secret.to_owned(),
+                },
+                None => Found::Unreadable,
+            };
+        }
+        return Found::Unreadable;
+    }
+    if let Some(key) = header(h, "x-api-key") {
+        return Found::Key {
+            key: key.trim().to_owned(),
+            from_query: false,
+        };
+    }
+    let forwarded_query = header(h, "x-forwarded-uri")
+        .and_then(|u| u.split_once('?'))
+        .map(|(_, q)| q);
+    match query_key(parts.uri.query()).or_else(|| query_key(forwarded_query)) {
+        Some(key) => Found::Key { key, from_query: true },
+        None => Found::Nothing,
+    }
+}
+
+/// The client's IP as the gateway reports it: `X-Real-IP`, else the last
+/// `X-Forwarded-For` hop (the one the gateway appended), else the socket.
+fn forwarded_client_ip(parts: &Parts) -> Option<std::net::IpAddr> {
+    let h = &parts.headers;
+    header(h, "x-real-ip")
+        .and_then(parse_ip)
+        .or_else(|| header(h, "x-forwarded-for")?.rsplit(',').next().and_then(parse_ip))
+        .or_else(|| client_ip(parts))
+}
+
+fn refusal(status: StatusCode, code: VerifyCode, basic: bool) -> Response {
+    let mut res = (
+        status,
+        [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        format!("{{\"valid\":false,\"code\":\"{code}\"}}"),
+    )
+        .into_response();
+    let h = res.headers_mut();
+    h.insert("x-keyward-code", HeaderValue::from_static(code.as_str()));
+    if status == StatusCode::UNAUTHORIZED {
+        let challenge = if basic {
+            "Basic realm=\"keyward\""
+        } else if code == VerifyCode::Malformed {
+            "Bearer realm=\"keyward\""
+        } else {
+            "Bearer realm=\"keyward\", error=\"invalid_token\""
+        };
+        h.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(challenge));
+    }
+    if status == StatusCode::FORBIDDEN && code == VerifyCode::InsufficientScope {
+        h.insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer realm=\"keyward\", error=\"insufficient_scope\""),
+        );
+    }
+    res
+}
+
+/// Forward-auth: reads the credential from `Authorization` (Bearer or Basic),
+/// `X-API-Key` or the `api_key` query parameter; the call from
+/// `X-Forwarded-Method` / `X-Forwarded-Uri`; the client from `X-Real-IP` /
+/// `X-Forwarded-For`; required scopes from `X-Required-Scopes`.
+#[utoipa::path(get, path = "/v1/auth", tag = "verification",
+    params(
+        ("X-Forwarded-Method" = Option<String>, Header, description = "The client's HTTP method, checked against the key's rights"),
+        ("X-Forwarded-Uri" = Option<String>, Header, description = "The client's path and query, checked against the key's rights"),
+        ("X-Forwarded-For" = Option<String>, Header, description = "The client's IP (the last hop is used); X-Real-IP wins when present"),
+        ("X-Required-Scopes" = Option<String>, Header, description = "Scopes the call needs, comma- or space-separated"),
+        ("X-Keyward-Account" = Option<String>, Header, description = "The account the call concerns, for Account Viewer roles"),
+        ("X-API-Key" = Option<String>, Header, description = "The key, when not sent as Authorization"),
+        ("api_key" = Option<String>, Query, description = "The key in the query string, if the account allows it"),
+    ),
+    responses(
+        (status = 200, description = "Allowed; `X-Keyward-Key-Id`, `X-Keyward-Account` and `X-Keyward-Scopes` describe the key"),
+        (status = 401, description = "Missing, malformed, unknown, expired or revoked (`WWW-Authenticate` says so)"),
+        (status = 403, description = "A good key, but not for this call: scope, IP, rights, or the account's API is disabled"),
+        (status = 429, description = "Rate limited; see `Retry-After`"),
+    ))]
+pub async fn forward_auth(State(kw): State<Keyward>, parts: Parts) -> ApiResult<Response> {
+    let h = &parts.headers;
+    let required = header(h, "x-required-scopes")
+        .map(|s| {
+            s.split([',', ' '])
+                .filter(|p| !p.is_empty())
+                .map(String::from)
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    let required = required_scopes(&required)?;
+    let uri = header(h, "x-forwarded-uri");
+    let path = uri.map(|u| u.split('?').next().unwrap_or(u));
+    let account = header(h, "x-keyward-account");
+    let facts = RequestFacts {
+        ip: forwarded_client_ip(&parts),
+        method: header(h, "x-forwarded-method"),
+        path,
+        required_scopes: &required,
+        account,
+    };
+    let found = find_credential(&parts);
+    let basic = matches!(found, Found::Basic { .. });
+    let presented = match &found {
+        Found::Key { key, from_query } => Presented::Key {
+            key,
+            from_query: *from_query,
+        },
+        Found::Basic { id, secret } => Presented::Basic { id, secret },
+        Found::Nothing | Found::Unreadable => {
+            return Ok(refusal(StatusCode::UNAUTHORIZED, VerifyCode::Malformed, false));
+        }
+    };
+    let verdict = kw.verify(presented, &facts).await?;
+    let status = StatusCode::from_u16(verdict.code.http_status()).unwrap_or(StatusCode::UNAUTHORIZED);
+    if !verdict.code.is_valid() {
+        return Ok(refusal(status, verdict.code, basic));
+    }
+    let (Some(c), Some(a)) = (&verdict.credential, &verdict.account) else {
+        return Ok(refusal(StatusCode::UNAUTHORIZED, VerifyCode::NotFound, basic));
+    };
+    let scopes = effective_scopes(&c.grants.scopes, &c.grants.roles, account.or(Some(&a.name)))
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut res = StatusCode::OK.into_response();
+    let out = res.headers_mut();
+    for (name, value) in [
+        ("x-keyward-key-id", c.public_id.as_str()),
+        ("x-keyward-account", a.name.as_str()),
+        ("x-keyward-scopes", scopes.as_str()),
+        ("x-keyward-code", "VALID"),
+    ] {
+        if let Ok(v) = HeaderValue::from_str(value) {
+            out.insert(name, v);
+        }
+    }
+    Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_keys_are_percent_decoded() {
+        assert_eq!(
+            query_key(Some("a=1&api_key=kw%5Fprod%5Fx")).as_deref(),
+            Some("kw_prod_x")
+        );
+        assert_eq!(query_key(Some("api_key=abc")).as_deref(), Some("abc"));
+        assert_eq!(query_key(Some("key=abc")), None);
+        assert_eq!(percent_decode("100%"), "100%");
+        assert_eq!(percent_decode("%zz"), "%zz");
+    }
+}

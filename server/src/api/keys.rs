@@ -1,0 +1,155 @@
+//! `/v1/keys`: create, list, read, change, revoke and rotate credentials.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use keyward::domain::{Credential, CredentialInput};
+use keyward::service::{Created, CredentialPage, CredentialPatch, CredentialQuery, Keyward};
+use serde::{Deserialize, Serialize};
+
+use super::extract::{ApiCaller, ApiJson, ApiJsonOrEmpty, ApiQuery};
+use super::problem::{ApiResult, Problem};
+
+/// A credential with its secret: the only time the secret is shown.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct KeyWithSecret {
+    /// The API key, or the client secret of a Basic or OAuth pair. Store it now:
+    /// it is kept only as a keyed hash and cannot be shown again.
+    pub secret: String,
+    #[serde(flatten)]
+    pub credential: Credential,
+}
+
+impl From<Created> for KeyWithSecret {
+    fn from(c: Created) -> Self {
+        Self {
+            secret: c.secret,
+            credential: c.credential,
+        }
+    }
+}
+
+/// The body of a rotation.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RotateRequest {
+    /// How long the old secret keeps working: default 86400 (24 h); 0 ends it now; at most 30 days.
+    #[serde(default)]
+    pub grace_period_seconds: Option<i64>,
+}
+
+/// Create a credential.
+#[utoipa::path(post, path = "/v1/keys", tag = "keys", request_body = CredentialInput,
+    security(("bearer" = ["keys:write"])),
+    responses(
+        (status = 201, description = "Created; `secret` (and `client_id` for a client pair) appear only here", body = KeyWithSecret),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid credential", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Missing keys:write, or the account is out of reach", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The name is taken in this account", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A field is invalid (unknown fields included), or a kind rule failed", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn create(
+    State(kw): State<Keyward>,
+    ApiCaller(caller): ApiCaller,
+    ApiJson(input): ApiJson<CredentialInput>,
+) -> ApiResult<(StatusCode, Json<KeyWithSecret>)> {
+    let created = kw.create_credential(&caller, input).await?;
+    Ok((StatusCode::CREATED, Json(created.into())))
+}
+
+/// List credentials, newest first. Never returns a secret.
+#[utoipa::path(get, path = "/v1/keys", tag = "keys", params(CredentialQuery),
+    security(("bearer" = ["keys:read"])),
+    responses(
+        (status = 200, description = "One page", body = CredentialPage),
+        (status = 401, description = "No valid credential", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A filter or the cursor is invalid", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn list(
+    State(kw): State<Keyward>,
+    ApiCaller(caller): ApiCaller,
+    ApiQuery(q): ApiQuery<CredentialQuery>,
+) -> ApiResult<Json<CredentialPage>> {
+    Ok(Json(kw.list_credentials(&caller, &q).await?))
+}
+
+/// Read one credential.
+#[utoipa::path(get, path = "/v1/keys/{id}", tag = "keys", params(("id" = String, Path, description = "The credential id, key_…")),
+    security(("bearer" = ["keys:read"])),
+    responses(
+        (status = 200, description = "The credential", body = Credential),
+        (status = 401, description = "No valid credential", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such credential within reach", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn get(
+    State(kw): State<Keyward>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Credential>> {
+    Ok(Json(kw.get_credential(&caller, &id).await?))
+}
+
+/// Change a credential's description, scopes, roles, CIDRs, rights, expiry, auto-renew or metadata.
+#[utoipa::path(patch, path = "/v1/keys/{id}", tag = "keys", request_body = CredentialPatch,
+    params(("id" = String, Path, description = "The credential id, key_…")),
+    security(("bearer" = ["keys:write"])),
+    responses(
+        (status = 200, description = "The changed credential", body = Credential),
+        (status = 401, description = "No valid credential", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Missing keys:write", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such credential within reach", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field; `NAME_IMMUTABLE` when the name would change; `REVOKED` for a revoked credential", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn update(
+    State(kw): State<Keyward>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+    ApiJson(patch): ApiJson<CredentialPatch>,
+) -> ApiResult<Json<Credential>> {
+    Ok(Json(kw.update_credential(&caller, &id, patch).await?))
+}
+
+/// Revoke a credential. It is refused from the next request on; the record stays for audit.
+#[utoipa::path(delete, path = "/v1/keys/{id}", tag = "keys", params(("id" = String, Path, description = "The credential id, key_…")),
+    security(("bearer" = ["keys:write"])),
+    responses(
+        (status = 204, description = "Revoked (also when it already was)"),
+        (status = 401, description = "No valid credential", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Missing keys:write", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such credential within reach", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn revoke(
+    State(kw): State<Keyward>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    kw.revoke_credential(&caller, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Issue a new secret; the old one keeps working for the grace period.
+#[utoipa::path(post, path = "/v1/keys/{id}/rotate", tag = "keys", request_body(content = RotateRequest, description = "Optional"),
+    params(("id" = String, Path, description = "The credential id, key_…")),
+    security(("bearer" = ["keys:write"])),
+    responses(
+        (status = 200, description = "The new secret, shown once", body = KeyWithSecret),
+        (status = 401, description = "No valid credential", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Missing keys:write", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such credential within reach", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid grace period, or a revoked credential", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn rotate(
+    State(kw): State<Keyward>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+    ApiJsonOrEmpty(body): ApiJsonOrEmpty<RotateRequest>,
+) -> ApiResult<Json<KeyWithSecret>> {
+    Ok(Json(
+        kw.rotate_credential(&caller, &id, body.grace_period_seconds)
+            .await?
+            .into(),
+    ))
+}

@@ -1,0 +1,53 @@
+//! The REST API under `/v1`, the OpenAPI document, and problem+json errors.
+
+pub mod accounts;
+pub mod audit;
+pub mod extract;
+pub mod forward_auth;
+pub mod keys;
+pub mod openapi;
+pub mod problem;
+pub mod verify;
+
+use axum::Router;
+use axum::http::{HeaderValue, header};
+use axum::response::IntoResponse;
+use axum::routing::{any, get, patch, post};
+use std::sync::{Arc, LazyLock};
+
+use crate::router::AppState;
+
+static OPENAPI: LazyLock<Arc<str>> = LazyLock::new(|| Arc::from(openapi::document()));
+
+/// The OpenAPI document, for the docs page.
+pub fn openapi_json() -> Arc<str> {
+    OPENAPI.clone()
+}
+
+async fn openapi_handler() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        OPENAPI.to_string(),
+    )
+}
+
+async fn unknown_route() -> problem::ApiError {
+    problem::ApiError::new(axum::http::StatusCode::NOT_FOUND, "NOT_FOUND", "No such API route.")
+}
+
+/// The `/v1` routes and `/openapi.json`.
+pub fn routes() -> Router<AppState> {
+    let v1 = Router::new()
+        .route("/keys", post(keys::create).get(keys::list))
+        .route("/keys/verify", post(verify::verify))
+        .route("/keys/{id}", get(keys::get).patch(keys::update).delete(keys::revoke))
+        .route("/keys/{id}/rotate", post(keys::rotate))
+        .route("/auth", any(forward_auth::forward_auth))
+        .route("/accounts", get(accounts::list).post(accounts::create))
+        .route("/accounts/{name}", patch(accounts::update))
+        .route("/audit", get(audit::list))
+        .fallback(unknown_route);
+    Router::new()
+        .nest("/v1", v1)
+        .route("/openapi.json", get(openapi_handler))
+}

@@ -1,0 +1,54 @@
+//! The OpenAPI 3.1 document, generated from the handlers' annotations and the
+//! wire types' derives, and served at `/openapi.json`.
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use super::{accounts, audit, forward_auth, keys, verify};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Keyward API",
+        description = "Issue, verify and manage API credentials. Management calls take `Authorization: Bearer <api key>` with the scope shown for each operation; errors are `application/problem+json` (RFC 9457) with a stable `code`.",
+    ),
+    paths(
+        keys::create, keys::list, keys::get, keys::update, keys::revoke, keys::rotate,
+        verify::verify, forward_auth::forward_auth,
+        accounts::list, accounts::create, accounts::update,
+        audit::list,
+    ),
+    components(schemas(super::problem::Problem, keyward::policy::VerifyCode)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "keys", description = "Credentials: API keys, Basic pairs and OAuth clients"),
+        (name = "verification", description = "Is this credential good for this call?"),
+        (name = "accounts", description = "Accounts, their plan and the Enable API switch"),
+        (name = "audit", description = "Every change, newest first"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("An API key (kw_…) with the scopes the operation lists."))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The document as JSON, built once.
+pub fn document() -> String {
+    ApiDoc::openapi()
+        .to_pretty_json()
+        .expect("the OpenAPI document serialises")
+}

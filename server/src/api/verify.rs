@@ -1,0 +1,141 @@
+//! `POST /v1/keys/verify`: is this key good for this call? Always 200 with a
+//! code, so a gateway can branch on `valid` without parsing errors.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::request::Parts;
+use keyward::domain::credential::effective_scopes;
+use keyward::domain::{CredentialRole, Scope};
+use keyward::policy::{RequestFacts, VerifyCode};
+use keyward::service::Keyward;
+use keyward::verify::{Presented, Verdict, parse_ip};
+use serde::{Deserialize, Serialize};
+
+use super::extract::{ApiJson, client_ip};
+use super::problem::{ApiError, ApiResult, Problem};
+use axum::http::StatusCode;
+
+/// What to check.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyRequest {
+    /// The API key as the client sent it.
+    pub key: String,
+    /// Scopes the call needs, e.g. `["compute:read"]`.
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    /// The client's IP, checked against the key's allowed CIDRs (default: the caller of this endpoint).
+    #[serde(default)]
+    pub ip: Option<String>,
+    /// The HTTP method of the call, checked against the key's rights.
+    #[serde(default)]
+    pub method: Option<String>,
+    /// The path of the call, checked against the key's rights.
+    #[serde(default)]
+    pub path: Option<String>,
+    /// The account the call concerns; Account Viewer roles count only for their accounts.
+    #[serde(default)]
+    pub account: Option<String>,
+}
+
+/// The answer. Fields beyond `valid` and `code` appear when a credential was found.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct VerifyResponse {
+    pub valid: bool,
+    pub code: VerifyCode,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The scopes the key holds, its roles' included.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<String>>)]
+    pub scopes: Option<Vec<Scope>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub roles: Option<Vec<CredentialRole>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<i64>,
+}
+
+impl VerifyResponse {
+    /// Builds the answer; a missing credential reveals nothing but the code.
+    pub fn from_verdict(v: &Verdict, account: Option<&str>) -> Self {
+        let (credential, owner) = match (&v.credential, &v.account) {
+            (Some(c), Some(a)) if !matches!(v.code, VerifyCode::NotFound | VerifyCode::Malformed) => (Some(c), Some(a)),
+            _ => (None, None),
+        };
+        Self {
+            valid: v.code.is_valid(),
+            code: v.code,
+            key_id: credential.map(|c| c.public_id.clone()),
+            account: owner.map(|a| a.name.clone()),
+            name: credential.map(|c| c.name.clone()),
+            scopes: credential.map(|c| {
+                effective_scopes(
+                    &c.grants.scopes,
+                    &c.grants.roles,
+                    account.or(owner.map(|a| a.name.as_str())),
+                )
+            }),
+            roles: credential.map(|c| c.grants.roles.clone()),
+            expires_at: credential.and_then(|c| c.expires_at),
+        }
+    }
+}
+
+/// Parses required scopes by shape only (a gateway may ask for anything).
+pub fn required_scopes(list: &[String]) -> Result<Vec<Scope>, ApiError> {
+    list.iter()
+        .map(|s| Scope::parse_syntax(s))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| ApiError {
+            field: Some("scopes".into()),
+            ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED", e.message)
+        })
+}
+
+/// Verify a key for a call: expiry, revocation, the account's API switch, IP, rights and scopes.
+#[utoipa::path(post, path = "/v1/keys/verify", tag = "verification", request_body = VerifyRequest,
+    responses(
+        (status = 200, description = "The decision; `valid` is true only with code VALID", body = VerifyResponse),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A field is invalid", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn verify(
+    State(kw): State<Keyward>,
+    parts: Parts,
+    ApiJson(req): ApiJson<VerifyRequest>,
+) -> ApiResult<Json<VerifyResponse>> {
+    let required = required_scopes(&req.scopes)?;
+    let ip = match req.ip.as_deref() {
+        Some(s) => Some(parse_ip(s).ok_or_else(|| ApiError {
+            field: Some("ip".into()),
+            ..ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "VALIDATION_FAILED",
+                format!("{s:?} is not an IP address"),
+            )
+        })?),
+        None => client_ip(&parts),
+    };
+    let facts = RequestFacts {
+        ip,
+        method: req.method.as_deref(),
+        path: req.path.as_deref(),
+        required_scopes: &required,
+        account: req.account.as_deref(),
+    };
+    let verdict = kw
+        .verify(
+            Presented::Key {
+                key: req.key.trim(),
+                from_query: false,
+            },
+            &facts,
+        )
+        .await?;
+    Ok(Json(VerifyResponse::from_verdict(&verdict, req.account.as_deref())))
+}
