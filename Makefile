@@ -3,7 +3,7 @@
 #   make test  runs every test: unit, integration and browser
 # Both first install whatever is missing (and only that): the wasm32 target,
 # cargo-leptos, wasm-bindgen-cli at the version in Cargo.lock, the npm tools,
-# and, for tests, Debian's Chromium.
+# and, for tests, Debian's Chromium and nginx.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -17,20 +17,21 @@ CARGO_LEPTOS_VERSION := 0.3.10
 WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/ { getline; gsub(/"/, "", $$3); print $$3 }' Cargo.lock)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test build tools chromium test-rust test-e2e lint
+.PHONY: run test build tools chromium nginx test-rust test-e2e lint
 
 ## Build the release binary (with the console embedded) and start it.
 run: build
 	./target/release/keyward serve
 
 ## Every test. Fails if any test fails.
-test: tools chromium build test-rust test-e2e
+test: tools chromium nginx build test-rust test-e2e
 
 build: tools
 	cargo leptos build --release --precompress
 
-## Unit and integration tests (real SQLite files, real servers on 127.0.0.1:0).
-test-rust: tools
+## Unit and integration tests (real SQLite files, real servers on 127.0.0.1:0,
+## a real nginx in front of /v1/auth).
+test-rust: tools nginx
 	cargo nextest run --workspace --exclude keyward-frontend --cargo-profile release
 
 ## Browser tests in Debian's Chromium against copies of the release binary.
@@ -60,3 +61,8 @@ tools:
 chromium:
 	@command -v chromium >/dev/null \
 		|| { $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium; }
+
+nginx:
+	@[ -x /usr/sbin/nginx ] \
+		|| { $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends nginx-light \
+			|| $(SUDO) apt-get install -y --no-install-recommends nginx; }

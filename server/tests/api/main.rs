@@ -2,8 +2,10 @@
 //! test, called over HTTP. One binary, so everything compiles once.
 
 mod console;
+mod crash;
 mod forward_auth;
 mod helpers;
 mod keys;
+mod nginx;
 mod operations;
 mod users;
