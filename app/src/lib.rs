@@ -17,7 +17,7 @@ use leptos_router::path;
 
 use crate::components::{Toaster, provide_toasts};
 use crate::pages::{
-    AccountDetailPage, AccountsPage, AuditPage, ComingSoon, DashboardPage, NotFound, SettingsPage, SetupPage,
+    AccountDetailPage, AccountsPage, AuditPage, ComingSoon, DashboardPage, DocsPage, NotFound, SettingsPage, SetupPage,
     SignInPage, UsersPage,
 };
 use crate::shell::Shell;
@@ -67,6 +67,7 @@ pub fn App() -> impl IntoView {
             <Routes fallback=NotFound>
                 <Route path=path!("/login") view=SignInPage/>
                 <Route path=path!("/setup") view=SetupPage/>
+                <Route path=path!("/docs") view=DocsPage/>
                 <ParentRoute path=path!("") view=Shell>
                     <Route path=path!("/") view=DashboardPage/>
                     <Route path=path!("/credentials") view=|| view! { <ComingSoon title="Credentials" what="API keys, OAuth clients and Basic credentials, with reveal-once secrets, rotation and revocation."/> }/>
@@ -75,7 +76,6 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/users") view=UsersPage/>
                     <Route path=path!("/audit") view=AuditPage/>
                     <Route path=path!("/settings") view=SettingsPage/>
-                    <Route path=path!("/api-docs") view=|| view! { <ComingSoon title="API docs" what="The OpenAPI reference for the management, verification and OAuth APIs, served from this binary."/> }/>
                 </ParentRoute>
             </Routes>
         </Router>

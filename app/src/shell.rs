@@ -62,7 +62,7 @@ const NAV: &[NavItem] = &[
         global_only: true,
     },
     NavItem {
-        href: "/api-docs",
+        href: "/docs",
         label: "API docs",
         icon: "book",
         global_only: false,

@@ -33,3 +33,19 @@ test("the copied release binary alone serves the console, its WASM and its CSS",
   expect(bg).not.toBe("rgba(0, 0, 0, 0)");
   noErrors();
 });
+
+test("the API reference is served from the binary and hydrates", async ({ page }) => {
+  const noErrors = failOnPageErrors(page);
+  const external: string[] = [];
+  page.on("request", (r) => {
+    if (!r.url().startsWith(kw.baseURL)) external.push(r.url());
+  });
+  await page.goto(`${kw.baseURL}/docs`);
+  await hydrated(page);
+  await expect(page.getByRole("heading", { name: "API reference" })).toBeVisible();
+  await expect(page.locator("section#tag-keys")).toContainText("/v1/keys/{id}/rotate");
+  await page.getByRole("link", { name: "KeyWithSecret" }).first().click();
+  await expect(page).toHaveURL(/#schema-KeyWithSecret/);
+  expect(external).toEqual([]);
+  noErrors();
+});

@@ -75,6 +75,10 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
     res
 }
 
+/// Routes called once per API request of the platform: logging each of them
+/// at `info` would cost more than answering. They log at `debug`.
+const HOT_PATHS: [&str; 2] = ["/v1/auth", "/v1/keys/verify"];
+
 /// Logs one line per request: method, path (never the query, which may hold a
 /// secret such as a setup token or an `api_key`), status and duration.
 pub async fn access_log(req: Request<Body>, next: Next) -> Response {
@@ -82,14 +86,13 @@ pub async fn access_log(req: Request<Body>, next: Next) -> Response {
     let path = req.uri().path().to_owned();
     let started = Instant::now();
     let res = next.run(req).await;
-    tracing::info!(
-        target: "keyward::http",
-        %method,
-        path,
-        status = res.status().as_u16(),
-        ms = started.elapsed().as_secs_f64() * 1000.0,
-        "request"
-    );
+    let status = res.status().as_u16();
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    if HOT_PATHS.contains(&path.as_str()) {
+        tracing::debug!(target: "keyward::http", %method, path, status, ms, "request");
+    } else {
+        tracing::info!(target: "keyward::http", %method, path, status, ms, "request");
+    }
     res
 }
 

@@ -54,9 +54,14 @@ pub fn router(kw: Keyward) -> Router {
         kw: kw.clone(),
         leptos: leptos_options(),
     };
+    let openapi = keyward_app::api::docs::OpenApiSource(api::openapi_json());
     let context = {
         let kw = kw.clone();
-        move || provide_context(kw.clone())
+        let openapi = openapi.clone();
+        move || {
+            provide_context(kw.clone());
+            provide_context(openapi.clone());
+        }
     };
     let routes = generate_route_list(App);
     let console = Router::new()
@@ -82,7 +87,15 @@ pub fn router(kw: Keyward) -> Router {
 
 async fn server_fn(State(state): State<AppState>, req: Request<Body>) -> impl IntoResponse {
     let kw = state.kw.clone();
-    handle_server_fns_with_context(move || provide_context(kw.clone()), req).await
+    let openapi = keyward_app::api::docs::OpenApiSource(api::openapi_json());
+    handle_server_fns_with_context(
+        move || {
+            provide_context(kw.clone());
+            provide_context(openapi.clone());
+        },
+        req,
+    )
+    .await
 }
 
 /// Serves an embedded file, or renders the console's 404 page.

@@ -165,3 +165,23 @@ async fn sigterm_stops_the_binary_gracefully() {
     }
     assert!(rest.contains("Keyward stopped"), "{rest}");
 }
+
+#[tokio::test]
+async fn the_api_reference_renders_from_the_binary_without_a_cdn() {
+    let app = spawn_app().await;
+    let res = app.session().get("/docs").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    for needle in [
+        "API reference",
+        "/v1/keys/verify",
+        "/v1/auth",
+        "schema-Credential",
+        "NAME_IMMUTABLE",
+    ] {
+        assert!(html.contains(needle), "{needle} missing from /docs");
+    }
+    for external in ["cdn.", "unpkg", "jsdelivr", "googleapis"] {
+        assert!(!html.contains(external), "/docs loads {external}");
+    }
+}
