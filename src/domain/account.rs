@@ -130,14 +130,19 @@ impl FromStr for Plan {
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Account {
+    /// Internal id.
     pub id: AccountId,
+    /// The account's slug, used in URLs and the API.
     pub name: String,
+    /// The rate-limit plan.
     pub plan: Plan,
     /// The "Enable API" switch: while off, even valid credentials are refused.
     pub api_enabled: bool,
     /// Whether credentials may arrive in the `api_key` query parameter.
     pub allow_query_key: bool,
+    /// Who hears about expiring credentials.
     pub notification_emails: Vec<String>,
+    /// Unix seconds.
     pub created_at: i64,
 }
 

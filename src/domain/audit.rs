@@ -43,8 +43,11 @@ impl ActorKind {
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {
+    /// Increasing id; also the cursor.
     pub id: i64,
+    /// Unix seconds.
     pub at: i64,
+    /// A console user, a credential, the system, or anonymous.
     pub actor_kind: ActorKind,
     /// The e-mail, credential prefix or "system" of the actor, as it was at the time.
     pub actor: String,
@@ -52,7 +55,9 @@ pub struct AuditEntry {
     pub action: String,
     /// What was acted on, such as `user:3` or `account:acme`.
     pub target: Option<String>,
+    /// The account concerned, if any.
     pub account: Option<String>,
+    /// The actor's IP.
     pub ip: Option<String>,
     /// Extra facts as a JSON object; never a secret.
     pub details: String,
@@ -74,6 +79,7 @@ pub struct AuditFilter {
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditPage {
+    /// Newest first.
     pub entries: Vec<AuditEntry>,
     /// Pass as `before` to fetch the next page; absent on the last page.
     pub next_cursor: Option<i64>,

@@ -382,30 +382,40 @@ pub fn check_kind_rules(kind: CredentialKind, expiry: Option<i64>, cidrs: &[Cidr
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CredentialInput {
+    /// The account it belongs to (default `default`).
     #[serde(default)]
     pub account: Option<String>,
+    /// Unique in the account; never changes.
     pub name: String,
+    /// What it is for (at most 500 characters).
     #[serde(default)]
     pub description: Option<String>,
+    /// `api_key` (default), `basic` or `oauth_client`.
     #[serde(default)]
     pub kind: Option<CredentialKind>,
+    /// `prod` (default), `stg` or `dev`; it goes into the prefix.
     #[serde(default)]
     pub environment: Option<Environment>,
+    /// `<resource>:<action>` scopes, e.g. `compute:read`; `*` is allowed in either part.
     #[serde(default)]
     pub scopes: Vec<String>,
     /// `"global_admin"`, `"global_viewer"`, `"account_viewer"` (all accounts) or `{"role": "account_viewer", "accounts": ["acme"]}`.
     #[serde(default)]
     #[cfg_attr(feature = "server", schema(value_type = Vec<Object>))]
     pub roles: Vec<CredentialRole>,
+    /// IPv4 or IPv6 ranges the credential may be used from; empty means anywhere.
     #[serde(default)]
     pub allowed_cidrs: Vec<String>,
+    /// Methods and path patterns it may call; empty means any.
     #[serde(default)]
     pub rights: Vec<Right>,
     /// `5m`, `24h`, `7d`, `14d`, `1mo`, `6mo` (default), `1y`, `custom:<days>` or `never`.
     #[serde(default)]
     pub expires: Option<String>,
+    /// Extend by the original lifetime when within a day of expiry.
     #[serde(default)]
     pub auto_renew: bool,
+    /// Free JSON object (at most 4 KiB), returned with the credential.
     #[serde(default)]
     #[cfg_attr(feature = "server", schema(value_type = Option<Object>))]
     pub metadata: Option<serde_json::Value>,
@@ -505,32 +515,49 @@ fn dedup<T: PartialEq>(list: Vec<T>) -> Vec<T> {
 pub struct Credential {
     /// The public id, `key_…`.
     pub id: String,
+    /// The account it belongs to.
     pub account: String,
+    /// Unique in its account; never changes.
     pub name: String,
+    /// What it is for.
     pub description: Option<String>,
+    /// `api_key`, `basic` or `oauth_client`.
     pub kind: CredentialKind,
+    /// `prod`, `stg` or `dev`.
     pub environment: Environment,
     /// Enough of the secret to recognise it, never to use it: `kw_prod_8xK9`.
     pub prefix: String,
     /// The public half of a Basic or OAuth pair.
     pub client_id: Option<String>,
+    /// The scopes it was given (its roles add more).
     #[cfg_attr(feature = "server", schema(value_type = Vec<String>, example = json!(["compute:read"])))]
     pub scopes: Vec<Scope>,
+    /// Roles that widen its scopes and the accounts it reaches.
     #[cfg_attr(feature = "server", schema(value_type = Vec<Object>))]
     pub roles: Vec<CredentialRole>,
+    /// Ranges it may be used from; empty means anywhere.
     #[cfg_attr(feature = "server", schema(value_type = Vec<String>, example = json!(["203.0.113.0/24"])))]
     pub allowed_cidrs: Vec<Cidr>,
+    /// Methods and paths it may call; empty means any.
     pub rights: Vec<Right>,
     /// Unix seconds; absent for a credential that never expires.
     pub expires_at: Option<i64>,
+    /// Whether it extends itself before expiry.
     pub auto_renew: bool,
+    /// Free JSON object.
     #[cfg_attr(feature = "server", schema(value_type = Object))]
     pub metadata: serde_json::Value,
+    /// Unix seconds.
     pub created_at: i64,
+    /// The e-mail, key prefix or `cli` that created it.
     pub created_by: String,
+    /// Unix seconds of the last successful verification (flushed every few seconds).
     pub last_used_at: Option<i64>,
+    /// The client IP of that verification.
     pub last_used_ip: Option<String>,
+    /// Unix seconds; set once revoked.
     pub revoked_at: Option<i64>,
+    /// `active`, `expiring` (within 7 days), `expired` or `revoked`, computed at read time.
     pub status: CredentialStatus,
 }
 

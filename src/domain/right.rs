@@ -14,7 +14,9 @@ pub const METHODS: [&str; 7] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD",
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "RightWire", into = "RightWire")]
 pub struct Right {
+    /// `GET`, `POST`, `PUT`, `PATCH`, `DELETE`, `HEAD`, `OPTIONS`, or `*`.
     methods: Vec<String>,
+    /// A path starting with `/`; `*` matches any characters, `/` included.
     path: String,
 }
 

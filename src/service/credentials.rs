@@ -39,13 +39,19 @@ pub struct Created {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct CredentialQuery {
+    /// Only this account.
     pub account: Option<String>,
+    /// `active`, `expiring`, `expired` or `revoked`.
     pub status: Option<CredentialStatus>,
+    /// `api_key`, `basic` or `oauth_client`.
     pub kind: Option<CredentialKind>,
+    /// `prod`, `stg` or `dev`.
     pub environment: Option<Environment>,
     /// Matches the name, the display prefix or the id.
     pub q: Option<String>,
+    /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
+    /// Page size, 1–200 (default 50).
     pub limit: Option<u32>,
 }
 
@@ -53,6 +59,7 @@ pub struct CredentialQuery {
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CredentialPage {
+    /// Newest first; never a secret.
     pub items: Vec<Credential>,
     /// Pass as `cursor` for the next page; absent on the last one.
     pub next_cursor: Option<String>,
@@ -64,24 +71,32 @@ pub struct CredentialPage {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CredentialPatch {
+    /// Refused with `NAME_IMMUTABLE` unless it equals the current name.
     #[serde(default)]
     pub name: Option<String>,
+    /// A new description; empty clears it.
     #[serde(default)]
     pub description: Option<String>,
+    /// Replaces the scopes.
     #[serde(default)]
     pub scopes: Option<Vec<String>>,
+    /// Replaces the roles.
     #[serde(default)]
     #[cfg_attr(feature = "server", schema(value_type = Option<Vec<Object>>))]
     pub roles: Option<Vec<CredentialRole>>,
+    /// Replaces the allowed CIDRs.
     #[serde(default)]
     pub allowed_cidrs: Option<Vec<String>>,
+    /// Replaces the rights.
     #[serde(default)]
     pub rights: Option<Vec<Right>>,
     /// A preset, counted from now.
     #[serde(default)]
     pub expires: Option<String>,
+    /// Turns auto-renew on or off.
     #[serde(default)]
     pub auto_renew: Option<bool>,
+    /// Replaces the metadata object.
     #[serde(default)]
     #[cfg_attr(feature = "server", schema(value_type = Option<Object>))]
     pub metadata: Option<serde_json::Value>,
