@@ -17,8 +17,8 @@ use leptos_router::path;
 
 use crate::components::{Toaster, provide_toasts};
 use crate::pages::{
-    AccountDetailPage, AccountsPage, AuditPage, ComingSoon, DashboardPage, DocsPage, NotFound, SettingsPage, SetupPage,
-    SignInPage, UsersPage,
+    AccountDetailPage, AccountsPage, AuditPage, CredentialDetailPage, CredentialsPage, DashboardPage, DocsPage,
+    NewCredentialPage, NotFound, SettingsPage, SetupPage, SignInPage, UsersPage,
 };
 use crate::shell::Shell;
 
@@ -70,7 +70,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/docs") view=DocsPage/>
                 <ParentRoute path=path!("") view=Shell>
                     <Route path=path!("/") view=DashboardPage/>
-                    <Route path=path!("/credentials") view=|| view! { <ComingSoon title="Credentials" what="API keys, OAuth clients and Basic credentials, with reveal-once secrets, rotation and revocation."/> }/>
+                    <Route path=path!("/credentials") view=CredentialsPage/>
+                    <Route path=path!("/credentials/new") view=NewCredentialPage/>
+                    <Route path=path!("/credentials/:id") view=CredentialDetailPage/>
                     <Route path=path!("/accounts") view=AccountsPage/>
                     <Route path=path!("/accounts/:name") view=AccountDetailPage/>
                     <Route path=path!("/users") view=UsersPage/>

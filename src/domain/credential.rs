@@ -561,6 +561,95 @@ pub struct Credential {
     pub status: CredentialStatus,
 }
 
+/// A credential that was just created or rotated, with its secret. The secret
+/// exists only in this value: it is never stored or logged.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Created {
+    pub credential: Credential,
+    /// The API key, or the client secret of a Basic or OAuth pair.
+    pub secret: String,
+}
+
+/// Which credentials to list. Every field is optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
+pub struct CredentialQuery {
+    /// Only this account.
+    pub account: Option<String>,
+    /// `active`, `expiring`, `expired` or `revoked`.
+    pub status: Option<CredentialStatus>,
+    /// `api_key`, `basic` or `oauth_client`.
+    pub kind: Option<CredentialKind>,
+    /// `prod`, `stg` or `dev`.
+    pub environment: Option<Environment>,
+    /// Matches the name, the display prefix or the id.
+    pub q: Option<String>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Page size, 1–200 (default 50).
+    pub limit: Option<u32>,
+}
+
+/// One newest-first page of credentials.
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CredentialPage {
+    /// Newest first; never a secret.
+    pub items: Vec<Credential>,
+    /// Pass as `cursor` for the next page; absent on the last one.
+    pub next_cursor: Option<String>,
+}
+
+/// The changeable fields; `None` leaves one as it is. The name is accepted
+/// only to refuse a change to it with `NAME_IMMUTABLE`.
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CredentialPatch {
+    /// Refused with `NAME_IMMUTABLE` unless it equals the current name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// A new description; empty clears it.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Replaces the scopes.
+    #[serde(default)]
+    pub scopes: Option<Vec<String>>,
+    /// Replaces the roles.
+    #[serde(default)]
+    #[cfg_attr(feature = "server", schema(value_type = Option<Vec<Object>>))]
+    pub roles: Option<Vec<CredentialRole>>,
+    /// Replaces the allowed CIDRs.
+    #[serde(default)]
+    pub allowed_cidrs: Option<Vec<String>>,
+    /// Replaces the rights.
+    #[serde(default)]
+    pub rights: Option<Vec<Right>>,
+    /// A preset, counted from now.
+    #[serde(default)]
+    pub expires: Option<String>,
+    /// Turns auto-renew on or off.
+    #[serde(default)]
+    pub auto_renew: Option<bool>,
+    /// Replaces the metadata object.
+    #[serde(default)]
+    #[cfg_attr(feature = "server", schema(value_type = Option<Object>))]
+    pub metadata: Option<serde_json::Value>,
+}
+
+/// Counts and short lists for the dashboard.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CredentialSummary {
+    pub active: i64,
+    pub expiring: i64,
+    pub expired: i64,
+    pub revoked: i64,
+    /// Expiring within 7 days, soonest first.
+    pub expiring_soon: Vec<Credential>,
+    /// The most recently used, newest first.
+    pub recently_used: Vec<Credential>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

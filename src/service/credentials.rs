@@ -2,17 +2,16 @@
 //! with a grace period, and revoke. Every change is audited in its own
 //! transaction and then applied to the in-memory verification index.
 
-use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::caller::Need;
 use super::{Caller, Keyward, ServiceError, ServiceResult};
 use crate::crypto::keygen;
+use crate::domain::credential::{Created, CredentialPage, CredentialPatch, CredentialQuery, CredentialSummary};
 use crate::domain::credential::{check_kind_rules, parse_cidrs, parse_scopes, validate_description, validate_metadata};
-use crate::domain::key::{Environment, SecretRole, display_prefix};
+use crate::domain::key::{SecretRole, display_prefix};
 use crate::domain::{
-    Account, Credential, CredentialInput, CredentialKind, CredentialRole, CredentialStatus, Expiry, NewCredential,
-    Right, ValidationError,
+    Account, Credential, CredentialInput, CredentialKind, CredentialStatus, Expiry, NewCredential, ValidationError,
 };
 use crate::store::credentials::{Changes, CredentialRow, Grants, ListFilter, NewRow};
 use crate::store::{self, StoreError};
@@ -25,82 +24,6 @@ pub const DEFAULT_GRACE_SECS: i64 = 86_400;
 
 /// The longest grace period accepted: 30 days.
 pub const MAX_GRACE_SECS: i64 = 30 * 86_400;
-
-/// A credential that was just created or rotated, with its secret. The secret
-/// exists only in this value: it is never stored or logged.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Created {
-    pub credential: Credential,
-    /// The API key, or the client secret of a Basic or OAuth pair.
-    pub secret: String,
-}
-
-/// Which credentials to list. Every field is optional.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "server", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
-pub struct CredentialQuery {
-    /// Only this account.
-    pub account: Option<String>,
-    /// `active`, `expiring`, `expired` or `revoked`.
-    pub status: Option<CredentialStatus>,
-    /// `api_key`, `basic` or `oauth_client`.
-    pub kind: Option<CredentialKind>,
-    /// `prod`, `stg` or `dev`.
-    pub environment: Option<Environment>,
-    /// Matches the name, the display prefix or the id.
-    pub q: Option<String>,
-    /// The `next_cursor` of the previous page.
-    pub cursor: Option<String>,
-    /// Page size, 1–200 (default 50).
-    pub limit: Option<u32>,
-}
-
-/// One newest-first page of credentials.
-#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CredentialPage {
-    /// Newest first; never a secret.
-    pub items: Vec<Credential>,
-    /// Pass as `cursor` for the next page; absent on the last one.
-    pub next_cursor: Option<String>,
-}
-
-/// The changeable fields; `None` leaves one as it is. The name is accepted
-/// only to refuse a change to it with `NAME_IMMUTABLE`.
-#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CredentialPatch {
-    /// Refused with `NAME_IMMUTABLE` unless it equals the current name.
-    #[serde(default)]
-    pub name: Option<String>,
-    /// A new description; empty clears it.
-    #[serde(default)]
-    pub description: Option<String>,
-    /// Replaces the scopes.
-    #[serde(default)]
-    pub scopes: Option<Vec<String>>,
-    /// Replaces the roles.
-    #[serde(default)]
-    #[cfg_attr(feature = "server", schema(value_type = Option<Vec<Object>>))]
-    pub roles: Option<Vec<CredentialRole>>,
-    /// Replaces the allowed CIDRs.
-    #[serde(default)]
-    pub allowed_cidrs: Option<Vec<String>>,
-    /// Replaces the rights.
-    #[serde(default)]
-    pub rights: Option<Vec<Right>>,
-    /// A preset, counted from now.
-    #[serde(default)]
-    pub expires: Option<String>,
-    /// Turns auto-renew on or off.
-    #[serde(default)]
-    pub auto_renew: Option<bool>,
-    /// Replaces the metadata object.
-    #[serde(default)]
-    #[cfg_attr(feature = "server", schema(value_type = Option<Object>))]
-    pub metadata: Option<serde_json::Value>,
-}
 
 const MAX_PAGE: u32 = 200;
 
@@ -255,6 +178,48 @@ impl Keyward {
         })
     }
 
+    /// The dashboard's view of the credentials the caller may see.
+    pub async fn credential_summary(&self, caller: &Caller) -> ServiceResult<CredentialSummary> {
+        let pool = self.store().pool();
+        let visible: Vec<_> = store::accounts::list(pool)
+            .await?
+            .into_iter()
+            .filter(|a| caller.may(RESOURCE, Need::Read, a))
+            .map(|a| a.id)
+            .collect();
+        let now = self.now();
+        let [active, expiring, expired, revoked] =
+            store::credentials::count_by_status(pool, Some(&visible), now).await?;
+        let mut soon = store::credentials::list(
+            pool,
+            &ListFilter {
+                accounts: Some(visible.clone()),
+                status: Some(CredentialStatus::Expiring),
+                limit: 100,
+                ..Default::default()
+            },
+            now,
+        )
+        .await?;
+        soon.sort_by_key(|r| r.expires_at);
+        soon.truncate(8);
+        let recent = store::credentials::recently_used(pool, &visible, 8).await?;
+        Ok(CredentialSummary {
+            active,
+            expiring,
+            expired,
+            revoked,
+            expiring_soon: soon
+                .into_iter()
+                .map(|r| r.into_credential(now))
+                .collect::<Result<_, _>>()?,
+            recently_used: recent
+                .into_iter()
+                .map(|r| r.into_credential(now))
+                .collect::<Result<_, _>>()?,
+        })
+    }
+
     /// One credential.
     pub async fn get_credential(&self, caller: &Caller, public_id: &str) -> ServiceResult<Credential> {
         let (row, _) = self.credential_for(caller, public_id, Need::Read).await?;
@@ -361,9 +326,18 @@ impl Keyward {
     }
 
     /// Revokes a credential. It is refused from the next request on; the record
-    /// stays for the audit trail.
-    pub async fn revoke_credential(&self, caller: &Caller, public_id: &str) -> ServiceResult<Credential> {
+    /// stays for the audit trail. With `confirm_name` (the console asks people to
+    /// type it), a name that does not match refuses the revocation.
+    pub async fn revoke_credential(
+        &self,
+        caller: &Caller,
+        public_id: &str,
+        confirm_name: Option<&str>,
+    ) -> ServiceResult<Credential> {
         let (row, account) = self.credential_for(caller, public_id, Need::Write).await?;
+        if confirm_name.is_some_and(|n| n.trim() != row.name) {
+            return Err(ValidationError::new("confirm_name", "does not match the credential's name").into());
+        }
         let now = self.now();
         let mut tx = self.store().write().await?;
         if store::credentials::revoke(&mut *tx, row.id, now).await? {

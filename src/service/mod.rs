@@ -10,9 +10,9 @@ mod sessions;
 mod setup;
 mod users;
 
+pub use crate::domain::credential::{Created, CredentialPage, CredentialPatch, CredentialQuery, CredentialSummary};
 pub use accounts::AccountPatch;
 pub use caller::{Caller, KeyCaller};
-pub use credentials::{Created, CredentialPage, CredentialPatch, CredentialQuery};
 pub use sessions::{NewSession, SESSION_COOKIE};
 pub use users::UserAccessInput;
 

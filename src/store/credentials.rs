@@ -408,6 +408,22 @@ pub async fn record_usage(conn: &mut SqliteConnection, batch: &[Usage]) -> Store
     Ok(())
 }
 
+/// The most recently used credentials (never-used ones excluded), newest use first.
+pub async fn recently_used<'e>(
+    db: impl SqliteExecutor<'e>,
+    accounts: &[AccountId],
+    limit: u32,
+) -> StoreResult<Vec<CredentialRow>> {
+    Ok(sqlx::query_as(&format!(
+        "{SELECT} WHERE c.last_used_at IS NOT NULL AND c.account_id IN (SELECT value FROM json_each(?))
+          ORDER BY c.last_used_at DESC LIMIT ?"
+    ))
+    .bind(json(&accounts))
+    .bind(i64::from(limit))
+    .fetch_all(db)
+    .await?)
+}
+
 /// How many credentials of each status exist in the given accounts (all when `None`).
 pub async fn count_by_status<'e>(
     db: impl SqliteExecutor<'e>,

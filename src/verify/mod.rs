@@ -23,8 +23,11 @@ use usage::UsageBuffer;
 pub enum Presented<'a> {
     /// An API key: Bearer, `X-API-Key`, `api_key` query parameter, or a verify body.
     Key { key: &'a str, from_query: bool },
-    /// A Basic credential's id and secret.
+    /// A Basic credential's id and secret, sent with HTTP Basic.
     Basic { id: &'a str, secret: &'a str },
+    /// A client id and secret checked as a pair (Basic or OAuth client), as
+    /// `/v1/keys/verify` does when given a `client_id`.
+    ClientPair { id: &'a str, secret: &'a str },
 }
 
 /// The answer, with the credential when one was found.
@@ -113,7 +116,9 @@ impl Keyward {
         let base = &self.config().key_prefix;
         let (secret, expected_role, client_id) = match presented {
             Presented::Key { key, .. } => (key, SecretRole::ApiKey, None),
-            Presented::Basic { id, secret } => (secret, SecretRole::ClientSecret, Some(id)),
+            Presented::Basic { id, secret } | Presented::ClientPair { id, secret } => {
+                (secret, SecretRole::ClientSecret, Some(id))
+            }
         };
         let shape_ok = key::parse(secret, base).is_ok_and(|k| k.role == expected_role)
             && client_id.is_none_or(|id| key::parse(id, base).is_ok_and(|k| k.role == SecretRole::ClientId));
@@ -133,12 +138,9 @@ impl Keyward {
         let cred = &found.credential;
         let kind_ok = match presented {
             Presented::Key { .. } => cred.kind == CredentialKind::ApiKey,
-            Presented::Basic { id, .. } => {
-                cred.kind == CredentialKind::Basic
-                    && cred
-                        .client_id
-                        .as_deref()
-                        .is_some_and(|own| bool::from(own.as_bytes().ct_eq(id.as_bytes())))
+            Presented::Basic { id, .. } => cred.kind == CredentialKind::Basic && same_id(cred.client_id.as_deref(), id),
+            Presented::ClientPair { id, .. } => {
+                cred.kind != CredentialKind::ApiKey && same_id(cred.client_id.as_deref(), id)
             }
         };
         if !kind_ok {
@@ -215,6 +217,10 @@ impl Keyward {
             }
         }
     }
+}
+
+fn same_id(own: Option<&str>, presented: &str) -> bool {
+    own.is_some_and(|own| bool::from(own.as_bytes().ct_eq(presented.as_bytes())))
 }
 
 /// Parses an IP from a header or body value, tolerating a port or brackets.

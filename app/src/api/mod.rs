@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod audit;
 #[cfg(feature = "ssr")]
 pub mod context;
+pub mod credentials;
 pub mod docs;
 pub mod session;
 pub mod settings;

@@ -2,6 +2,9 @@
 //! dialogs, badges, fields and toasts look and behave the same everywhere.
 
 mod badge;
+mod code_samples;
+mod copy;
+mod credential;
 mod dialog;
 mod field;
 mod icons;
@@ -14,6 +17,9 @@ mod toast;
 mod ui;
 
 pub use badge::{Badge, Tone};
+pub use code_samples::CodeSamples;
+pub use copy::CopyButton;
+pub use credential::{GrantBadges, StatusBadge};
 pub use dialog::Dialog;
 pub use field::{Field, field_error};
 pub use icons::Icon;

@@ -1,14 +1,15 @@
 //! `/`: the state of the install at a glance.
 
-use keyward::domain::AuditFilter;
+use keyward::domain::{AuditFilter, Credential};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::accounts::list_accounts;
 use crate::api::audit::list_audit;
+use crate::api::credentials::dashboard_credentials;
 use crate::api::users::list_users;
 use crate::components::{
-    Badge, Card, EmptyState, ErrorNotice, LINK, LoadingRows, PageHeader, RelativeTime, TD, Table, Tone,
+    Badge, Card, EmptyState, ErrorNotice, LINK, LoadingRows, PageHeader, RelativeTime, StatusBadge, TD, Table, Tone,
 };
 use crate::shell::use_me;
 
@@ -28,6 +29,34 @@ fn Stat(
     }.into_any()
 }
 
+/// A few credentials with one timestamp each, linking to their pages.
+#[component]
+fn ShortList(items: Vec<Credential>, empty: &'static str, when: fn(&Credential) -> Option<i64>) -> impl IntoView {
+    if items.is_empty() {
+        return view! { <p class="text-sm text-zinc-500 dark:text-zinc-400">{empty}</p> }.into_any();
+    }
+    view! {
+        <ul class="divide-y divide-zinc-100 dark:divide-zinc-800">
+            {items.into_iter().map(|c| {
+                let ts = when(&c);
+                view! {
+                    <li class="flex items-center justify-between gap-3 py-2.5 text-sm">
+                        <div class="min-w-0">
+                            <a href=format!("/credentials/{}", c.id) class=format!("{LINK} truncate")>{c.name.clone()}</a>
+                            <p class="truncate font-mono text-xs text-zinc-500">{format!("{}… · {}", c.prefix, c.account)}</p>
+                        </div>
+                        <div class="flex shrink-0 items-center gap-2">
+                            <span class="text-xs text-zinc-500"><RelativeTime ts=ts/></span>
+                            <StatusBadge status=c.status/>
+                        </div>
+                    </li>
+                }
+            }).collect_view()}
+        </ul>
+    }
+    .into_any()
+}
+
 /// Counts and the latest activity.
 #[component]
 pub fn DashboardPage() -> impl IntoView {
@@ -38,6 +67,7 @@ pub fn DashboardPage() -> impl IntoView {
         || (),
         move |_| async move { if global { list_users().await.map(Some) } else { Ok(None) } },
     );
+    let credentials = Resource::new(|| (), |_| dashboard_credentials());
     let activity = Resource::new(
         || (),
         |_| {
@@ -70,11 +100,34 @@ pub fn DashboardPage() -> impl IntoView {
                                 {users.map(|u| view! {
                                     <Stat label="Console users" value=u.iter().filter(|u| !u.disabled).count().to_string() hint=format!("{} disabled", u.iter().filter(|u| u.disabled).count())/>
                                 })}
-                                <Stat label="Credentials" value="—".to_owned() hint="Key management arrives in the next release"/>
                             </div>
                         }.into_any()
                     }
                     (Err(e), _) | (_, Err(e)) => view! { <ErrorNotice error=e/> }.into_any(),
+                }
+            })}
+        </Transition>
+        <Transition fallback=|| view! { <LoadingRows rows=2/> }>
+            {move || Suspend::new(async move {
+                match credentials.await {
+                    Ok(sum) => view! {
+                        <h2 class="mb-3 mt-8 text-sm font-semibold text-zinc-500 dark:text-zinc-400">"Credentials"</h2>
+                        <div class="grid gap-4 sm:grid-cols-2 lg:grid-cols-4" data-testid="status-counts">
+                            <a href="/credentials?status=active" class="block"><Stat label="Active" value=sum.active.to_string() hint="Working and not expiring soon" tone=Tone::Good/></a>
+                            <a href="/credentials?status=expiring" class="block"><Stat label="Expiring" value=sum.expiring.to_string() hint="Within the next 7 days" tone={if sum.expiring > 0 { Tone::Warn } else { Tone::Neutral }}/></a>
+                            <a href="/credentials?status=expired" class="block"><Stat label="Expired" value=sum.expired.to_string() hint="Refused since their expiry"/></a>
+                            <a href="/credentials?status=revoked" class="block"><Stat label="Revoked" value=sum.revoked.to_string() hint="Kept for the audit trail"/></a>
+                        </div>
+                        <div class="mt-6 grid gap-6 lg:grid-cols-2">
+                            <Card title="Expiring in the next 7 days">
+                                <ShortList items=sum.expiring_soon empty="Nothing expires this week." when=|c| c.expires_at/>
+                            </Card>
+                            <Card title="Recently used">
+                                <ShortList items=sum.recently_used empty="No credential has been used yet." when=|c| c.last_used_at/>
+                            </Card>
+                        </div>
+                    }.into_any(),
+                    Err(e) => view! { <div class="mt-8"><ErrorNotice error=e/></div> }.into_any(),
                 }
             })}
         </Transition>

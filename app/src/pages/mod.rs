@@ -2,7 +2,7 @@
 
 mod accounts;
 mod audit;
-mod coming_soon;
+mod credentials;
 mod dashboard;
 mod docs;
 mod not_found;
@@ -13,7 +13,7 @@ mod users;
 
 pub use accounts::{AccountDetailPage, AccountsPage};
 pub use audit::AuditPage;
-pub use coming_soon::ComingSoon;
+pub use credentials::{CredentialDetailPage, CredentialsPage, NewCredentialPage};
 pub use dashboard::DashboardPage;
 pub use docs::DocsPage;
 pub use not_found::NotFound;

@@ -126,7 +126,7 @@ pub async fn revoke(
     ApiCaller(caller): ApiCaller,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    kw.revoke_credential(&caller, &id).await?;
+    kw.revoke_credential(&caller, &id, None).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

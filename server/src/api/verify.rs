@@ -19,8 +19,11 @@ use axum::http::StatusCode;
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VerifyRequest {
-    /// The API key as the client sent it.
+    /// The API key as the client sent it, or the client secret when `client_id` is given.
     pub key: String,
+    /// For a Basic or OAuth client: its id (`kwc_…`); `key` is then its secret (`kws_…`).
+    #[serde(default)]
+    pub client_id: Option<String>,
     /// Scopes the call needs, e.g. `["compute:read"]`.
     #[serde(default)]
     pub scopes: Vec<String>,
@@ -128,14 +131,16 @@ pub async fn verify(
         required_scopes: &required,
         account: req.account.as_deref(),
     };
-    let verdict = kw
-        .verify(
-            Presented::Key {
-                key: req.key.trim(),
-                from_query: false,
-            },
-            &facts,
-        )
-        .await?;
+    let presented = match req.client_id.as_deref() {
+        Some(id) => Presented::ClientPair {
+            id: id.trim(),
+            secret: req.key.trim(),
+        },
+        None => Presented::Key {
+            key: req.key.trim(),
+            from_query: false,
+        },
+    };
+    let verdict = kw.verify(presented, &facts).await?;
     Ok(Json(VerifyResponse::from_verdict(&verdict, req.account.as_deref())))
 }

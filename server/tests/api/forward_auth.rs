@@ -192,6 +192,6 @@ async fn expired_revoked_and_disabled_keys_are_refused() {
         .unwrap();
     app.clock.advance_secs(86_400);
     assert_eq!(auth(&app.base, &h).await.headers()["x-keyward-code"], "EXPIRED");
-    app.kw().revoke_credential(&caller, &id).await.unwrap();
+    app.kw().revoke_credential(&caller, &id, None).await.unwrap();
     assert_eq!(auth(&app.base, &h).await.headers()["x-keyward-code"], "REVOKED");
 }

@@ -153,7 +153,7 @@ async fn nginx_auth_request_lets_good_keys_through_and_stops_the_rest() {
         .key(json!({ "name": "elsewhere", "scopes": ["compute:read"], "allowed_cidrs": ["10.0.0.0/8"] }))
         .await;
     let (_, no_scope) = app.key(json!({ "name": "no scope", "scopes": ["storage:read"] })).await;
-    app.kw().revoke_credential(&caller, &revoked_id).await.unwrap();
+    app.kw().revoke_credential(&caller, &revoked_id, None).await.unwrap();
 
     // A valid key reaches the upstream, which learns which key it was.
     let (status, body) = call(&nginx, reqwest::Method::GET, "/compute/instances", Some(&valid)).await;

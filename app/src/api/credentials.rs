@@ -1,0 +1,95 @@
+//! Credentials: list, read, create (the secret comes back once), change,
+//! rotate, revoke, and what the console needs to build its forms.
+
+use keyward::domain::credential::{Created, CredentialPage, CredentialPatch, CredentialQuery, CredentialSummary};
+use keyward::domain::{AuditPage, Credential, CredentialInput};
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use serde::{Deserialize, Serialize};
+
+use crate::error::ConsoleError;
+
+#[cfg(feature = "ssr")]
+use super::context;
+
+/// What the credential forms are built from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormChoices {
+    /// The resources scopes may name.
+    pub resources: Vec<String>,
+    /// The accounts the user may create credentials in.
+    pub accounts: Vec<String>,
+}
+
+/// A page of credentials the signed-in user may see.
+#[server(prefix = "/api", endpoint = "credentials/list", input = Json)]
+pub async fn list_credentials(query: CredentialQuery) -> Result<CredentialPage, ConsoleError> {
+    let (kw, caller) = context::caller().await?;
+    Ok(kw.list_credentials(&caller, &query).await?)
+}
+
+/// One credential.
+#[server(prefix = "/api", endpoint = "credentials/get", input = Json)]
+pub async fn get_credential(id: String) -> Result<Credential, ConsoleError> {
+    let (kw, caller) = context::caller().await?;
+    Ok(kw.get_credential(&caller, &id).await?)
+}
+
+/// The dashboard's counts and short lists.
+#[server(prefix = "/api", endpoint = "credentials/summary", input = Json)]
+pub async fn dashboard_credentials() -> Result<CredentialSummary, ConsoleError> {
+    let (kw, caller) = context::caller().await?;
+    Ok(kw.credential_summary(&caller).await?)
+}
+
+/// The scope catalog and the accounts the user may write to.
+#[server(prefix = "/api", endpoint = "credentials/catalog", input = Json)]
+pub async fn form_catalog() -> Result<FormChoices, ConsoleError> {
+    let (kw, caller) = context::caller().await?;
+    let accounts = kw.list_accounts(&caller).await?.into_iter().map(|a| a.name).collect();
+    Ok(FormChoices {
+        resources: kw.config().catalog.0.clone(),
+        accounts,
+    })
+}
+
+/// Creates a credential; the answer holds its secret, which is never shown again.
+#[server(prefix = "/api", endpoint = "credentials/create", input = Json)]
+pub async fn create_credential(input: CredentialInput) -> Result<Created, ConsoleError> {
+    let (kw, caller) = context::caller().await?;
+    Ok(kw.create_credential(&caller, input).await?)
+}
+
+/// Changes a credential.
+#[server(prefix = "/api", endpoint = "credentials/update", input = Json)]
+pub async fn update_credential(id: String, patch: CredentialPatch) -> Result<Credential, ConsoleError> {
+    let (kw, caller) = context::caller().await?;
+    Ok(kw.update_credential(&caller, &id, patch).await?)
+}
+
+/// Issues a new secret; the old one keeps working for `grace_period_seconds`.
+#[server(prefix = "/api", endpoint = "credentials/rotate", input = Json)]
+pub async fn rotate_credential(id: String, grace_period_seconds: i64) -> Result<Created, ConsoleError> {
+    let (kw, caller) = context::caller().await?;
+    Ok(kw.rotate_credential(&caller, &id, Some(grace_period_seconds)).await?)
+}
+
+/// Revokes a credential. The caller must type its name, which the server checks
+/// too, so a mistaken script cannot revoke the wrong one.
+#[server(prefix = "/api", endpoint = "credentials/revoke", input = Json)]
+pub async fn revoke_credential(id: String, confirm_name: String) -> Result<Credential, ConsoleError> {
+    let (kw, caller) = context::caller().await?;
+    Ok(kw.revoke_credential(&caller, &id, Some(&confirm_name)).await?)
+}
+
+/// The credential's own audit entries, newest first.
+#[server(prefix = "/api", endpoint = "credentials/audit", input = Json)]
+pub async fn credential_audit(id: String) -> Result<AuditPage, ConsoleError> {
+    let (kw, caller) = context::caller().await?;
+    let filter = keyward::domain::AuditFilter {
+        target: Some(format!("key:{id}")),
+        limit: Some(50),
+        ..Default::default()
+    };
+    Ok(kw.list_audit(&caller, &filter).await?)
+}

@@ -1,0 +1,22 @@
+//! The credential pages: the list, the create form with its reveal-once panel,
+//! and the detail page with edit, rotate and revoke.
+
+mod detail;
+mod form;
+mod list;
+mod new;
+mod reveal;
+
+pub use detail::CredentialDetailPage;
+pub use list::CredentialsPage;
+pub use new::NewCredentialPage;
+
+/// Percent-encodes a query value.
+pub(crate) fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
