@@ -14,7 +14,7 @@ pub fn Table(headers: Vec<&'static str>, children: Children) -> impl IntoView {
                         {headers
                             .into_iter()
                             .map(|h| view! {
-                                <th scope="col" class="whitespace-nowrap px-4 py-3 text-xs font-semibold uppercase tracking-wide text-zinc-500 dark:text-zinc-400">{h}</th>
+                                <th scope="col" class="whitespace-nowrap px-3 py-3 text-xs font-semibold uppercase tracking-wide text-zinc-500 dark:text-zinc-400">{h}</th>
                             })
                             .collect_view()}
                     </tr>
@@ -26,4 +26,4 @@ pub fn Table(headers: Vec<&'static str>, children: Children) -> impl IntoView {
 }
 
 /// Class list for a table cell.
-pub const TD: &str = "whitespace-nowrap px-4 py-3 text-zinc-700 dark:text-zinc-300";
+pub const TD: &str = "whitespace-nowrap px-3 py-3 text-zinc-700 dark:text-zinc-300";

@@ -37,13 +37,17 @@ pub fn CredentialsPage() -> impl IntoView {
     let page = Resource::new(move || filter.get(), list_credentials);
     let catalog = Resource::new(|| (), |_| form_catalog());
     let navigate = use_navigate();
+    // A new filter starts from the first page; only "cursor" itself keeps one.
     let href_with = move |key: &str, value: &str| {
-        let pairs: Vec<String> = FILTERS
+        let mut pairs: Vec<String> = FILTERS
             .iter()
             .map(|k| (*k, if *k == key { value.to_owned() } else { get(k) }))
             .filter(|(_, v)| !v.is_empty())
             .map(|(k, v)| format!("{k}={}", encode(&v)))
             .collect();
+        if key == "cursor" && !value.is_empty() {
+            pairs.push(format!("cursor={}", encode(value)));
+        }
         if pairs.is_empty() {
             "/credentials".to_owned()
         } else {
@@ -135,7 +139,7 @@ pub fn CredentialsPage() -> impl IntoView {
                                 let next = p.next_cursor.clone().map(|c| href_with("cursor", &c));
                                 let first = (!get("cursor").is_empty()).then(|| href_with("cursor", ""));
                                 view! {
-                                    <Table headers=vec!["Key", "Name", "Kind", "Env", "Account", "Roles & scopes", "Created", "Expires", "Last used", "Status"]>
+                                    <Table headers=vec!["Key", "Name", "Status", "Kind", "Account", "Roles & scopes", "Created", "Expires", "Last used"]>
                                         {p.items.into_iter().map(|c| {
                                             let href = format!("/credentials/{}", c.id);
                                             let row_name = c.name.clone();
@@ -147,14 +151,13 @@ pub fn CredentialsPage() -> impl IntoView {
                                                 <tr class="hover:bg-zinc-50 dark:hover:bg-zinc-800/40" data-credential=row_name>
                                                     <td class=format!("{TD} font-mono text-xs")>{prefix}</td>
                                                     <td class=TD><A href=href attr:class=LINK>{link_name}</A></td>
-                                                    <td class=TD>{kind.label()}</td>
-                                                    <td class=TD><Badge text=env.as_str()/></td>
+                                                    <td class=TD><StatusBadge status=status/></td>
+                                                    <td class=TD>{kind.label()}" "<Badge text=env.as_str()/></td>
                                                     <td class=TD>{account}</td>
                                                     <td class=TD><GrantBadges credential=c/></td>
                                                     <td class=TD><RelativeTime ts=Some(created)/></td>
                                                     <td class=TD><RelativeTime ts=expires never="Never"/></td>
                                                     <td class=TD><RelativeTime ts=used/></td>
-                                                    <td class=TD><StatusBadge status=status/></td>
                                                 </tr>
                                             }
                                         }).collect_view()}
