@@ -3,8 +3,10 @@
 //! Seeds 100,000 credentials, starts the release binary on loopback, and
 //! drives it with `wrk` (50 connections, 20 s per target) against three routes
 //! in the same run: `GET /healthz` (a bare handler behind the same middleware:
-//! the baseline), `POST /v1/keys/verify` and `GET /v1/auth`. Prints req/s,
-//! p50/p99 latency, the ratio to the baseline, and the server's peak RSS.
+//! the baseline), `POST /v1/keys/verify` and `GET /v1/auth`. Then it signs in
+//! and measures a server-rendered console page (`/credentials`, listing from
+//! the 100,000) with 10 connections. Prints req/s, p50/p99 latency, the ratio
+//! to the baseline, and the server's peak RSS.
 //! Figures, not assertions: these machines are noisy, the ratio is what counts.
 
 use std::io::{BufRead, BufReader, Write};
@@ -89,8 +91,34 @@ async fn seed(dir: &std::path::Path) -> Vec<String> {
         }
     }
     tx.commit().await.expect("commit");
+    kw.create_user_as(
+        &keyward::service::Actor::system("bench"),
+        ADMIN_EMAIL,
+        ADMIN_PASSWORD,
+        keyward::domain::Role::GlobalAdmin,
+        keyward::service::UserAccessInput::All,
+    )
+    .await
+    .expect("admin");
     kw.store().close().await;
     load
+}
+
+const ADMIN_EMAIL: &str = "bench@example.com";
+const ADMIN_PASSWORD: &str = "bench password 123";
+
+async fn sign_in(base: &str) -> String {
+    let res = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(format!("{base}/api/session/sign_in"))
+        .form(&[("email", ADMIN_EMAIL), ("password", ADMIN_PASSWORD)])
+        .send()
+        .await
+        .expect("sign in");
+    let cookie = res.headers().get("set-cookie").expect("a session cookie").to_str().unwrap();
+    cookie.split(';').next().unwrap().to_owned()
 }
 
 fn lua_keys(keys: &[String]) -> String {
@@ -99,8 +127,15 @@ fn lua_keys(keys: &[String]) -> String {
 }
 
 fn wrk(url: &str, script: Option<&std::path::Path>) -> Figures {
+    wrk_with(url, script, CONNECTIONS, &[])
+}
+
+fn wrk_with(url: &str, script: Option<&std::path::Path>, connections: &str, headers: &[String]) -> Figures {
     let mut cmd = Command::new("wrk");
-    cmd.args(["-t", WRK_THREADS, "-c", CONNECTIONS, "-d", DURATION, "--latency"]);
+    cmd.args(["-t", WRK_THREADS, "-c", connections, "-d", DURATION, "--latency"]);
+    for h in headers {
+        cmd.arg("-H").arg(h);
+    }
     if let Some(s) = script {
         cmd.arg("-s").arg(s);
     }
@@ -219,6 +254,13 @@ fn main() {
     let baseline = wrk(&format!("{base}/healthz"), None);
     let verify = wrk(&format!("{base}/v1/keys/verify"), Some(&verify_lua));
     let auth = wrk(&format!("{base}/v1/auth"), Some(&auth_lua));
+    let cookie = runtime.block_on(sign_in(&base));
+    let page = wrk_with(
+        &format!("{base}/credentials"),
+        None,
+        "10",
+        &[format!("Cookie: {cookie}"), "Accept: text/html".to_owned()],
+    );
     let peak_rss = rss("VmHWM:");
     let _ = Command::new("kill").args(["-TERM", &pid.to_string()]).status();
     let _ = server.wait();
@@ -243,5 +285,9 @@ fn main() {
             if baseline.rps > 0.0 { f.rps / baseline.rps } else { 0.0 }
         );
     }
+    println!(
+        "{:<24} {:>12.0} {:>10.3} {:>10.3}   (server-rendered, signed in, 10 connections)",
+        "GET /credentials", page.rps, page.p50_ms, page.p99_ms
+    );
     println!("server RSS: {idle_rss:.1} MiB after start-up, {peak_rss:.1} MiB peak");
 }
