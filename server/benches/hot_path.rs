@@ -117,7 +117,12 @@ async fn sign_in(base: &str) -> String {
         .send()
         .await
         .expect("sign in");
-    let cookie = res.headers().get("set-cookie").expect("a session cookie").to_str().unwrap();
+    let cookie = res
+        .headers()
+        .get("set-cookie")
+        .expect("a session cookie")
+        .to_str()
+        .unwrap();
     cookie.split(';').next().unwrap().to_owned()
 }
 

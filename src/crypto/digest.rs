@@ -40,6 +40,11 @@ impl DigestKey {
         Self(bytes)
     }
 
+    /// The raw key material, for keys that are not HMAC keys (AES).
+    pub fn bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
     /// Digests `secret` under this key.
     pub fn digest(&self, secret: &[u8]) -> Digest {
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes any key length");

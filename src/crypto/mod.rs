@@ -1,10 +1,12 @@
 //! Secrets: the master key, keyed digests of random tokens, and password hashing.
 
 pub mod digest;
+pub mod jwt;
 pub mod keygen;
 pub mod master_key;
 pub mod password;
 pub mod random;
+pub mod sealed;
 
 pub use digest::{Digest, DigestKey};
 pub use master_key::{MasterKey, MasterKeyError};
