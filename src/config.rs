@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use crate::crypto::jwt::JwtAlgorithm;
 use crate::domain::Catalog;
 
 /// How a Keyward instance behaves. Holds no secrets: those live in the key file.
@@ -23,6 +24,11 @@ pub struct Config {
     pub key_prefix: String,
     /// The resources scopes may name.
     pub catalog: Catalog,
+    /// The algorithm new signing keys use. ES256 signs in ~20 µs; RS256 (which
+    /// RFC 9068 requires verifiers to support) takes ~0.8 ms.
+    pub jwt_algorithm: JwtAlgorithm,
+    /// The `aud` of access tokens: the API they are for.
+    pub token_audience: String,
 }
 
 impl Config {
@@ -36,6 +42,8 @@ impl Config {
             trust_proxy: false,
             key_prefix: "kw".to_owned(),
             catalog: Catalog::default(),
+            jwt_algorithm: JwtAlgorithm::ES256,
+            token_audience: "keyward".to_owned(),
         }
     }
 
@@ -47,6 +55,16 @@ impl Config {
     /// Path of the master-key file (mode 0600).
     pub fn master_key_path(&self) -> PathBuf {
         self.data_dir.join("master.key")
+    }
+
+    /// The `iss` of tokens and the issuer of the OAuth metadata: the public URL
+    /// if set, otherwise the URL the request reached.
+    pub fn issuer(&self, request_base: &str) -> String {
+        self.public_url
+            .as_deref()
+            .unwrap_or(request_base)
+            .trim_end_matches('/')
+            .to_owned()
     }
 
     /// Whether the console is served over HTTPS, which makes cookies `Secure`.

@@ -5,7 +5,8 @@
 //! in the same run: `GET /healthz` (a bare handler behind the same middleware:
 //! the baseline), `POST /v1/keys/verify` and `GET /v1/auth`. Then it signs in
 //! and measures a server-rendered console page (`/credentials`, listing from
-//! the 100,000) with 10 connections. Prints req/s, p50/p99 latency, the ratio
+//! the 100,000) with 10 connections, token issuance (`POST /oauth/token`, ES256
+//! signatures) and `/v1/auth` with a JWT access token. Prints req/s, p50/p99 latency, the ratio
 //! to the baseline, and the server's peak RSS.
 //! Figures, not assertions: these machines are noisy, the ratio is what counts.
 
@@ -43,7 +44,14 @@ fn workspace() -> PathBuf {
         .to_path_buf()
 }
 
-async fn seed(dir: &std::path::Path) -> Vec<String> {
+/// What the seeding leaves for the load: API keys, and one OAuth client's id and secret.
+struct Seeded {
+    keys: Vec<String>,
+    client_id: String,
+    client_secret: String,
+}
+
+async fn seed(dir: &std::path::Path) -> Seeded {
     let kw = Keyward::open(Config::new(dir), Arc::new(SystemClock))
         .await
         .expect("open");
@@ -79,6 +87,9 @@ async fn seed(dir: &std::path::Path) -> Vec<String> {
                 metadata: &metadata,
                 created_at: now,
                 created_by: "bench",
+                format: keyward::domain::KeyFormat::Opaque,
+                token_ttl_secs: None,
+                signing_kid: None,
             },
         )
         .await
@@ -100,8 +111,37 @@ async fn seed(dir: &std::path::Path) -> Vec<String> {
     )
     .await
     .expect("admin");
+    let client = kw
+        .create_credential(
+            &keyward::service::Caller::System("bench"),
+            serde_json::from_value(serde_json::json!({
+                "name": "bench-oauth-client", "kind": "oauth_client", "scopes": ["compute:read"]
+            }))
+            .expect("a valid input"),
+        )
+        .await
+        .expect("oauth client");
     kw.store().close().await;
-    load
+    Seeded {
+        keys: load,
+        client_id: client.credential.client_id.expect("a client id"),
+        client_secret: client.secret,
+    }
+}
+
+/// One access token from the running server, for the `/v1/auth` load.
+async fn access_token(base: &str, seeded: &Seeded) -> String {
+    let res: serde_json::Value = reqwest::Client::new()
+        .post(format!("{base}/oauth/token"))
+        .basic_auth(&seeded.client_id, Some(&seeded.client_secret))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .expect("token")
+        .json()
+        .await
+        .expect("token JSON");
+    res["access_token"].as_str().expect("an access token").to_owned()
 }
 
 const ADMIN_EMAIL: &str = "bench@example.com";
@@ -189,7 +229,8 @@ fn main() {
     let data = dir.path().join("data");
     eprintln!("seeding {CREDENTIALS} credentials…");
     let started = std::time::Instant::now();
-    let keys = runtime.block_on(seed(&data));
+    let seeded = runtime.block_on(seed(&data));
+    let keys = seeded.keys.clone();
     eprintln!("seeded in {:.1} s", started.elapsed().as_secs_f64());
 
     let bin = std::env::var("KEYWARD_BIN")
@@ -259,6 +300,32 @@ fn main() {
     let baseline = wrk(&format!("{base}/healthz"), None);
     let verify = wrk(&format!("{base}/v1/keys/verify"), Some(&verify_lua));
     let auth = wrk(&format!("{base}/v1/auth"), Some(&auth_lua));
+    let token_lua = scripts.path().join("token.lua");
+    std::fs::write(
+        &token_lua,
+        "wrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = \"application/x-www-form-urlencoded\"\nwrk.body = \"grant_type=client_credentials\"\n",
+    )
+    .unwrap();
+    let basic = {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", seeded.client_id, seeded.client_secret))
+    };
+    let grants = wrk_with(
+        &format!("{base}/oauth/token"),
+        Some(&token_lua),
+        CONNECTIONS,
+        &[format!("Authorization: Basic {basic}")],
+    );
+    let jwt = runtime.block_on(access_token(&base, &seeded));
+    let token_auth = wrk_with(
+        &format!("{base}/v1/auth"),
+        None,
+        CONNECTIONS,
+        &[
+            format!("Authorization: Bearer {jwt}"),
+            "X-Required-Scopes: compute:read".to_owned(),
+        ],
+    );
     let cookie = runtime.block_on(sign_in(&base));
     let page = wrk_with(
         &format!("{base}/credentials"),
@@ -280,6 +347,8 @@ fn main() {
         ("GET /healthz (baseline)", &baseline),
         ("POST /v1/keys/verify", &verify),
         ("GET /v1/auth", &auth),
+        ("POST /oauth/token", &grants),
+        ("GET /v1/auth (JWT)", &token_auth),
     ] {
         println!(
             "{:<24} {:>12.0} {:>10.3} {:>10.3} {:>10.2}",

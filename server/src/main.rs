@@ -7,7 +7,7 @@ use keyward::domain::Role;
 use keyward::service::{Actor, Keyward, UserAccessInput};
 use keyward::store::Store;
 use keyward_server::cli::{
-    AdminCommand, AdminCreateArgs, Cli, Command, KeysCommand, KeysCreateArgs, LogFormat, ServeArgs,
+    AdminCommand, AdminCreateArgs, Cli, Command, KeysCommand, KeysCreateArgs, LogFormat, ServeArgs, SigningKeysCommand,
 };
 use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
@@ -27,6 +27,12 @@ async fn main() -> ExitCode {
         Some(Command::Serve(args)) => serve(args).await,
         Some(Command::Admin(AdminCommand::Create(args))) => admin_create(args).await,
         Some(Command::Keys(KeysCommand::Create(args))) => keys_create(args).await,
+        Some(Command::SigningKeys(SigningKeysCommand::Rotate { algorithm, json, data })) => {
+            rotate_signing_key(Config::new(data.data_dir), algorithm, json).await
+        }
+        Some(Command::SigningKeys(SigningKeysCommand::List { json, data })) => {
+            list_signing_keys(Config::new(data.data_dir), json).await
+        }
         Some(Command::Migrate(data)) => migrate(Config::new(data.data_dir)).await,
         Some(Command::Backup { file, data }) => backup(Config::new(data.data_dir), file).await,
     };
@@ -87,6 +93,82 @@ async fn admin_create(args: AdminCreateArgs) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     kw.store().close().await;
     println!("Created {} ({}).", user.email, user.role.label());
+    Ok(())
+}
+
+async fn rotate_signing_key(
+    config: Config,
+    algorithm: Option<keyward::crypto::jwt::JwtAlgorithm>,
+    json: bool,
+) -> Result<(), String> {
+    let kw = Keyward::open(config, Arc::new(SystemClock))
+        .await
+        .map_err(|e| e.to_string())?;
+    let algorithm = match algorithm {
+        Some(a) => a,
+        None => kw
+            .signing_keys(&keyward::service::Caller::System("cli"))
+            .map_err(|e| e.to_string())?
+            .iter()
+            .find(|k| k.retired_at.is_none())
+            .and_then(|k| k.algorithm.parse().ok())
+            .unwrap_or(keyward::crypto::jwt::JwtAlgorithm::ES256),
+    };
+    let key = kw
+        .rotate_signing_key(&keyward::service::Caller::System("cli"), algorithm)
+        .await
+        .map_err(|e| e.to_string())?;
+    let keys = kw
+        .signing_keys(&keyward::service::Caller::System("cli"))
+        .map_err(|e| e.to_string())?;
+    kw.store().close().await;
+    if json {
+        println!("{}", serde_json::json!({ "current": key, "keys": keys }));
+    } else {
+        println!("New signing key {} ({}). It signs from now on.", key.kid, key.algorithm);
+        for k in keys.iter().filter(|k| k.kid != key.kid) {
+            match k.publish_until {
+                Some(t) => println!(
+                    "Retired {}: stays in the JWKS until {}.",
+                    k.kid,
+                    keyward::domain::time::format_utc(t)
+                ),
+                None => println!(
+                    "Retired {}: stays in the JWKS while never-expiring JWT keys it signed exist.",
+                    k.kid
+                ),
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn list_signing_keys(config: Config, json: bool) -> Result<(), String> {
+    let kw = Keyward::open(config, Arc::new(SystemClock))
+        .await
+        .map_err(|e| e.to_string())?;
+    let keys = kw
+        .signing_keys(&keyward::service::Caller::System("cli"))
+        .map_err(|e| e.to_string())?;
+    kw.store().close().await;
+    if json {
+        println!("{}", serde_json::to_string(&keys).map_err(|e| e.to_string())?);
+    } else {
+        println!("{:<24} {:<6} {:<22} STATUS", "KID", "ALG", "CREATED");
+        for k in &keys {
+            let status = match (k.retired_at, k.publish_until) {
+                (None, _) => "signing".to_owned(),
+                (Some(_), Some(t)) => format!("retiring, published until {}", keyward::domain::time::format_utc(t)),
+                (Some(_), None) => "retiring, published while its JWT keys live".to_owned(),
+            };
+            println!(
+                "{:<24} {:<6} {:<22} {status}",
+                k.kid,
+                k.algorithm,
+                keyward::domain::time::format_utc(k.created_at)
+            );
+        }
+    }
     Ok(())
 }
 

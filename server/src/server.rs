@@ -86,6 +86,7 @@ pub async fn start(config: Config, addr: SocketAddr, clock: Arc<dyn Clock>) -> R
     let app = router(kw.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let sweeper = tokio::spawn(sweep_sessions(kw.clone()));
     let flusher = tokio::spawn(flush_usage(kw.clone()));
+    let key_watcher = tokio::spawn(watch_signing_keys(kw.clone()));
     let task_kw = kw.clone();
     let task = tokio::spawn(async move {
         let graceful = async move {
@@ -96,6 +97,7 @@ pub async fn start(config: Config, addr: SocketAddr, clock: Arc<dyn Clock>) -> R
         }
         sweeper.abort();
         flusher.abort();
+        key_watcher.abort();
         if let Err(e) = task_kw.flush_usage().await {
             tracing::error!(error = %e, "could not write last-used times on shutdown");
         }
@@ -120,6 +122,9 @@ async fn sweep_sessions(kw: Keyward) {
             Ok(n) => tracing::debug!(sessions = n, "swept expired sessions"),
             Err(e) => tracing::warn!(error = %e, "session sweep failed"),
         }
+        if let Err(e) = kw.prune_revoked_tokens().await {
+            tracing::warn!(error = %e, "pruning expired revoked tokens failed");
+        }
     }
 }
 
@@ -132,6 +137,21 @@ async fn flush_usage(kw: Keyward) {
         tick.tick().await;
         if let Err(e) = kw.flush_usage().await {
             tracing::warn!(error = %e, "flushing last-used times failed; will retry");
+        }
+    }
+}
+
+/// How often the server looks for signing keys rotated by the CLI in another process.
+const KEY_WATCH_EVERY: Duration = Duration::from_secs(5);
+
+async fn watch_signing_keys(kw: Keyward) {
+    let mut tick = tokio::time::interval(KEY_WATCH_EVERY);
+    loop {
+        tick.tick().await;
+        match kw.refresh_keyring_if_changed().await {
+            Ok(true) => tracing::info!("signing keys changed; reloaded the key ring"),
+            Ok(false) => {}
+            Err(e) => tracing::warn!(error = %e, "checking the signing keys failed; will retry"),
         }
     }
 }

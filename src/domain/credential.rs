@@ -65,6 +65,35 @@ impl FromStr for CredentialKind {
     }
 }
 
+/// How an API key's secret looks: a `kw_…` string, or a signed JWT (as
+/// SecureCloud issues its access keys). Both are stored only as keyed hashes.
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyFormat {
+    #[default]
+    Opaque,
+    Jwt,
+}
+
+impl KeyFormat {
+    /// The stable identifier used in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyFormat::Opaque => "opaque",
+            KeyFormat::Jwt => "jwt",
+        }
+    }
+}
+
+/// The access-token lifetime of an OAuth client when none is set: 12 hours,
+/// as CloudConnexa's `expires_in: 43199` shows.
+pub const DEFAULT_TOKEN_TTL_SECS: i64 = 43_200;
+/// Shortest access-token lifetime a client may set.
+pub const MIN_TOKEN_TTL_SECS: i64 = 60;
+/// Longest access-token lifetime a client may set: a day.
+pub const MAX_TOKEN_TTL_SECS: i64 = 86_400;
+
 /// A credential's state, computed from its dates (never stored).
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -419,6 +448,12 @@ pub struct CredentialInput {
     #[serde(default)]
     #[cfg_attr(feature = "server", schema(value_type = Option<Object>))]
     pub metadata: Option<serde_json::Value>,
+    /// For an API key: `opaque` (default, `kw_…`) or `jwt` (the secret is a signed JWT).
+    #[serde(default)]
+    pub format: Option<KeyFormat>,
+    /// For an OAuth client: the access-token lifetime, 60–86400 seconds (default 43200).
+    #[serde(default)]
+    pub token_ttl_seconds: Option<i64>,
 }
 
 /// A create request that passed every rule.
@@ -436,6 +471,8 @@ pub struct NewCredential {
     pub expiry: Expiry,
     pub auto_renew: bool,
     pub metadata: serde_json::Value,
+    pub format: KeyFormat,
+    pub token_ttl_secs: Option<i64>,
 }
 
 impl NewCredential {
@@ -454,6 +491,11 @@ impl NewCredential {
         check_kind_rules(kind, expiry.lifetime_secs(), &allowed_cidrs)?;
         let metadata = input.metadata.unwrap_or_else(|| serde_json::json!({}));
         validate_metadata(&metadata)?;
+        let format = input.format.unwrap_or_default();
+        if format == KeyFormat::Jwt && kind != CredentialKind::ApiKey {
+            return Err(ValidationError::new("format", "only an API key can be a JWT"));
+        }
+        check_token_ttl(kind, input.token_ttl_seconds)?;
         Ok(Self {
             account: input.account.unwrap_or_else(|| "default".to_owned()),
             name,
@@ -467,7 +509,25 @@ impl NewCredential {
             expiry,
             auto_renew: input.auto_renew,
             metadata,
+            format,
+            token_ttl_secs: input.token_ttl_seconds,
         })
+    }
+}
+
+/// An access-token lifetime is for OAuth clients only, and within bounds.
+pub fn check_token_ttl(kind: CredentialKind, ttl: Option<i64>) -> Result<(), ValidationError> {
+    match ttl {
+        None => Ok(()),
+        Some(_) if kind != CredentialKind::OauthClient => Err(ValidationError::new(
+            "token_ttl_seconds",
+            "only an OAuth client issues access tokens",
+        )),
+        Some(t) if !(MIN_TOKEN_TTL_SECS..=MAX_TOKEN_TTL_SECS).contains(&t) => Err(ValidationError::new(
+            "token_ttl_seconds",
+            "must be between 60 and 86400 seconds",
+        )),
+        Some(_) => Ok(()),
     }
 }
 
@@ -559,6 +619,10 @@ pub struct Credential {
     pub revoked_at: Option<i64>,
     /// `active`, `expiring` (within 7 days), `expired` or `revoked`, computed at read time.
     pub status: CredentialStatus,
+    /// `opaque` or `jwt`.
+    pub format: KeyFormat,
+    /// For an OAuth client: its access-token lifetime in seconds.
+    pub token_ttl_seconds: Option<i64>,
 }
 
 /// A credential that was just created or rotated, with its secret. The secret
@@ -635,6 +699,9 @@ pub struct CredentialPatch {
     #[serde(default)]
     #[cfg_attr(feature = "server", schema(value_type = Option<Object>))]
     pub metadata: Option<serde_json::Value>,
+    /// For an OAuth client: a new access-token lifetime (60–86400 seconds).
+    #[serde(default)]
+    pub token_ttl_seconds: Option<i64>,
 }
 
 /// Counts and short lists for the dashboard.
@@ -735,9 +802,9 @@ mod tests {
         let av = CredentialRole::AccountViewer {
             accounts: vec!["acme".into()],
         };
-        let held = effective_scopes(&[], &[av.clone()], Some("acme"));
+        let held = effective_scopes(&[], std::slice::from_ref(&av), Some("acme"));
         assert_eq!(held.iter().map(ToString::to_string).collect::<Vec<_>>(), ["*:read"]);
-        assert!(effective_scopes(&[], &[av.clone()], Some("globex")).is_empty());
+        assert!(effective_scopes(&[], std::slice::from_ref(&av), Some("globex")).is_empty());
         let reach = Reach::of("default", &[av]);
         assert!(reach.can_read("acme") && reach.can_read("default") && !reach.can_read("globex"));
         assert!(!reach.can_write("acme") && reach.can_write("default"));

@@ -9,6 +9,7 @@ pub mod key;
 pub mod right;
 pub mod role;
 pub mod scope;
+pub mod signing_key;
 pub mod time;
 pub mod user;
 pub mod validation;
@@ -17,12 +18,14 @@ pub use account::{Account, AccountId, AccountName, Plan};
 pub use audit::{ActorKind, AuditEntry, AuditFilter, AuditPage};
 pub use cidr::Cidr;
 pub use credential::{
-    Credential, CredentialInput, CredentialKind, CredentialRole, CredentialStatus, KeyName, NewCredential, Reach,
+    Credential, CredentialInput, CredentialKind, CredentialRole, CredentialStatus, KeyFormat, KeyName, NewCredential,
+    Reach,
 };
 pub use expiry::Expiry;
 pub use key::Environment;
 pub use right::Right;
 pub use role::{AccountAccess, Principal, Role};
 pub use scope::{Action, Catalog, Scope};
+pub use signing_key::SigningKeyInfo;
 pub use user::{Email, Password, User, UserId};
 pub use validation::ValidationError;

@@ -17,6 +17,20 @@ pub struct KeyCaller {
     pub scopes: Vec<Scope>,
     pub roles: Vec<CredentialRole>,
     pub ip: Option<String>,
+    /// An OAuth access token: its scopes are final (its client's roles were
+    /// already expanded at issuance, and a narrower request must stay narrow);
+    /// the roles still say which accounts it reaches.
+    pub via_token: bool,
+}
+
+impl KeyCaller {
+    fn held(&self, account: Option<&str>) -> Vec<Scope> {
+        if self.via_token {
+            self.scopes.clone()
+        } else {
+            effective_scopes(&self.scopes, &self.roles, account)
+        }
+    }
 }
 
 /// The caller of a service method.
@@ -72,7 +86,7 @@ impl Caller {
                     Need::Read => Action::Read,
                     Need::Write => Action::Write,
                 };
-                let held = effective_scopes(&k.scopes, &k.roles, Some(&account.name));
+                let held = k.held(Some(&account.name));
                 let reach = Reach::of(&k.account, &k.roles);
                 let within = match need {
                     Need::Read => reach.can_read(&account.name),
@@ -91,7 +105,7 @@ impl Caller {
         match self {
             Caller::User { principal, .. } => principal.can_write(),
             Caller::Key(k) => {
-                let held = effective_scopes(&k.scopes, &k.roles, None);
+                let held = k.held(None);
                 Reach::of(&k.account, &k.roles).is_global_writer()
                     && scope::satisfies(&held, &[Scope::new(resource, Some(Action::Write))])
             }
@@ -104,7 +118,7 @@ impl Caller {
         match self {
             Caller::User { principal, .. } => principal.can_read_global(),
             Caller::Key(k) => {
-                let held = effective_scopes(&k.scopes, &k.roles, None);
+                let held = k.held(None);
                 let reach = Reach::of(&k.account, &k.roles);
                 reach.reads_all() && scope::satisfies(&held, &[Scope::new("admin", Some(Action::Read))])
             }

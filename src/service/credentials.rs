@@ -7,12 +7,15 @@ use serde_json::json;
 use super::caller::Need;
 use super::{Caller, Keyward, ServiceError, ServiceResult};
 use crate::crypto::keygen;
+use crate::domain::KeyFormat;
 use crate::domain::credential::{Created, CredentialPage, CredentialPatch, CredentialQuery, CredentialSummary};
 use crate::domain::credential::{check_kind_rules, parse_cidrs, parse_scopes, validate_description, validate_metadata};
+use crate::domain::key::Environment;
 use crate::domain::key::{SecretRole, display_prefix};
 use crate::domain::{
     Account, Credential, CredentialInput, CredentialKind, CredentialStatus, Expiry, NewCredential, ValidationError,
 };
+use crate::oauth::KeyClaims;
 use crate::store::credentials::{Changes, CredentialRow, Grants, ListFilter, NewRow};
 use crate::store::{self, StoreError};
 
@@ -62,21 +65,33 @@ impl Keyward {
         let new = NewCredential::validate(input, &self.config().catalog)?;
         let account = self.account_for(caller, &new.account, Need::Write).await?;
         let base = self.config().key_prefix.clone();
-        let (secret, client_id) = match new.kind {
-            CredentialKind::ApiKey => (keygen::secret(&base, SecretRole::ApiKey, new.environment), None),
-            CredentialKind::Basic | CredentialKind::OauthClient => (
+        let now = self.now();
+        let public_id = keygen::public_id();
+        let expires_at = new.expiry.expires_at(now);
+        let (secret, client_id, signing_kid) = match (new.kind, new.format) {
+            (CredentialKind::ApiKey, KeyFormat::Jwt) => {
+                let (jwt, kid) = self.sign_key_jwt(&public_id, &account.name, now, expires_at)?;
+                (jwt, None, Some(kid))
+            }
+            (CredentialKind::ApiKey, KeyFormat::Opaque) => {
+                (keygen::secret(&base, SecretRole::ApiKey, new.environment), None, None)
+            }
+            (CredentialKind::Basic | CredentialKind::OauthClient, _) => (
                 keygen::secret(&base, SecretRole::ClientSecret, new.environment),
                 Some(keygen::secret(&base, SecretRole::ClientId, new.environment)),
+                None,
             ),
         };
-        let now = self.now();
+        let shown_prefix = match new.format {
+            KeyFormat::Jwt => jwt_display_prefix(new.environment, &public_id),
+            KeyFormat::Opaque => display_prefix(client_id.as_deref().unwrap_or(&secret)),
+        };
         let grants = Grants {
             scopes: new.scopes,
             roles: new.roles,
             allowed_cidrs: new.allowed_cidrs,
             rights: new.rights,
         };
-        let public_id = keygen::public_id();
         let actor = caller.actor();
         let mut tx = self.store().write().await?;
         let inserted = store::credentials::insert(
@@ -88,15 +103,18 @@ impl Keyward {
                 description: new.description.as_deref(),
                 kind: new.kind,
                 environment: new.environment,
-                display_prefix: &display_prefix(client_id.as_deref().unwrap_or(&secret)),
+                display_prefix: &shown_prefix,
                 client_id: client_id.as_deref(),
                 grants: &grants,
-                expires_at: new.expiry.expires_at(now),
+                expires_at,
                 lifetime_secs: new.expiry.lifetime_secs(),
                 auto_renew: new.auto_renew,
                 metadata: &new.metadata,
                 created_at: now,
                 created_by: &actor.label,
+                format: new.format,
+                token_ttl_secs: new.token_ttl_secs,
+                signing_kid: signing_kid.as_deref(),
             },
         )
         .await;
@@ -279,6 +297,10 @@ impl Keyward {
             None => serde_json::from_str(&row.metadata).unwrap_or_else(|_| json!({})),
         };
         let auto_renew = patch.auto_renew.unwrap_or(row.auto_renew);
+        if patch.token_ttl_seconds.is_some() {
+            crate::domain::credential::check_token_ttl(kind, patch.token_ttl_seconds)?;
+        }
+        let token_ttl_secs = patch.token_ttl_seconds.or(row.token_ttl_secs);
         let changed: Vec<&str> = [
             ("description", patch.description.is_some()),
             ("scopes", patch.scopes.is_some()),
@@ -288,6 +310,7 @@ impl Keyward {
             ("expires", patch.expires.is_some()),
             ("auto_renew", patch.auto_renew.is_some()),
             ("metadata", patch.metadata.is_some()),
+            ("token_ttl_seconds", patch.token_ttl_seconds.is_some()),
         ]
         .into_iter()
         .filter_map(|(f, set)| set.then_some(f))
@@ -304,6 +327,7 @@ impl Keyward {
                 lifetime_secs,
                 auto_renew,
                 metadata: &metadata,
+                token_ttl_secs,
             },
         )
         .await?;
@@ -378,19 +402,35 @@ impl Keyward {
             return Err(ServiceError::rule("REVOKED", "A revoked credential cannot be rotated."));
         }
         let kind = row.kind()?;
-        let role = if kind == CredentialKind::ApiKey {
-            SecretRole::ApiKey
-        } else {
-            SecretRole::ClientSecret
+        let (secret, signing_kid) = match (kind, row.format()?) {
+            (CredentialKind::ApiKey, KeyFormat::Jwt) => {
+                let (jwt, kid) = self.sign_key_jwt(&row.public_id, &account.name, now, row.expires_at)?;
+                (jwt, Some(kid))
+            }
+            (CredentialKind::ApiKey, KeyFormat::Opaque) => (
+                keygen::secret(&self.config().key_prefix, SecretRole::ApiKey, row.environment()?),
+                None,
+            ),
+            _ => (
+                keygen::secret(&self.config().key_prefix, SecretRole::ClientSecret, row.environment()?),
+                None,
+            ),
         };
-        let secret = keygen::secret(&self.config().key_prefix, role, row.environment()?);
+        // BEGIN IMMEDIATE: concurrent rotations of one credential run one after
+        // another, each seeing the last one's result.
         let mut tx = self.store().write().await?;
-        // The write lock is taken by the first statement, so concurrent rotations
-        // of one credential run one after another: each sees the last one's result.
         store::credentials::rotate(&mut tx, row.id, &self.verifier().digest(&secret), now, now + grace).await?;
-        if kind == CredentialKind::ApiKey {
+        if kind == CredentialKind::ApiKey && signing_kid.is_none() {
             sqlx::query("UPDATE credentials SET display_prefix = ? WHERE id = ?")
                 .bind(display_prefix(&secret))
+                .bind(row.id)
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::from)?;
+        }
+        if let Some(kid) = &signing_kid {
+            sqlx::query("UPDATE credentials SET signing_kid = ? WHERE id = ?")
+                .bind(kid)
                 .bind(row.id)
                 .execute(&mut *tx)
                 .await
@@ -417,6 +457,28 @@ impl Keyward {
         })
     }
 
+    /// Signs a JWT-format key's secret with the active signing key.
+    fn sign_key_jwt(
+        &self,
+        public_id: &str,
+        account: &str,
+        now: i64,
+        exp: Option<i64>,
+    ) -> ServiceResult<(String, String)> {
+        let signer = self.keyring().current().signer.clone().ok_or_else(|| {
+            ServiceError::rule("NO_SIGNING_KEY", "No signing key is active; rotate the signing keys.")
+        })?;
+        let claims = KeyClaims {
+            iss: self.config().public_url.clone().unwrap_or_else(|| "keyward".into()),
+            sub: public_id.to_owned(),
+            jti: keygen::base62(22),
+            iat: now,
+            exp,
+            account: account.to_owned(),
+        };
+        Ok((signer.sign(crate::oauth::claims::KEY_TYP, &claims), signer.kid.clone()))
+    }
+
     /// Resolves a management API caller: the key must verify (not revoked,
     /// expired, API-disabled or outside its CIDRs) before its scopes count.
     pub fn key_caller(&self, verdict: &crate::verify::Verdict, ip: Option<String>) -> Option<super::KeyCaller> {
@@ -428,9 +490,19 @@ impl Keyward {
             public_id: c.public_id.clone(),
             label: c.display_prefix.clone(),
             account: a.name.clone(),
-            scopes: c.grants.scopes.clone(),
+            scopes: verdict
+                .token
+                .as_ref()
+                .map_or_else(|| c.grants.scopes.clone(), |t| t.scopes.clone()),
             roles: c.grants.roles.clone(),
             ip,
+            via_token: verdict.token.is_some(),
         })
     }
+}
+
+/// What the console shows for a JWT-format key: `jwt_prod_8xK9`.
+fn jwt_display_prefix(environment: Environment, public_id: &str) -> String {
+    let tail = public_id.trim_start_matches("key_");
+    format!("jwt_{}_{}", environment.as_str(), &tail[..tail.len().min(4)])
 }

@@ -6,6 +6,7 @@ mod accounts;
 mod audit;
 mod caller;
 mod credentials;
+mod oauth;
 mod sessions;
 mod setup;
 mod users;
@@ -13,6 +14,7 @@ mod users;
 pub use crate::domain::credential::{Created, CredentialPage, CredentialPatch, CredentialQuery, CredentialSummary};
 pub use accounts::AccountPatch;
 pub use caller::{Caller, KeyCaller};
+pub use oauth::{ClientAuth, ClientAuthMethod, IntrospectedClaims, Introspection, OAuthError, TokenResponse};
 pub use sessions::{NewSession, SESSION_COOKIE};
 pub use users::UserAccessInput;
 
@@ -21,8 +23,10 @@ use std::sync::Arc;
 
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::crypto::sealed::Sealer;
 use crate::crypto::{DigestKey, MasterKey, MasterKeyError};
 use crate::domain::{ActorKind, Principal, ValidationError};
+use crate::oauth::{Denylist, KeyRing};
 use crate::store::{Store, StoreError};
 use crate::throttle::{Throttle, ThrottlePolicy};
 use crate::verify::Verifier;
@@ -148,6 +152,7 @@ pub enum StartupError {
 struct Keys {
     session: DigestKey,
     setup: DigestKey,
+    sealing: DigestKey,
 }
 
 /// The running instance: the store, the keys derived from the master key, the
@@ -160,7 +165,11 @@ pub struct Keyward {
     keys: Arc<Keys>,
     login_by_email: Arc<Throttle>,
     login_by_ip: Arc<Throttle>,
+    token_by_client: Arc<Throttle>,
+    token_by_ip: Arc<Throttle>,
     verifier: Arc<Verifier>,
+    keyring: Arc<KeyRing>,
+    denylist: Arc<Denylist>,
 }
 
 impl Keyward {
@@ -177,13 +186,37 @@ impl Keyward {
             crate::store::credentials::all_secrets(store.pool()).await?,
         )?;
         let verifier = Arc::new(Verifier::new(index, master.derive("credential-pepper")));
-        Ok(Self {
+        let sealing = master.derive("sealed-secrets");
+        let now = clock.now();
+        let keyring = Arc::new(KeyRing::from_rows(
+            &crate::store::signing_keys::published(store.pool(), now).await?,
+            &Sealer::new(&sealing),
+            crate::store::signing_keys::fingerprint(store.pool()).await?,
+        ));
+        let denylist = Arc::new(Denylist::new(
+            crate::store::signing_keys::revoked_tokens(store.pool(), now).await?,
+        ));
+        let token_policy = ThrottlePolicy {
+            free_failures: 10,
+            base_lock_secs: 30,
+            max_lock_secs: 5 * 60,
+            window_secs: 15 * 60,
+        };
+        let kw = Self {
             verifier,
+            keyring,
+            denylist,
+            token_by_client: Arc::new(Throttle::new(token_policy)),
+            token_by_ip: Arc::new(Throttle::new(ThrottlePolicy {
+                free_failures: 50,
+                ..token_policy
+            })),
             store,
             clock,
             keys: Arc::new(Keys {
                 session: master.derive("console-session"),
                 setup: master.derive("setup-link"),
+                sealing,
             }),
             config: Arc::new(config),
             login_by_email: Arc::new(Throttle::new(ThrottlePolicy {
@@ -198,7 +231,17 @@ impl Keyward {
                 max_lock_secs: 15 * 60,
                 window_secs: 15 * 60,
             })),
-        })
+        };
+        if kw.keyring.current().signer.is_none() {
+            let alg = kw.config.jwt_algorithm;
+            kw.rotate_signing_key(&Caller::System("first start"), alg)
+                .await
+                .map_err(|e| match e {
+                    ServiceError::Internal(s) => StartupError::Store(s),
+                    other => StartupError::Store(StoreError::Corrupt(other.to_string())),
+                })?;
+        }
+        Ok(kw)
     }
 
     /// The store, for health checks, backups and shutdown.
@@ -209,6 +252,16 @@ impl Keyward {
     /// The configuration this instance runs with.
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// The key ring that signs and verifies tokens.
+    pub fn keyring(&self) -> &KeyRing {
+        &self.keyring
+    }
+
+    /// Seals and opens secrets stored in the database.
+    pub fn sealer(&self) -> Sealer {
+        Sealer::new(&self.keys.sealing)
     }
 
     /// The in-memory verification index.

@@ -6,7 +6,9 @@ use super::{StoreError, StoreResult};
 use crate::crypto::Digest;
 use crate::domain::credential::EXPIRING_WITHIN_SECS;
 use crate::domain::key::Environment;
-use crate::domain::{AccountId, Cidr, Credential, CredentialKind, CredentialRole, CredentialStatus, Right, Scope};
+use crate::domain::{
+    AccountId, Cidr, Credential, CredentialKind, CredentialRole, CredentialStatus, KeyFormat, Right, Scope,
+};
 
 /// A `credentials` row joined with its account's name.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -34,6 +36,9 @@ pub struct CredentialRow {
     pub last_used_at: Option<i64>,
     pub last_used_ip: Option<String>,
     pub revoked_at: Option<i64>,
+    pub token_ttl_secs: Option<i64>,
+    pub format: String,
+    pub signing_kid: Option<String>,
 }
 
 /// The parsed JSON columns of a row.
@@ -57,6 +62,15 @@ impl CredentialRow {
             .map_err(|_| StoreError::Corrupt(format!("credentials.kind = {}", self.kind)))
     }
 
+    /// The secret's format.
+    pub fn format(&self) -> StoreResult<KeyFormat> {
+        match self.format.as_str() {
+            "opaque" => Ok(KeyFormat::Opaque),
+            "jwt" => Ok(KeyFormat::Jwt),
+            other => Err(StoreError::Corrupt(format!("credentials.format = {other}"))),
+        }
+    }
+
     /// The environment label.
     pub fn environment(&self) -> StoreResult<Environment> {
         self.environment
@@ -77,6 +91,7 @@ impl CredentialRow {
     /// The public view at `now`.
     pub fn into_credential(self, now: i64) -> StoreResult<Credential> {
         let g = self.grants()?;
+        let format = self.format()?;
         Ok(Credential {
             kind: self.kind()?,
             environment: self.environment()?,
@@ -99,6 +114,8 @@ impl CredentialRow {
             last_used_at: self.last_used_at,
             last_used_ip: self.last_used_ip,
             revoked_at: self.revoked_at,
+            format,
+            token_ttl_seconds: self.token_ttl_secs,
         })
     }
 }
@@ -106,7 +123,7 @@ impl CredentialRow {
 const SELECT: &str = "SELECT c.id, c.public_id, c.account_id, a.name AS account, c.name, c.description, c.kind,
         c.environment, c.display_prefix, c.client_id, c.scopes, c.roles, c.allowed_cidrs, c.rights,
         c.expires_at, c.lifetime_secs, c.auto_renew, c.metadata, c.created_at, c.created_by,
-        c.last_used_at, c.last_used_ip, c.revoked_at
+        c.last_used_at, c.last_used_ip, c.revoked_at, c.token_ttl_secs, c.format, c.signing_kid
    FROM credentials c JOIN accounts a ON a.id = c.account_id";
 
 /// A credential to insert; the JSON columns are already encoded.
@@ -127,6 +144,9 @@ pub struct NewRow<'a> {
     pub metadata: &'a serde_json::Value,
     pub created_at: i64,
     pub created_by: &'a str,
+    pub format: KeyFormat,
+    pub token_ttl_secs: Option<i64>,
+    pub signing_kid: Option<&'a str>,
 }
 
 fn json<T: serde::Serialize>(v: &T) -> String {
@@ -138,8 +158,8 @@ pub async fn insert(conn: &mut SqliteConnection, r: &NewRow<'_>) -> StoreResult<
     Ok(sqlx::query_scalar(
         "INSERT INTO credentials (public_id, account_id, name, description, kind, environment, display_prefix,
              client_id, scopes, roles, allowed_cidrs, rights, expires_at, lifetime_secs, auto_renew, metadata,
-             created_at, created_by)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             created_at, created_by, format, token_ttl_secs, signing_kid)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          RETURNING id",
     )
     .bind(r.public_id)
@@ -160,6 +180,9 @@ pub async fn insert(conn: &mut SqliteConnection, r: &NewRow<'_>) -> StoreResult<
     .bind(r.metadata.to_string())
     .bind(r.created_at)
     .bind(r.created_by)
+    .bind(r.format.as_str())
+    .bind(r.token_ttl_secs)
+    .bind(r.signing_kid)
     .fetch_one(conn)
     .await?)
 }
@@ -344,6 +367,7 @@ pub struct Changes<'a> {
     pub lifetime_secs: Option<i64>,
     pub auto_renew: bool,
     pub metadata: &'a serde_json::Value,
+    pub token_ttl_secs: Option<i64>,
 }
 
 /// Writes every changeable field back.
@@ -351,7 +375,7 @@ pub async fn update<'e>(db: impl SqliteExecutor<'e>, id: i64, c: &Changes<'_>) -
     sqlx::query(
         "UPDATE credentials
             SET description = ?, scopes = ?, roles = ?, allowed_cidrs = ?, rights = ?,
-                expires_at = ?, lifetime_secs = ?, auto_renew = ?, metadata = ?
+                expires_at = ?, lifetime_secs = ?, auto_renew = ?, metadata = ?, token_ttl_secs = ?
           WHERE id = ?",
     )
     .bind(c.description)
@@ -363,6 +387,7 @@ pub async fn update<'e>(db: impl SqliteExecutor<'e>, id: i64, c: &Changes<'_>) -
     .bind(c.lifetime_secs)
     .bind(c.auto_renew)
     .bind(c.metadata.to_string())
+    .bind(c.token_ttl_secs)
     .bind(id)
     .execute(db)
     .await?;

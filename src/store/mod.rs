@@ -10,6 +10,7 @@ pub mod audit;
 pub mod credentials;
 pub mod sessions;
 pub mod setup;
+pub mod signing_keys;
 pub mod users;
 
 use sqlx::SqlitePool;

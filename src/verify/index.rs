@@ -24,6 +24,7 @@ pub struct Snapshot {
     pub grants: Grants,
     pub expires_at: Option<i64>,
     pub revoked_at: Option<i64>,
+    pub token_ttl_secs: Option<i64>,
 }
 
 impl TryFrom<&CredentialRow> for Snapshot {
@@ -40,6 +41,7 @@ impl TryFrom<&CredentialRow> for Snapshot {
             grants: r.grants()?,
             expires_at: r.expires_at,
             revoked_at: r.revoked_at,
+            token_ttl_secs: r.token_ttl_secs,
         })
     }
 }
@@ -96,6 +98,7 @@ pub struct Index {
     digests_of: HashMap<i64, Vec<[u8; 32]>>,
     credentials: HashMap<i64, Arc<Snapshot>>,
     accounts: HashMap<AccountId, Arc<AccountGate>>,
+    client_ids: HashMap<String, i64>,
 }
 
 impl Index {
@@ -112,6 +115,13 @@ impl Index {
             account,
             retires_at: entry.retires_at,
         })
+    }
+
+    /// A client (Basic or OAuth) by its public id, for access-token checks.
+    pub fn by_client_id(&self, client_id: &str) -> Option<(Arc<Snapshot>, Arc<AccountGate>)> {
+        let credential = self.credentials.get(self.client_ids.get(client_id)?)?.clone();
+        let account = self.accounts.get(&credential.account_id)?.clone();
+        Some((credential, account))
     }
 
     /// Replaces a credential and all its secrets.
@@ -135,6 +145,9 @@ impl Index {
             }
         }
         self.digests_of.insert(id, digests);
+        if let Some(client_id) = &snapshot.client_id {
+            self.client_ids.insert(client_id.clone(), id);
+        }
         self.credentials.insert(id, Arc::new(snapshot));
     }
 

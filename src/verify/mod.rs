@@ -9,9 +9,12 @@ use std::net::IpAddr;
 use std::sync::{Arc, RwLock};
 use subtle::ConstantTimeEq;
 
-use crate::crypto::{Digest, DigestKey};
+use crate::crypto::{Digest, DigestKey, jwt};
 use crate::domain::CredentialKind;
+use crate::domain::Scope;
 use crate::domain::key::{self, SecretRole};
+use crate::oauth::KeyClaims;
+use crate::oauth::claims::KEY_TYP;
 use crate::policy::{CredentialFacts, RequestFacts, VerifyCode, decide};
 use crate::service::{Keyward, ServiceResult};
 use crate::store::{self, StoreError};
@@ -36,6 +39,16 @@ pub struct Verdict {
     pub code: VerifyCode,
     pub credential: Option<Arc<Snapshot>>,
     pub account: Option<Arc<AccountGate>>,
+    /// For an access token: what the token itself grants.
+    pub token: Option<TokenGrant>,
+}
+
+/// What an access token grants, as opposed to its client.
+#[derive(Debug, Clone)]
+pub struct TokenGrant {
+    pub jti: String,
+    pub scopes: Vec<Scope>,
+    pub exp: i64,
 }
 
 impl Verdict {
@@ -44,6 +57,22 @@ impl Verdict {
             code,
             credential: None,
             account: None,
+            token: None,
+        }
+    }
+
+    /// What the caller may do: an access token's own scopes (final), or the
+    /// credential's scopes and roles, with Account Viewer limited to `account`
+    /// (the credential's own account when none is named).
+    pub fn granted_scopes(&self, account: Option<&str>) -> Vec<Scope> {
+        match (&self.token, &self.credential, &self.account) {
+            (Some(t), ..) => t.scopes.clone(),
+            (None, Some(c), owner) => crate::domain::credential::effective_scopes(
+                &c.grants.scopes,
+                &c.grants.roles,
+                account.or(owner.as_ref().map(|a| a.name.as_str())),
+            ),
+            _ => Vec::new(),
         }
     }
 }
@@ -91,6 +120,14 @@ impl Verifier {
             .put_account(gate);
     }
 
+    /// A client by its public id, from memory.
+    pub fn client(&self, client_id: &str) -> Option<(Arc<Snapshot>, Arc<AccountGate>)> {
+        self.index
+            .read()
+            .expect("index lock is never poisoned")
+            .by_client_id(client_id)
+    }
+
     /// How many credentials are in memory.
     pub fn len(&self) -> usize {
         self.index.read().expect("index lock is never poisoned").len()
@@ -113,6 +150,11 @@ impl Keyward {
     /// An unknown key and a wrong secret take the same path (digest, miss,
     /// one indexed SQL look-up, miss) and get the same answer, `NOT_FOUND`.
     pub async fn verify(&self, presented: Presented<'_>, facts: &RequestFacts<'_>) -> ServiceResult<Verdict> {
+        if let Presented::Key { key, .. } = presented
+            && jwt::looks_like_jwt(key)
+        {
+            return self.verify_jwt(presented, key, facts).await;
+        }
         let base = &self.config().key_prefix;
         let (secret, expected_role, client_id) = match presented {
             Presented::Key { key, .. } => (key, SecretRole::ApiKey, None),
@@ -125,6 +167,96 @@ impl Keyward {
         if !shape_ok {
             return Ok(Verdict::bare(VerifyCode::Malformed));
         }
+        self.verify_secret(presented, secret, facts).await
+    }
+
+    /// A bearer JWT: an access token (checked by signature, expiry and the
+    /// denylist, all in memory) or a JWT-format key (checked by signature, then
+    /// like any key by its keyed hash).
+    async fn verify_jwt(
+        &self,
+        presented: Presented<'_>,
+        token: &str,
+        facts: &RequestFacts<'_>,
+    ) -> ServiceResult<Verdict> {
+        let Ok(header) = jwt::peek_header(token) else {
+            return Ok(Verdict::bare(VerifyCode::Malformed));
+        };
+        if header
+            .kid
+            .as_deref()
+            .is_some_and(|k| !self.keyring().current().verifiers.contains_key(k))
+        {
+            // A key rotated by the CLI a moment ago: reload once, then decide.
+            self.refresh_keyring_if_changed().await?;
+        }
+        if header.typ.as_deref() == Some(KEY_TYP) {
+            let ring = self.keyring().current();
+            let signed = header
+                .kid
+                .as_deref()
+                .and_then(|k| ring.verifiers.get(k))
+                .is_some_and(|v| v.verify::<KeyClaims>(token).is_ok());
+            if !signed {
+                return Ok(Verdict::bare(VerifyCode::NotFound));
+            }
+            return self.verify_secret(presented, token, facts).await;
+        }
+        let Some(claims) = self.read_access_token(token) else {
+            return Ok(Verdict::bare(VerifyCode::NotFound));
+        };
+        let Some((client, account)) = self.verifier().client(&claims.client_id) else {
+            return Ok(Verdict::bare(VerifyCode::NotFound));
+        };
+        if client.kind != CredentialKind::OauthClient {
+            return Ok(Verdict::bare(VerifyCode::NotFound));
+        }
+        let now = self.now();
+        let scopes: Vec<Scope> = claims
+            .scope
+            .split(' ')
+            .filter_map(|s| Scope::parse_syntax(s).ok())
+            .collect();
+        let revoked = self
+            .denylist()
+            .contains(&claims.jti)
+            .then_some(claims.iat)
+            .or(client.revoked_at);
+        let code = decide(
+            &CredentialFacts {
+                revoked_at: revoked,
+                expires_at: Some(client.expires_at.map_or(claims.exp, |e| e.min(claims.exp))),
+                allowed_cidrs: &client.grants.allowed_cidrs,
+                rights: &client.grants.rights,
+                scopes: &scopes,
+                roles: &[],
+            },
+            account.api_enabled,
+            facts,
+            now,
+        );
+        if code.is_valid() {
+            self.verifier().usage().record(client.id, now, facts.ip);
+        }
+        Ok(Verdict {
+            code,
+            credential: Some(client),
+            account: Some(account),
+            token: Some(TokenGrant {
+                jti: claims.jti,
+                scopes,
+                exp: claims.exp,
+            }),
+        })
+    }
+
+    /// The keyed-hash path every secret takes: digest, look-up, kind check, decision.
+    async fn verify_secret(
+        &self,
+        presented: Presented<'_>,
+        secret: &str,
+        facts: &RequestFacts<'_>,
+    ) -> ServiceResult<Verdict> {
         let verifier = self.verifier();
         let digest = verifier.digest(secret);
         let found = match verifier.lookup(&digest) {
@@ -169,6 +301,7 @@ impl Keyward {
             code,
             credential: Some(found.credential),
             account: Some(found.account),
+            token: None,
         })
     }
 

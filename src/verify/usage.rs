@@ -12,10 +12,13 @@ use crate::store::credentials::Usage;
 
 const SHARDS: usize = 16;
 
+/// One shard: credential id → (last used at, from IP).
+type Shard = Mutex<HashMap<i64, (i64, Option<IpAddr>)>>;
+
 /// Pending last-used updates, keyed by credential id.
 #[derive(Debug)]
 pub struct UsageBuffer {
-    shards: [Mutex<HashMap<i64, (i64, Option<IpAddr>)>>; SHARDS],
+    shards: [Shard; SHARDS],
 }
 
 impl Default for UsageBuffer {

@@ -8,7 +8,6 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use keyward::domain::credential::effective_scopes;
 use keyward::policy::{RequestFacts, VerifyCode};
 use keyward::service::Keyward;
 use keyward::verify::{Presented, parse_ip};
@@ -204,7 +203,8 @@ pub async fn forward_auth(State(kw): State<Keyward>, parts: Parts) -> ApiResult<
     let (Some(c), Some(a)) = (&verdict.credential, &verdict.account) else {
         return Ok(refusal(StatusCode::UNAUTHORIZED, VerifyCode::NotFound, basic));
     };
-    let scopes = effective_scopes(&c.grants.scopes, &c.grants.roles, account.or(Some(&a.name)))
+    let scopes = verdict
+        .granted_scopes(account)
         .iter()
         .map(ToString::to_string)
         .collect::<Vec<_>>()

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod extract;
 pub mod forward_auth;
 pub mod keys;
+pub mod oauth;
 pub mod openapi;
 pub mod problem;
 pub mod verify;
@@ -49,5 +50,11 @@ pub fn routes() -> Router<AppState> {
         .fallback(unknown_route);
     Router::new()
         .nest("/v1", v1)
+        .route("/oauth/token", post(oauth::token))
+        .route("/api/v1/oauth/token", post(oauth::token))
+        .route("/oauth/introspect", post(oauth::introspect))
+        .route("/oauth/revoke", post(oauth::revoke))
+        .route("/.well-known/jwks.json", get(oauth::jwks))
+        .route("/.well-known/oauth-authorization-server", get(oauth::metadata))
         .route("/openapi.json", get(openapi_handler))
 }

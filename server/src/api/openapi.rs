@@ -4,7 +4,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{accounts, audit, forward_auth, keys, verify};
+use super::{accounts, audit, forward_auth, keys, oauth, verify};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -17,6 +17,7 @@ use super::{accounts, audit, forward_auth, keys, verify};
         verify::verify, forward_auth::forward_auth,
         accounts::list, accounts::create, accounts::update,
         audit::list,
+        oauth::token, oauth::introspect, oauth::revoke, oauth::jwks, oauth::metadata,
     ),
     components(schemas(super::problem::Problem, keyward::policy::VerifyCode)),
     modifiers(&BearerAuth),
@@ -25,6 +26,7 @@ use super::{accounts, audit, forward_auth, keys, verify};
         (name = "verification", description = "Is this credential good for this call?"),
         (name = "accounts", description = "Accounts, their plan and the Enable API switch"),
         (name = "audit", description = "Every change, newest first"),
+        (name = "oauth", description = "OAuth 2.0 client credentials with JWT access tokens (RFC 6749, 9068, 7662, 7009, 7517, 8414)"),
     )
 )]
 pub struct ApiDoc;

@@ -4,7 +4,6 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::request::Parts;
-use keyward::domain::credential::effective_scopes;
 use keyward::domain::{CredentialRole, Scope};
 use keyward::policy::{RequestFacts, VerifyCode};
 use keyward::service::Keyward;
@@ -76,15 +75,18 @@ impl VerifyResponse {
             key_id: credential.map(|c| c.public_id.clone()),
             account: owner.map(|a| a.name.clone()),
             name: credential.map(|c| c.name.clone()),
-            scopes: credential.map(|c| {
-                effective_scopes(
-                    &c.grants.scopes,
-                    &c.grants.roles,
-                    account.or(owner.map(|a| a.name.as_str())),
-                )
+            scopes: credential.map(|_| v.granted_scopes(account)),
+            roles: credential.map(|c| {
+                if v.token.is_some() {
+                    Vec::new()
+                } else {
+                    c.grants.roles.clone()
+                }
             }),
-            roles: credential.map(|c| c.grants.roles.clone()),
-            expires_at: credential.and_then(|c| c.expires_at),
+            expires_at: match &v.token {
+                Some(t) => credential.map(|_| t.exp),
+                None => credential.and_then(|c| c.expires_at),
+            },
         }
     }
 }

@@ -158,6 +158,20 @@ impl TestApp {
         }
     }
 
+    /// Stops the server gracefully and starts it again on the same data and clock.
+    pub async fn restart(&mut self) {
+        self.stop().await;
+        let server = keyward_server::start(
+            config_for(&self.dir),
+            "127.0.0.1:0".parse().unwrap(),
+            Arc::new(self.clock.clone()),
+        )
+        .await
+        .expect("server restarts");
+        self.base = server.base_url();
+        self.server = Some(server);
+    }
+
     /// Stops the server gracefully.
     pub async fn stop(&mut self) {
         if let Some(s) = self.server.take() {

@@ -7,5 +7,6 @@ mod forward_auth;
 mod helpers;
 mod keys;
 mod nginx;
+mod oauth;
 mod operations;
 mod users;

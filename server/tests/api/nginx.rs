@@ -104,7 +104,7 @@ http {{
 "#
     );
     std::fs::write(dir.join("nginx.conf"), conf).unwrap();
-    let child = std::process::Command::new(NGINX)
+    let mut child = std::process::Command::new(NGINX)
         .args([
             "-p",
             &dir.display().to_string(),
@@ -122,6 +122,8 @@ http {{
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!(
         "nginx did not listen: {}",
         std::fs::read_to_string(dir.join("error.log")).unwrap_or_default()

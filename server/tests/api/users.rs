@@ -304,7 +304,15 @@ async fn the_audit_trail_records_every_change_newest_first_and_pages() {
         .iter()
         .map(|e| e["action"].as_str().unwrap())
         .collect();
-    assert_eq!(actions, ["account.created", "account.created", "setup.completed"]);
+    assert_eq!(
+        actions,
+        [
+            "account.created",
+            "account.created",
+            "setup.completed",
+            "signing_key.rotated"
+        ]
+    );
     assert!(rest["next_cursor"].is_null());
     let filtered: Value = admin
         .json("/api/audit/list", json!({ "filter": { "target": "account:acct-2" } }))

@@ -2,7 +2,7 @@
 //! panel), revoke (after typing the name), and the credential's own audit trail.
 
 use keyward::domain::time::format_utc;
-use keyward::domain::{Credential, CredentialStatus};
+use keyward::domain::{Credential, CredentialKind, CredentialStatus};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -10,6 +10,7 @@ use leptos_router::hooks::use_params_map;
 
 use super::form::{CredentialFields, FormState, Mode};
 use super::reveal::RevealPanel;
+use super::token::GetTokenPanel;
 use crate::api::credentials::{
     RevokeCredential, RotateCredential, UpdateCredential, credential_audit, form_catalog, get_credential,
 };
@@ -126,6 +127,9 @@ fn Detail(credential: Credential, version: RwSignal<u32>) -> impl IntoView {
         }>
             <EditPanel credential=for_edit.clone() editing version/>
         </Show>
+        {c.client_id.clone().filter(|_| c.kind == CredentialKind::OauthClient && c.status != CredentialStatus::Revoked).map(|client_id| view! {
+            <div class="mt-6"><GetTokenPanel client_id/></div>
+        })}
         {can_write.then(|| view! {
             <RotateDialog credential=for_rotate open=rotating version/>
             <RevokeDialog credential=for_revoke open=revoking version/>

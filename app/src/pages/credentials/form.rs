@@ -4,6 +4,7 @@
 
 use keyward::domain::credential::CredentialPatch;
 use keyward::domain::credential::{BASIC_MAX_LIFETIME_SECS, check_kind_rules, validate_metadata};
+use keyward::domain::credential::{KeyFormat, check_token_ttl};
 use keyward::domain::right::METHODS;
 use keyward::domain::{Cidr, CredentialInput, CredentialKind, CredentialRole, Environment, Expiry, KeyName, Right};
 use leptos::prelude::*;
@@ -38,6 +39,10 @@ pub struct FormState {
     pub rights: RwSignal<Vec<(Vec<String>, String)>>,
     pub auto_renew: RwSignal<bool>,
     pub metadata: RwSignal<String>,
+    /// An API key whose secret is a signed JWT.
+    pub jwt: RwSignal<bool>,
+    /// An OAuth client's access-token lifetime in seconds; empty for the default.
+    pub token_ttl: RwSignal<String>,
     /// Errors show for untouched fields only after a submit attempt.
     pub submitted: RwSignal<bool>,
 }
@@ -62,6 +67,8 @@ impl FormState {
             rights: RwSignal::new(Vec::new()),
             auto_renew: RwSignal::new(false),
             metadata: RwSignal::new(String::new()),
+            jwt: RwSignal::new(false),
+            token_ttl: RwSignal::new(String::new()),
             submitted: RwSignal::new(false),
         }
     }
@@ -93,6 +100,9 @@ impl FormState {
                 .collect(),
         );
         s.auto_renew.set(c.auto_renew);
+        s.jwt.set(c.format == KeyFormat::Jwt);
+        s.token_ttl
+            .set(c.token_ttl_seconds.map(|t| t.to_string()).unwrap_or_default());
         if c.metadata.as_object().is_some_and(|o| !o.is_empty()) {
             s.metadata.set(c.metadata.to_string());
         }
@@ -132,6 +142,22 @@ impl FormState {
             .collect()
     }
 
+    fn token_ttl_value(&self) -> Result<Option<i64>, String> {
+        if self.kind.get() != CredentialKind::OauthClient {
+            return Ok(None);
+        }
+        let text = self.token_ttl.get();
+        if text.trim().is_empty() {
+            return Ok(None);
+        }
+        let ttl = text
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| "must be a whole number of seconds".to_owned())?;
+        check_token_ttl(self.kind.get(), Some(ttl)).map_err(|e| e.message)?;
+        Ok(Some(ttl))
+    }
+
     fn metadata_value(&self) -> Result<Option<serde_json::Value>, String> {
         let text = self.metadata.get();
         if text.trim().is_empty() {
@@ -143,7 +169,7 @@ impl FormState {
     }
 
     /// The create request, if every field is valid.
-    pub fn to_input(&self) -> CredentialInput {
+    pub fn to_input(self) -> CredentialInput {
         CredentialInput {
             account: Some(self.account.get()),
             name: self.name.get(),
@@ -157,11 +183,13 @@ impl FormState {
             expires: self.expires(),
             auto_renew: self.auto_renew.get(),
             metadata: self.metadata_value().unwrap_or_default(),
+            format: (self.kind.get() == CredentialKind::ApiKey && self.jwt.get()).then_some(KeyFormat::Jwt),
+            token_ttl_seconds: self.token_ttl_value().unwrap_or_default(),
         }
     }
 
     /// The edit request: every editable field, so what the form shows is what is saved.
-    pub fn to_patch(&self) -> CredentialPatch {
+    pub fn to_patch(self) -> CredentialPatch {
         CredentialPatch {
             name: None,
             description: Some(self.description.get()),
@@ -176,6 +204,7 @@ impl FormState {
                     .unwrap_or_default()
                     .unwrap_or_else(|| serde_json::json!({})),
             ),
+            token_ttl_seconds: self.token_ttl_value().unwrap_or_default(),
         }
     }
 
@@ -225,6 +254,9 @@ impl FormState {
         if let Err(m) = self.metadata_value() {
             out.push(("metadata", m));
         }
+        if let Err(m) = self.token_ttl_value() {
+            out.push(("token_ttl_seconds", m));
+        }
         out
     }
 }
@@ -270,6 +302,7 @@ pub fn CredentialFields(state: FormState, catalog: FormChoices, mode: Mode) -> i
     let cidr_error = error_for(state, mode, "allowed_cidrs", RwSignal::new(false));
     let rights_error = error_for(state, mode, "rights", RwSignal::new(true));
     let metadata_error = error_for(state, mode, "metadata", RwSignal::new(true));
+    let ttl_error = error_for(state, mode, "token_ttl_seconds", RwSignal::new(true));
     let name_error = error_for(state, mode, "name", name_touched);
 
     view! {
@@ -361,6 +394,22 @@ pub fn CredentialFields(state: FormState, catalog: FormChoices, mode: Mode) -> i
                     <textarea id="cred-metadata" rows="3" class=format!("{INPUT} font-mono") prop:value=move || state.metadata.get()
                         on:input=move |ev| state.metadata.set(event_target_value(&ev))></textarea>
                 </Field>
+                <Show when=move || mode == Mode::Create && state.kind.get() == CredentialKind::ApiKey>
+                    <label class="flex items-start gap-3 text-sm">
+                        <input id="cred-jwt" type="checkbox" class=format!("{CHECK} mt-0.5") prop:checked=move || state.jwt.get()
+                            on:change=move |ev| state.jwt.set(event_target_checked(&ev))/>
+                        <span>
+                            <span class="block font-medium">"Issue as a signed JWT"</span>
+                            <span class="block text-zinc-500 dark:text-zinc-400">"The secret is a JWT carrying its own expiry and jti, checked by signature and revocation."</span>
+                        </span>
+                    </label>
+                </Show>
+                <Show when=move || state.kind.get() == CredentialKind::OauthClient>
+                    <Field label="Access-token lifetime (seconds)" id="cred-token-ttl" hint="60 to 86400. Empty means 43200 (12 hours)." error=ttl_error>
+                        <input id="cred-token-ttl" type="number" min="60" max="86400" class=INPUT placeholder="43200"
+                            prop:value=move || state.token_ttl.get() on:input=move |ev| state.token_ttl.set(event_target_value(&ev))/>
+                    </Field>
+                </Show>
             </section>
         </div>
     }

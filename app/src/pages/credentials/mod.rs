@@ -6,6 +6,7 @@ mod form;
 mod list;
 mod new;
 mod reveal;
+mod token;
 
 pub use detail::CredentialDetailPage;
 pub use list::CredentialsPage;

@@ -1,0 +1,130 @@
+//! Queries on `signing_keys` and `revoked_tokens`.
+
+use sqlx::{SqliteConnection, SqliteExecutor};
+
+use super::StoreResult;
+
+/// A signing key row; the private key is still sealed.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SigningKeyRow {
+    pub kid: String,
+    pub algorithm: String,
+    pub private_key: Vec<u8>,
+    pub public_jwk: String,
+    pub created_at: i64,
+    pub retired_at: Option<i64>,
+    pub publish_until: Option<i64>,
+}
+
+/// Keys still in the JWKS at `now`: the active one and the retiring ones.
+pub async fn published<'e>(db: impl SqliteExecutor<'e>, now: i64) -> StoreResult<Vec<SigningKeyRow>> {
+    Ok(sqlx::query_as(
+        "SELECT kid, algorithm, private_key, public_jwk, created_at, retired_at, publish_until
+           FROM signing_keys
+          WHERE retired_at IS NULL OR publish_until IS NULL OR publish_until > ?
+          ORDER BY created_at DESC, kid",
+    )
+    .bind(now)
+    .fetch_all(db)
+    .await?)
+}
+
+/// A cheap fingerprint of the table, so a running server notices a rotation
+/// made by the CLI in another process.
+pub async fn fingerprint<'e>(db: impl SqliteExecutor<'e>) -> StoreResult<(i64, i64)> {
+    Ok(
+        sqlx::query_as("SELECT count(*), coalesce(max(coalesce(retired_at, created_at)), 0) FROM signing_keys")
+            .fetch_one(db)
+            .await?,
+    )
+}
+
+/// Adds a key that signs from now on.
+pub async fn insert(
+    conn: &mut SqliteConnection,
+    kid: &str,
+    algorithm: &str,
+    sealed_private_key: &[u8],
+    public_jwk: &str,
+    now: i64,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO signing_keys (kid, algorithm, private_key, public_jwk, created_at) VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(kid)
+    .bind(algorithm)
+    .bind(sealed_private_key)
+    .bind(public_jwk)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The kids of the keys that sign now (normally one).
+pub async fn active_kids<'e>(db: impl SqliteExecutor<'e>) -> StoreResult<Vec<String>> {
+    Ok(
+        sqlx::query_scalar("SELECT kid FROM signing_keys WHERE retired_at IS NULL")
+            .fetch_all(db)
+            .await?,
+    )
+}
+
+/// Retires `kid`, publishing it until `until` (`None`: for ever, because a
+/// never-expiring JWT-format key carries its signature).
+pub async fn retire<'e>(db: impl SqliteExecutor<'e>, kid: &str, now: i64, until: Option<i64>) -> StoreResult<()> {
+    sqlx::query("UPDATE signing_keys SET retired_at = ?, publish_until = ? WHERE kid = ?")
+        .bind(now)
+        .bind(until)
+        .bind(kid)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// How long tokens signed by `kid` may live on: the latest expiry of the
+/// JWT-format keys it signed. `Ok(None)`: none; `Ok(Some(None))`: one never expires.
+pub async fn jwt_keys_signed_by<'e>(db: impl SqliteExecutor<'e>, kid: &str) -> StoreResult<Option<Option<i64>>> {
+    let (count, never, latest): (i64, i64, Option<i64>) = sqlx::query_as(
+        "SELECT count(*), coalesce(sum(expires_at IS NULL), 0), max(expires_at)
+           FROM credentials
+          WHERE format = 'jwt' AND revoked_at IS NULL AND signing_kid = ?",
+    )
+    .bind(kid)
+    .fetch_one(db)
+    .await?;
+    Ok(match (count, never) {
+        (0, _) => None,
+        (_, n) if n > 0 => Some(None),
+        _ => Some(latest),
+    })
+}
+
+/// Records a revoked token id until it would have expired.
+pub async fn revoke_token<'e>(db: impl SqliteExecutor<'e>, jti: &str, expires_at: i64) -> StoreResult<()> {
+    sqlx::query("INSERT INTO revoked_tokens (jti, expires_at) VALUES (?, ?) ON CONFLICT (jti) DO NOTHING")
+        .bind(jti)
+        .bind(expires_at)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Revoked token ids that have not expired yet, for the in-memory denylist.
+pub async fn revoked_tokens<'e>(db: impl SqliteExecutor<'e>, now: i64) -> StoreResult<Vec<(String, i64)>> {
+    Ok(
+        sqlx::query_as("SELECT jti, expires_at FROM revoked_tokens WHERE expires_at > ?")
+            .bind(now)
+            .fetch_all(db)
+            .await?,
+    )
+}
+
+/// Deletes revoked token ids past their expiry.
+pub async fn prune_revoked<'e>(db: impl SqliteExecutor<'e>, now: i64) -> StoreResult<u64> {
+    Ok(sqlx::query("DELETE FROM revoked_tokens WHERE expires_at <= ?")
+        .bind(now)
+        .execute(db)
+        .await?
+        .rows_affected())
+}
