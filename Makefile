@@ -27,7 +27,7 @@ run: build
 test: tools chromium nginx build test-rust test-e2e
 
 build: tools
-	cargo leptos build --release --precompress
+	cargo leptos build --release --precompress --split
 
 ## Unit and integration tests (real SQLite files, real servers on 127.0.0.1:0,
 ## a real nginx in front of /v1/auth).

@@ -6,6 +6,7 @@
 pub mod api;
 pub mod components;
 pub mod error;
+mod lazy;
 mod pages;
 mod shell;
 mod time;
@@ -16,10 +17,7 @@ use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::path;
 
 use crate::components::{Toaster, provide_toasts};
-use crate::pages::{
-    AccountDetailPage, AccountsPage, AuditPage, CredentialDetailPage, CredentialsPage, DashboardPage, DocsPage,
-    NewCredentialPage, NotFound, SettingsPage, SetupPage, SignInPage, UsersPage,
-};
+use crate::pages::{DashboardPage, NotFound, SignInPage};
 use crate::shell::Shell;
 
 /// Sets the dark class before first paint, so a dark-mode user never sees a white flash.
@@ -47,6 +45,18 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// Marks the page interactive (`<body data-hydrated="true">`) once the
+/// route's own view has hydrated; browser tests wait for it. A lazy route
+/// hydrates only after its chunk arrives, later than the app around it, so
+/// every page marks itself rather than the app doing it once.
+pub(crate) fn mark_hydrated() {
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+}
+
 /// The console's routes. Pages inside [`Shell`] need a session; the shell
 /// sends everyone else to the sign-in page.
 #[component]
@@ -54,11 +64,6 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_toasts();
     time::provide_now();
-    Effect::new(|_| {
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
 
     view! {
         <Stylesheet id="leptos" href="/pkg/keyward.css"/>
@@ -66,18 +71,18 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=NotFound>
                 <Route path=path!("/login") view=SignInPage/>
-                <Route path=path!("/setup") view=SetupPage/>
-                <Route path=path!("/docs") view=DocsPage/>
+                <Route path=path!("/setup") view={lazy::setup()}/>
+                <Route path=path!("/docs") view={lazy::docs()}/>
                 <ParentRoute path=path!("") view=Shell>
                     <Route path=path!("/") view=DashboardPage/>
-                    <Route path=path!("/credentials") view=CredentialsPage/>
-                    <Route path=path!("/credentials/new") view=NewCredentialPage/>
-                    <Route path=path!("/credentials/:id") view=CredentialDetailPage/>
-                    <Route path=path!("/accounts") view=AccountsPage/>
-                    <Route path=path!("/accounts/:name") view=AccountDetailPage/>
-                    <Route path=path!("/users") view=UsersPage/>
-                    <Route path=path!("/audit") view=AuditPage/>
-                    <Route path=path!("/settings") view=SettingsPage/>
+                    <Route path=path!("/credentials") view={lazy::credentials()}/>
+                    <Route path=path!("/credentials/new") view={lazy::new_credential()}/>
+                    <Route path=path!("/credentials/:id") view={lazy::credential_detail()}/>
+                    <Route path=path!("/accounts") view={lazy::accounts()}/>
+                    <Route path=path!("/accounts/:name") view={lazy::account_detail()}/>
+                    <Route path=path!("/users") view={lazy::users()}/>
+                    <Route path=path!("/audit") view={lazy::audit()}/>
+                    <Route path=path!("/settings") view={lazy::settings()}/>
                 </ParentRoute>
             </Routes>
         </Router>

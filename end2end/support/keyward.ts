@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, type APIRequestContext, type Page } from "@playwright/test";
@@ -29,10 +29,12 @@ export async function startKeyward(): Promise<Keyward> {
     stdio: ["ignore", "ignore", "pipe"],
   });
   let log = "";
+  child.stderr!.on("data", (chunk: Buffer) => {
+    log += chunk.toString();
+  });
   const ready = new Promise<{ baseURL: string; setupToken?: string }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`keyward did not start:\n${log}`)), 15_000);
-    child.stderr!.on("data", (chunk: Buffer) => {
-      log += chunk.toString();
+    child.stderr!.on("data", () => {
       const listening = log.match(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
       const setup = log.match(/setup\?token=([A-Za-z0-9_-]+)/);
       if (listening && setup) {
@@ -48,9 +50,18 @@ export async function startKeyward(): Promise<Keyward> {
     setupToken,
     dir,
     process: child,
+    // Stops the server, and fails the test if it panicked at any point (a
+    // panic in a handler shows up in the browser only as a dropped connection).
     stop: () =>
-      new Promise((resolve) => {
-        child.once("exit", () => resolve());
+      new Promise((resolve, reject) => {
+        child.once("exit", () => {
+          if (log.includes("panicked")) {
+            writeFileSync(artifact(`server-panic-${path.basename(dir)}.log`), log);
+            reject(new Error(`the server panicked:\n${log.split("\n").filter((l) => l.includes("panicked")).join("\n")}`));
+          } else {
+            resolve();
+          }
+        });
         child.kill("SIGTERM");
       }),
   };

@@ -173,7 +173,6 @@ pub fn AccountDetailPage() -> impl IntoView {
     });
 
     view! {
-        <Title text=move || name()/>
         <nav aria-label="Breadcrumb" class="mb-4 flex items-center gap-1 text-sm text-zinc-500">
             <A href="/accounts" attr:class=LINK>"Accounts"</A>
             <Icon name="chevron-right"/>
@@ -182,7 +181,7 @@ pub fn AccountDetailPage() -> impl IntoView {
         <Transition fallback=|| view! { <LoadingRows rows=4/> }>
             {move || Suspend::new(async move {
                 match account.await {
-                    Ok(a) => view! { <AccountSettings account=a update/> }.into_any(),
+                    Ok(a) => view! { <Title text=a.name.clone()/><AccountSettings account=a update/> }.into_any(),
                     Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
                 }
             })}

@@ -60,6 +60,7 @@ fn ShortList(items: Vec<Credential>, empty: &'static str, when: fn(&Credential) 
 /// Counts and the latest activity.
 #[component]
 pub fn DashboardPage() -> impl IntoView {
+    crate::mark_hydrated();
     let me = use_me();
     let global = me.can_read_global();
     let accounts = Resource::new(|| (), |_| list_accounts());

@@ -8,6 +8,7 @@ use crate::components::BTN_PRIMARY;
 /// Shown for any path no route matches.
 #[component]
 pub fn NotFound() -> impl IntoView {
+    crate::mark_hydrated();
     #[cfg(feature = "ssr")]
     crate::api::context::set_status(http::StatusCode::NOT_FOUND);
     view! {

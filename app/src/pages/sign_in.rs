@@ -30,6 +30,7 @@ pub fn AuthCard(#[prop(into)] title: String, #[prop(into)] subtitle: String, chi
 /// The sign-in form. It works before the WASM loads too (a plain form post).
 #[component]
 pub fn SignInPage() -> impl IntoView {
+    crate::mark_hydrated();
     let action = ServerAction::<SignIn>::new();
     let query = use_query_map();
     let next = move || query.with(|q| q.get("next")).unwrap_or_default();

@@ -50,7 +50,7 @@ pub fn GetTokenPanel(client_id: String) -> impl IntoView {
         <Card title="Get a token">
             <p class="mb-4 text-sm text-zinc-500 dark:text-zinc-400">
                 "Runs the real client-credentials call ("<code class="font-mono text-xs">"POST /oauth/token"</code>
-                ", HTTP Basic) from this browser and shows the decoded access token. The secret stays in this page."
+                ", credentials in the form body) from this browser and shows the decoded access token. The secret stays in this page."
             </p>
             <form class="grid gap-4 sm:grid-cols-2" on:submit=run data-testid="token-form">
                 <Field label="Client secret" id="token-secret" hint="The kws_… secret shown when the client was created or rotated.">
@@ -104,21 +104,24 @@ pub fn GetTokenPanel(client_id: String) -> impl IntoView {
     .into_any()
 }
 
-/// The token call, from the browser (the server renders only the form).
+/// The token call, from the browser (the server renders only the form). The
+/// credentials go in the form body: a 401 to HTTP Basic carries
+/// `WWW-Authenticate: Basic`, which would make the browser pop up its own
+/// sign-in prompt.
 #[cfg(target_arch = "wasm32")]
 async fn request_token(client_id: &str, secret: &str, scope: &str) -> Result<Outcome, String> {
     use super::encode;
     let window = window();
-    let basic = window
-        .btoa(&format!("{}:{}", encode(client_id), encode(secret)))
-        .map_err(|_| "The client id or secret holds characters HTTP Basic cannot carry.".to_owned())?;
-    let mut body = "grant_type=client_credentials".to_owned();
+    let mut body = format!(
+        "grant_type=client_credentials&client_id={}&client_secret={}",
+        encode(client_id),
+        encode(secret)
+    );
     if !scope.is_empty() {
         body.push_str("&scope=");
         body.push_str(&encode(scope));
     }
     let res = gloo_net::http::Request::post("/oauth/token")
-        .header("authorization", &format!("Basic {basic}"))
         .header("content-type", "application/x-www-form-urlencoded")
         .body(body)
         .map_err(|e| e.to_string())?
