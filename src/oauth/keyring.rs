@@ -17,6 +17,8 @@ pub struct Ring {
     pub jwks: Arc<str>,
     pub keys: Vec<SigningKeyInfo>,
     pub fingerprint: (i64, i64),
+    /// Access tokens these keys already verified.
+    pub verified: super::verified::VerifiedTokens,
 }
 
 /// Shared, swappable key-ring state.
@@ -86,5 +88,6 @@ fn build(rows: &[SigningKeyRow], sealer: &Sealer, fingerprint: (i64, i64)) -> Ri
         jwks: Arc::from(serde_json::json!({ "keys": jwks }).to_string()),
         keys,
         fingerprint,
+        verified: Default::default(),
     }
 }

@@ -5,6 +5,7 @@
 pub mod claims;
 pub mod denylist;
 pub mod keyring;
+pub mod verified;
 
 pub use claims::{AccessClaims, KeyClaims};
 pub use denylist::Denylist;

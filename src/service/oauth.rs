@@ -237,8 +237,20 @@ impl Keyward {
     }
 
     /// Checks an access token's signature (the key pinned by `kid`), type,
-    /// expiry and the denylist, without a database read.
+    /// issuer and audience, without a database read; a token seen before is
+    /// answered from the ring's cache. Expiry and the denylist are the caller's.
     pub fn read_access_token(&self, token: &str) -> Option<AccessClaims> {
+        let ring = self.keyring().current();
+        if let Some(claims) = ring.verified.get(token) {
+            return Some(claims);
+        }
+        let claims = self.check_access_token(&ring, token)?;
+        ring.verified.insert(token, &claims);
+        Some(claims)
+    }
+
+    /// The full check behind [`Keyward::read_access_token`], without the cache.
+    fn check_access_token(&self, ring: &crate::oauth::keyring::Ring, token: &str) -> Option<AccessClaims> {
         let header = jwt::peek_header(token).ok()?;
         if !header
             .typ
@@ -247,7 +259,6 @@ impl Keyward {
         {
             return None;
         }
-        let ring = self.keyring().current();
         let verifier = ring.verifiers.get(header.kid.as_deref()?)?;
         let claims: AccessClaims = verifier.verify(token).ok()?;
         if self.config().public_url.is_some() && claims.iss != self.config().issuer("") {
