@@ -18,6 +18,8 @@ pub mod crypto;
 #[cfg(feature = "server")]
 pub mod oauth;
 #[cfg(feature = "server")]
+pub mod ratelimit;
+#[cfg(feature = "server")]
 pub mod service;
 #[cfg(feature = "server")]
 pub mod store;

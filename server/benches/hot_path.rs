@@ -8,6 +8,7 @@
 //! the 100,000) with 10 connections, token issuance (`POST /oauth/token`, ES256
 //! signatures) and `/v1/auth` with a JWT access token. Prints req/s, p50/p99 latency, the ratio
 //! to the baseline, and the server's peak RSS.
+//! Rate limiting is on (a limit no run can reach), as in production.
 //! Figures, not assertions: these machines are noisy, the ratio is what counts.
 
 use std::io::{BufRead, BufReader, Write};
@@ -90,6 +91,7 @@ async fn seed(dir: &std::path::Path) -> Seeded {
                 format: keyward::domain::KeyFormat::Opaque,
                 token_ttl_secs: None,
                 signing_kid: None,
+                rate_limit: None,
             },
         )
         .await
@@ -111,6 +113,24 @@ async fn seed(dir: &std::path::Path) -> Seeded {
     )
     .await
     .expect("admin");
+    // A limit far above what wrk can reach, so every request pays for the
+    // limiter (and none is refused).
+    kw.update_account(
+        &keyward::service::Caller::System("bench"),
+        "default",
+        keyward::service::AccountPatch {
+            rate_limit: Some(Some(keyward::domain::RateLimitSetting::Limited(
+                keyward::domain::RateLimit {
+                    limit: 1_000_000,
+                    window_seconds: 60,
+                    burst: 10_000_000,
+                },
+            ))),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("bench account limit");
     let client = kw
         .create_credential(
             &keyward::service::Caller::System("bench"),

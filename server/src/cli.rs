@@ -3,6 +3,7 @@
 use clap::{Args, Parser, Subcommand};
 use keyward::config::Config;
 use keyward::crypto::jwt::JwtAlgorithm;
+use keyward::domain::RateLimitSetting;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -107,6 +108,9 @@ pub struct KeysCreateArgs {
     /// Comma-separated allowed CIDRs.
     #[arg(long, env = "KEYWARD_KEY_CIDRS", value_delimiter = ',')]
     pub allowed_cidrs: Vec<String>,
+    /// Its own rate limit instead of the account plan's: `unlimited`, or LIMIT/WINDOW_SECONDS[,BURST], e.g. 1000/60,2000.
+    #[arg(long, env = "KEYWARD_KEY_RATE_LIMIT")]
+    pub rate_limit: Option<RateLimitSetting>,
     /// Print JSON (the credential and its secret) instead of text.
     #[arg(long)]
     pub json: bool,

@@ -196,6 +196,7 @@ async fn keys_create(args: KeysCreateArgs) -> Result<(), String> {
         roles,
         allowed_cidrs: args.allowed_cidrs,
         expires: args.expires,
+        rate_limit: args.rate_limit,
         ..Default::default()
     };
     let kw = Keyward::open(Config::new(args.data.data_dir), Arc::new(SystemClock))

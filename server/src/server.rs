@@ -130,6 +130,7 @@ async fn sweep_sessions(kw: Keyward) {
             Ok(n) => tracing::debug!(sessions = n, "swept expired sessions"),
             Err(e) => tracing::warn!(error = %e, "session sweep failed"),
         }
+        kw.rate_limiter().prune(kw.now_ms());
         if let Err(e) = kw.prune_revoked_tokens().await {
             tracing::warn!(error = %e, "pruning expired revoked tokens failed");
         }

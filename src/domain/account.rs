@@ -142,6 +142,10 @@ pub struct Account {
     pub allow_query_key: bool,
     /// Who hears about expiring credentials.
     pub notification_emails: Vec<String>,
+    /// The account's own per-credential limit, instead of the plan's (for
+    /// enterprise accounts); absent: the plan's.
+    #[serde(default)]
+    pub rate_limit: Option<super::rate_limit::RateLimitSetting>,
     /// Unix seconds.
     pub created_at: i64,
 }

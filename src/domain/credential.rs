@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use super::key::Environment;
 use super::scope::{Action, Catalog, Scope};
-use super::{Cidr, Expiry, Right, ValidationError};
+use super::{Cidr, Expiry, RateLimitSetting, Right, ValidationError};
 
 /// The kinds of credential, as the seeds describe them.
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
@@ -454,6 +454,10 @@ pub struct CredentialInput {
     /// For an OAuth client: the access-token lifetime, 60–86400 seconds (default 43200).
     #[serde(default)]
     pub token_ttl_seconds: Option<i64>,
+    /// Overrides the account plan's limit: `{"limited": {"limit", "window_seconds", "burst"}}` or `"unlimited"`.
+    #[serde(default)]
+    #[cfg_attr(feature = "server", schema(value_type = Option<Object>))]
+    pub rate_limit: Option<RateLimitSetting>,
 }
 
 /// A create request that passed every rule.
@@ -473,6 +477,7 @@ pub struct NewCredential {
     pub metadata: serde_json::Value,
     pub format: KeyFormat,
     pub token_ttl_secs: Option<i64>,
+    pub rate_limit: Option<RateLimitSetting>,
 }
 
 impl NewCredential {
@@ -496,6 +501,7 @@ impl NewCredential {
             return Err(ValidationError::new("format", "only an API key can be a JWT"));
         }
         check_token_ttl(kind, input.token_ttl_seconds)?;
+        let rate_limit = input.rate_limit.map(|r| r.validate("rate_limit")).transpose()?;
         Ok(Self {
             account: input.account.unwrap_or_else(|| "default".to_owned()),
             name,
@@ -511,6 +517,7 @@ impl NewCredential {
             metadata,
             format,
             token_ttl_secs: input.token_ttl_seconds,
+            rate_limit,
         })
     }
 }
@@ -623,6 +630,9 @@ pub struct Credential {
     pub format: KeyFormat,
     /// For an OAuth client: its access-token lifetime in seconds.
     pub token_ttl_seconds: Option<i64>,
+    /// Its own rate limit instead of the account plan's; absent: the plan's.
+    #[cfg_attr(feature = "server", schema(value_type = Option<Object>))]
+    pub rate_limit: Option<RateLimitSetting>,
 }
 
 /// A credential that was just created or rotated, with its secret. The secret
@@ -702,6 +712,10 @@ pub struct CredentialPatch {
     /// For an OAuth client: a new access-token lifetime (60–86400 seconds).
     #[serde(default)]
     pub token_ttl_seconds: Option<i64>,
+    /// A new rate-limit override; `null` goes back to the account plan's limit.
+    #[serde(default, deserialize_with = "super::validation::present")]
+    #[cfg_attr(feature = "server", schema(value_type = Option<Object>))]
+    pub rate_limit: Option<Option<RateLimitSetting>>,
 }
 
 /// Counts and short lists for the dashboard.

@@ -6,6 +6,7 @@ pub mod cidr;
 pub mod credential;
 pub mod expiry;
 pub mod key;
+pub mod rate_limit;
 pub mod right;
 pub mod role;
 pub mod scope;
@@ -23,6 +24,7 @@ pub use credential::{
 };
 pub use expiry::Expiry;
 pub use key::Environment;
+pub use rate_limit::{RateLimit, RateLimitSetting};
 pub use right::Right;
 pub use role::{AccountAccess, Principal, Role};
 pub use scope::{Action, Catalog, Scope};

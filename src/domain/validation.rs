@@ -20,3 +20,14 @@ impl ValidationError {
         }
     }
 }
+
+/// For `#[serde(deserialize_with)]` on an `Option<Option<T>>` field: tells a
+/// field sent as `null` (`Some(None)`: clear it) from one left out (`None`:
+/// keep it), which plain `Option<Option<T>>` cannot.
+pub fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    serde::Deserialize::deserialize(d).map(Some)
+}

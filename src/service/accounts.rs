@@ -4,7 +4,7 @@ use serde_json::json;
 
 use super::caller::Need;
 use super::{Caller, Keyward, ServiceError, ServiceResult};
-use crate::domain::{Account, AccountName, Email, Plan, ValidationError};
+use crate::domain::{Account, AccountName, Email, Plan, RateLimitSetting, ValidationError};
 use crate::store::{self, StoreError};
 use crate::verify::index::AccountGate;
 
@@ -15,6 +15,8 @@ pub struct AccountPatch {
     pub api_enabled: Option<bool>,
     pub allow_query_key: Option<bool>,
     pub notification_emails: Option<Vec<String>>,
+    /// `Some(None)` goes back to the plan's limit.
+    pub rate_limit: Option<Option<RateLimitSetting>>,
 }
 
 /// Accounts are managed under the `admin` resource (`admin:read`, `admin:write`).
@@ -100,6 +102,10 @@ impl Keyward {
             api_enabled: patch.api_enabled.unwrap_or(before.api_enabled),
             allow_query_key: patch.allow_query_key.unwrap_or(before.allow_query_key),
             notification_emails: emails.unwrap_or_else(|| before.notification_emails.clone()),
+            rate_limit: match patch.rate_limit {
+                Some(r) => r.map(|r| r.validate("rate_limit")).transpose()?,
+                None => before.rate_limit,
+            },
             ..before.clone()
         };
         if after == before {
@@ -118,6 +124,9 @@ impl Keyward {
                 "allow_query_key".into(),
                 json!([before.allow_query_key, after.allow_query_key]),
             );
+        }
+        if after.rate_limit != before.rate_limit {
+            changes.insert("rate_limit".into(), json!([before.rate_limit, after.rate_limit]));
         }
         if after.notification_emails != before.notification_emails {
             changes.insert(

@@ -115,6 +115,7 @@ impl Keyward {
                 format: new.format,
                 token_ttl_secs: new.token_ttl_secs,
                 signing_kid: signing_kid.as_deref(),
+                rate_limit: new.rate_limit,
             },
         )
         .await;
@@ -301,6 +302,10 @@ impl Keyward {
             crate::domain::credential::check_token_ttl(kind, patch.token_ttl_seconds)?;
         }
         let token_ttl_secs = patch.token_ttl_seconds.or(row.token_ttl_secs);
+        let rate_limit = match patch.rate_limit {
+            Some(new) => new.map(|r| r.validate("rate_limit")).transpose()?,
+            None => row.rate_limit()?,
+        };
         let changed: Vec<&str> = [
             ("description", patch.description.is_some()),
             ("scopes", patch.scopes.is_some()),
@@ -311,6 +316,7 @@ impl Keyward {
             ("auto_renew", patch.auto_renew.is_some()),
             ("metadata", patch.metadata.is_some()),
             ("token_ttl_seconds", patch.token_ttl_seconds.is_some()),
+            ("rate_limit", patch.rate_limit.is_some()),
         ]
         .into_iter()
         .filter_map(|(f, set)| set.then_some(f))
@@ -328,6 +334,7 @@ impl Keyward {
                 auto_renew,
                 metadata: &metadata,
                 token_ttl_secs,
+                rate_limit,
             },
         )
         .await?;
@@ -420,22 +427,8 @@ impl Keyward {
         // another, each seeing the last one's result.
         let mut tx = self.store().write().await?;
         store::credentials::rotate(&mut tx, row.id, &self.verifier().digest(&secret), now, now + grace).await?;
-        if kind == CredentialKind::ApiKey && signing_kid.is_none() {
-            sqlx::query("UPDATE credentials SET display_prefix = ? WHERE id = ?")
-                .bind(display_prefix(&secret))
-                .bind(row.id)
-                .execute(&mut *tx)
-                .await
-                .map_err(StoreError::from)?;
-        }
-        if let Some(kid) = &signing_kid {
-            sqlx::query("UPDATE credentials SET signing_kid = ? WHERE id = ?")
-                .bind(kid)
-                .bind(row.id)
-                .execute(&mut *tx)
-                .await
-                .map_err(StoreError::from)?;
-        }
+        let prefix = (kind == CredentialKind::ApiKey && signing_kid.is_none()).then(|| display_prefix(&secret));
+        store::credentials::set_rotated(&mut *tx, row.id, prefix.as_deref(), signing_kid.as_deref()).await?;
         super::audit::record(
             &mut *tx,
             now,

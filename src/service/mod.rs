@@ -165,6 +165,8 @@ pub struct Keyward {
     keys: Arc<Keys>,
     login_by_email: Arc<Throttle>,
     login_by_ip: Arc<Throttle>,
+    /// Per-credential rate limits (in memory; a restart refills every bucket).
+    limiter: Arc<crate::ratelimit::RateLimiter>,
     token_by_client: Arc<Throttle>,
     token_by_ip: Arc<Throttle>,
     verifier: Arc<Verifier>,
@@ -206,6 +208,7 @@ impl Keyward {
             verifier,
             keyring,
             denylist,
+            limiter: Arc::default(),
             token_by_client: Arc::new(Throttle::new(token_policy)),
             token_by_ip: Arc::new(Throttle::new(ThrottlePolicy {
                 free_failures: 50,
@@ -272,6 +275,16 @@ impl Keyward {
     /// Now, in Unix seconds, from the injected clock.
     pub fn now(&self) -> i64 {
         self.clock.now()
+    }
+
+    /// Now, in Unix milliseconds, from the injected clock (for the rate limiter).
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    /// The per-credential rate limiter.
+    pub fn rate_limiter(&self) -> &crate::ratelimit::RateLimiter {
+        &self.limiter
     }
 }
 

@@ -48,8 +48,9 @@ pub enum OAuthError {
     UnsupportedGrantType,
     #[error("{0}")]
     InvalidScope(String),
-    /// Too many failed client authentications from this client or address.
-    #[error("too many failed attempts; retry after {retry_after} seconds")]
+    /// Too many failed client authentications from this client or address,
+    /// or the client's rate limit is spent.
+    #[error("too many requests; retry after {retry_after} seconds")]
     TemporarilyUnavailable { retry_after: i64 },
     #[error("the server could not issue a token")]
     ServerError,
@@ -164,6 +165,12 @@ impl Keyward {
         };
         let (client, account) = match (&verdict.code, verdict.credential, verdict.account) {
             (VerifyCode::Valid, Some(c), Some(a)) => (c, a),
+            (VerifyCode::RateLimited, ..) => {
+                let retry_after = verdict.rate.map_or(1, |r| r.decision.retry_after_seconds.max(1));
+                return Err(OAuthError::TemporarilyUnavailable {
+                    retry_after: i64::from(retry_after),
+                });
+            }
             (code, ..) => {
                 let fail = |t: &crate::throttle::Throttle, k: &str| t.record_failure(k, now);
                 if let Some(retry_after) =

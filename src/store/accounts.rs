@@ -13,6 +13,7 @@ struct AccountRow {
     api_enabled: bool,
     allow_query_key: bool,
     notification_emails: String,
+    rate_limit: Option<String>,
     created_at: i64,
 }
 
@@ -25,6 +26,12 @@ impl TryFrom<AccountRow> for Account {
             .map_err(|_| StoreError::Corrupt(format!("accounts.plan = {}", r.plan)))?;
         let notification_emails = serde_json::from_str(&r.notification_emails)
             .map_err(|_| StoreError::Corrupt("accounts.notification_emails".into()))?;
+        let rate_limit = r
+            .rate_limit
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()
+            .map_err(|_| StoreError::Corrupt("accounts.rate_limit".into()))?;
         Ok(Account {
             id: r.id,
             name: r.name,
@@ -32,12 +39,13 @@ impl TryFrom<AccountRow> for Account {
             api_enabled: r.api_enabled,
             allow_query_key: r.allow_query_key,
             notification_emails,
+            rate_limit,
             created_at: r.created_at,
         })
     }
 }
 
-const COLUMNS: &str = "id, name, plan, api_enabled, allow_query_key, notification_emails, created_at";
+const COLUMNS: &str = "id, name, plan, api_enabled, allow_query_key, notification_emails, rate_limit, created_at";
 
 /// Every account, by name.
 pub async fn list<'e>(db: impl SqliteExecutor<'e>) -> StoreResult<Vec<Account>> {
@@ -91,15 +99,21 @@ pub async fn insert<'e>(db: impl SqliteExecutor<'e>, name: &str, plan: Plan, now
 /// Writes every mutable field of an account back.
 pub async fn update<'e>(db: impl SqliteExecutor<'e>, account: &Account) -> StoreResult<()> {
     let emails = serde_json::to_string(&account.notification_emails).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let rate_limit = account
+        .rate_limit
+        .map(|r| serde_json::to_string(&r))
+        .transpose()
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
     sqlx::query(
         "UPDATE accounts
-            SET plan = ?, api_enabled = ?, allow_query_key = ?, notification_emails = ?
+            SET plan = ?, api_enabled = ?, allow_query_key = ?, notification_emails = ?, rate_limit = ?
           WHERE id = ?",
     )
     .bind(account.plan.as_str())
     .bind(account.api_enabled)
     .bind(account.allow_query_key)
     .bind(emails)
+    .bind(rate_limit)
     .bind(account.id)
     .execute(db)
     .await?;

@@ -4,6 +4,7 @@ use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqliteExecutor};
 
 use super::{StoreError, StoreResult};
 use crate::crypto::Digest;
+use crate::domain::RateLimitSetting;
 use crate::domain::credential::EXPIRING_WITHIN_SECS;
 use crate::domain::key::Environment;
 use crate::domain::{
@@ -39,6 +40,7 @@ pub struct CredentialRow {
     pub token_ttl_secs: Option<i64>,
     pub format: String,
     pub signing_kid: Option<String>,
+    pub rate_limit: Option<String>,
 }
 
 /// The parsed JSON columns of a row.
@@ -88,10 +90,20 @@ impl CredentialRow {
         })
     }
 
+    /// The credential's own rate-limit override.
+    pub fn rate_limit(&self) -> StoreResult<Option<RateLimitSetting>> {
+        self.rate_limit
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()
+            .map_err(corrupt("rate_limit"))
+    }
+
     /// The public view at `now`.
     pub fn into_credential(self, now: i64) -> StoreResult<Credential> {
         let g = self.grants()?;
         let format = self.format()?;
+        let rate_limit = self.rate_limit()?;
         Ok(Credential {
             kind: self.kind()?,
             environment: self.environment()?,
@@ -116,6 +128,7 @@ impl CredentialRow {
             revoked_at: self.revoked_at,
             format,
             token_ttl_seconds: self.token_ttl_secs,
+            rate_limit,
         })
     }
 }
@@ -123,7 +136,8 @@ impl CredentialRow {
 const SELECT: &str = "SELECT c.id, c.public_id, c.account_id, a.name AS account, c.name, c.description, c.kind,
         c.environment, c.display_prefix, c.client_id, c.scopes, c.roles, c.allowed_cidrs, c.rights,
         c.expires_at, c.lifetime_secs, c.auto_renew, c.metadata, c.created_at, c.created_by,
-        c.last_used_at, c.last_used_ip, c.revoked_at, c.token_ttl_secs, c.format, c.signing_kid
+        c.last_used_at, c.last_used_ip, c.revoked_at, c.token_ttl_secs, c.format, c.signing_kid,
+        c.rate_limit
    FROM credentials c JOIN accounts a ON a.id = c.account_id";
 
 /// A credential to insert; the JSON columns are already encoded.
@@ -147,6 +161,7 @@ pub struct NewRow<'a> {
     pub format: KeyFormat,
     pub token_ttl_secs: Option<i64>,
     pub signing_kid: Option<&'a str>,
+    pub rate_limit: Option<RateLimitSetting>,
 }
 
 fn json<T: serde::Serialize>(v: &T) -> String {
@@ -158,8 +173,8 @@ pub async fn insert(conn: &mut SqliteConnection, r: &NewRow<'_>) -> StoreResult<
     Ok(sqlx::query_scalar(
         "INSERT INTO credentials (public_id, account_id, name, description, kind, environment, display_prefix,
              client_id, scopes, roles, allowed_cidrs, rights, expires_at, lifetime_secs, auto_renew, metadata,
-             created_at, created_by, format, token_ttl_secs, signing_kid)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             created_at, created_by, format, token_ttl_secs, signing_kid, rate_limit)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          RETURNING id",
     )
     .bind(r.public_id)
@@ -183,6 +198,7 @@ pub async fn insert(conn: &mut SqliteConnection, r: &NewRow<'_>) -> StoreResult<
     .bind(r.format.as_str())
     .bind(r.token_ttl_secs)
     .bind(r.signing_kid)
+    .bind(r.rate_limit.as_ref().map(json))
     .fetch_one(conn)
     .await?)
 }
@@ -368,6 +384,7 @@ pub struct Changes<'a> {
     pub auto_renew: bool,
     pub metadata: &'a serde_json::Value,
     pub token_ttl_secs: Option<i64>,
+    pub rate_limit: Option<RateLimitSetting>,
 }
 
 /// Writes every changeable field back.
@@ -375,7 +392,8 @@ pub async fn update<'e>(db: impl SqliteExecutor<'e>, id: i64, c: &Changes<'_>) -
     sqlx::query(
         "UPDATE credentials
             SET description = ?, scopes = ?, roles = ?, allowed_cidrs = ?, rights = ?,
-                expires_at = ?, lifetime_secs = ?, auto_renew = ?, metadata = ?, token_ttl_secs = ?
+                expires_at = ?, lifetime_secs = ?, auto_renew = ?, metadata = ?, token_ttl_secs = ?,
+                rate_limit = ?
           WHERE id = ?",
     )
     .bind(c.description)
@@ -388,6 +406,28 @@ pub async fn update<'e>(db: impl SqliteExecutor<'e>, id: i64, c: &Changes<'_>) -
     .bind(c.auto_renew)
     .bind(c.metadata.to_string())
     .bind(c.token_ttl_secs)
+    .bind(c.rate_limit.as_ref().map(json))
+    .bind(id)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// After a rotation: the new secret's display prefix (opaque API keys) and
+/// the signing key of its JWT (JWT-format keys); `None` keeps a column as it is.
+pub async fn set_rotated<'e>(
+    db: impl SqliteExecutor<'e>,
+    id: i64,
+    display_prefix: Option<&str>,
+    signing_kid: Option<&str>,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE credentials
+            SET display_prefix = coalesce(?, display_prefix), signing_kid = coalesce(?, signing_kid)
+          WHERE id = ?",
+    )
+    .bind(display_prefix)
+    .bind(signing_kid)
     .bind(id)
     .execute(db)
     .await?;

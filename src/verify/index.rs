@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::crypto::Digest;
-use crate::domain::{Account, AccountId, CredentialKind, Plan};
+use crate::domain::{Account, AccountId, CredentialKind, Plan, RateLimitSetting};
 use crate::store::credentials::{CredentialRow, Grants, SecretRow};
 use crate::store::{StoreError, StoreResult};
 
@@ -25,6 +25,7 @@ pub struct Snapshot {
     pub expires_at: Option<i64>,
     pub revoked_at: Option<i64>,
     pub token_ttl_secs: Option<i64>,
+    pub rate_limit: Option<RateLimitSetting>,
 }
 
 impl TryFrom<&CredentialRow> for Snapshot {
@@ -42,6 +43,7 @@ impl TryFrom<&CredentialRow> for Snapshot {
             expires_at: r.expires_at,
             revoked_at: r.revoked_at,
             token_ttl_secs: r.token_ttl_secs,
+            rate_limit: r.rate_limit()?,
         })
     }
 }
@@ -54,6 +56,7 @@ pub struct AccountGate {
     pub api_enabled: bool,
     pub allow_query_key: bool,
     pub plan: Plan,
+    pub rate_limit: Option<RateLimitSetting>,
 }
 
 impl From<&Account> for AccountGate {
@@ -64,6 +67,7 @@ impl From<&Account> for AccountGate {
             api_enabled: a.api_enabled,
             allow_query_key: a.allow_query_key,
             plan: a.plan,
+            rate_limit: a.rate_limit,
         }
     }
 }

@@ -10,12 +10,13 @@ use std::sync::{Arc, RwLock};
 use subtle::ConstantTimeEq;
 
 use crate::crypto::{Digest, DigestKey, jwt};
-use crate::domain::CredentialKind;
-use crate::domain::Scope;
 use crate::domain::key::{self, SecretRole};
+use crate::domain::rate_limit::{self, RateLimitSetting};
+use crate::domain::{CredentialKind, Scope};
 use crate::oauth::KeyClaims;
 use crate::oauth::claims::KEY_TYP;
 use crate::policy::{CredentialFacts, RequestFacts, VerifyCode, decide};
+pub use crate::ratelimit::Decision;
 use crate::service::{Keyward, ServiceResult};
 use crate::store::{self, StoreError};
 use index::{AccountGate, Found, Index, Snapshot};
@@ -41,6 +42,16 @@ pub struct Verdict {
     pub account: Option<Arc<AccountGate>>,
     /// For an access token: what the token itself grants.
     pub token: Option<TokenGrant>,
+    /// The rate limit that applied to a valid credential; absent when unlimited.
+    pub rate: Option<RateVerdict>,
+}
+
+/// The limiter's answer and the name of the policy it applied (`starter`,
+/// `professional`, `enterprise`, or `key` for a credential's own override).
+#[derive(Debug, Clone, Copy)]
+pub struct RateVerdict {
+    pub decision: Decision,
+    pub policy: &'static str,
 }
 
 /// What an access token grants, as opposed to its client.
@@ -58,6 +69,7 @@ impl Verdict {
             credential: None,
             account: None,
             token: None,
+            rate: None,
         }
     }
 
@@ -235,6 +247,7 @@ impl Keyward {
             facts,
             now,
         );
+        let (code, rate) = self.limit(code, &client, &account);
         if code.is_valid() {
             self.verifier().usage().record(client.id, now, facts.ip);
         }
@@ -247,6 +260,7 @@ impl Keyward {
                 scopes,
                 exp: claims.exp,
             }),
+            rate,
         })
     }
 
@@ -294,6 +308,7 @@ impl Keyward {
             facts,
             now,
         );
+        let (code, rate) = self.limit(code, cred, &found.account);
         if code.is_valid() {
             verifier.usage().record(cred.id, now, facts.ip);
         }
@@ -302,7 +317,28 @@ impl Keyward {
             credential: Some(found.credential),
             account: Some(found.account),
             token: None,
+            rate,
         })
+    }
+
+    /// Takes one request from a valid credential's rate limit; an empty bucket
+    /// turns the answer into `RATE_LIMITED`. Refused requests take nothing.
+    fn limit(&self, code: VerifyCode, cred: &Snapshot, account: &AccountGate) -> (VerifyCode, Option<RateVerdict>) {
+        if !code.is_valid() {
+            return (code, None);
+        }
+        match rate_limit::effective(account.plan, account.rate_limit, cred.rate_limit) {
+            (RateLimitSetting::Unlimited, _) => (code, None),
+            (RateLimitSetting::Limited(limit), policy) => {
+                let decision = self.rate_limiter().check(cred.id, limit, self.now_ms());
+                let code = if decision.allowed {
+                    code
+                } else {
+                    VerifyCode::RateLimited
+                };
+                (code, Some(RateVerdict { decision, policy }))
+            }
+        }
     }
 
     /// The cache-miss path: one indexed look-up by digest; a hit is added to memory.

@@ -45,6 +45,7 @@ pub async fn update_account(
         api_enabled,
         allow_query_key,
         notification_emails,
+        rate_limit: None,
     };
     Ok(kw.update_account(&caller, &name, patch).await?)
 }

@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use keyward::domain::{Account, Plan};
+use keyward::domain::{Account, Plan, RateLimitSetting};
 use keyward::service::{AccountPatch, Keyward};
 use serde::Deserialize;
 
@@ -36,6 +36,11 @@ pub struct UpdateAccount {
     /// Who hears about expiring credentials.
     #[serde(default)]
     pub notification_emails: Option<Vec<String>>,
+    /// The account's own per-credential limit instead of its plan's:
+    /// `{"limited": {"limit", "window_seconds", "burst"}}` or `"unlimited"`; `null` goes back to the plan's.
+    #[serde(default, deserialize_with = "keyward::domain::validation::present")]
+    #[schema(value_type = Option<Object>)]
+    pub rate_limit: Option<Option<RateLimitSetting>>,
 }
 
 /// List the accounts within the caller's reach.
@@ -68,7 +73,7 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(account)))
 }
 
-/// Change `api_enabled`, `plan`, `allow_query_key` or `notification_emails`.
+/// Change `api_enabled`, `plan`, `allow_query_key`, `notification_emails` or `rate_limit`.
 #[utoipa::path(patch, path = "/v1/accounts/{name}", tag = "accounts", request_body = UpdateAccount,
     params(("name" = String, Path, description = "The account's name")),
     security(("bearer" = ["admin:write"])),
@@ -90,6 +95,7 @@ pub async fn update(
         api_enabled: body.api_enabled,
         allow_query_key: body.allow_query_key,
         notification_emails: body.notification_emails,
+        rate_limit: body.rate_limit,
     };
     Ok(Json(kw.update_account(&caller, &name, patch).await?))
 }

@@ -123,6 +123,9 @@ impl FromRequestParts<AppState> for ApiCaller {
                 &facts,
             )
             .await?;
+        if let (keyward::policy::VerifyCode::RateLimited, Some(rate)) = (verdict.code, &verdict.rate) {
+            return Err(ApiError::rate_limited(rate));
+        }
         match kw.key_caller(&verdict, ip.map(|i| i.to_string())) {
             Some(caller) => Ok(ApiCaller(Caller::Key(caller))),
             None => Err(ApiError::unauthorized(format!(

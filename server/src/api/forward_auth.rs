@@ -14,6 +14,7 @@ use keyward::verify::{Presented, parse_ip};
 
 use super::extract::{bearer, client_ip};
 use super::problem::ApiResult;
+use super::rate_headers::rate_headers;
 use super::verify::required_scopes;
 
 /// Where the credential was found.
@@ -197,8 +198,11 @@ pub async fn forward_auth(State(kw): State<Keyward>, parts: Parts) -> ApiResult<
     };
     let verdict = kw.verify(presented, &facts).await?;
     let status = StatusCode::from_u16(verdict.code.http_status()).unwrap_or(StatusCode::UNAUTHORIZED);
+    let limit_headers = verdict.rate.as_ref().map(rate_headers).unwrap_or_default();
     if !verdict.code.is_valid() {
-        return Ok(refusal(status, verdict.code, basic));
+        let mut res = refusal(status, verdict.code, basic);
+        res.headers_mut().extend(limit_headers);
+        return Ok(res);
     }
     let (Some(c), Some(a)) = (&verdict.credential, &verdict.account) else {
         return Ok(refusal(StatusCode::UNAUTHORIZED, VerifyCode::NotFound, basic));
@@ -221,6 +225,7 @@ pub async fn forward_auth(State(kw): State<Keyward>, parts: Parts) -> ApiResult<
             out.insert(name, v);
         }
     }
+    out.extend(limit_headers);
     Ok(res)
 }
 

@@ -8,6 +8,7 @@ pub mod keys;
 pub mod oauth;
 pub mod openapi;
 pub mod problem;
+pub mod rate_headers;
 pub mod verify;
 
 use axum::Router;

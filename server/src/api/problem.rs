@@ -62,6 +62,24 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// 429: the credential's rate limit is spent; the headers say when to retry.
+    pub fn rate_limited(rate: &keyward::verify::RateVerdict) -> Self {
+        let mut e = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "RATE_LIMITED",
+            format!(
+                "The credential's rate limit ({} requests per {} s) is spent; retry after {} s.",
+                rate.decision.limit,
+                rate.decision.window_seconds,
+                rate.decision.retry_after_seconds.max(1)
+            ),
+        );
+        e.headers = super::rate_headers::rate_headers(rate);
+        e
+    }
+}
+
 impl From<ServiceError> for ApiError {
     fn from(e: ServiceError) -> Self {
         let code = e.code();

@@ -60,6 +60,20 @@ pub struct VerifyResponse {
     pub roles: Option<Vec<CredentialRole>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<i64>,
+    /// The credential's rate limit after this call; absent when it has none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ratelimit: Option<RateLimitState>,
+}
+
+/// Where a credential stands against its rate limit.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RateLimitState {
+    /// Requests per window.
+    pub limit: u32,
+    /// Requests that could be made now.
+    pub remaining: u32,
+    /// Seconds until the bucket is full again.
+    pub reset: u32,
 }
 
 impl VerifyResponse {
@@ -87,6 +101,11 @@ impl VerifyResponse {
                 Some(t) => credential.map(|_| t.exp),
                 None => credential.and_then(|c| c.expires_at),
             },
+            ratelimit: v.rate.map(|r| RateLimitState {
+                limit: r.decision.limit,
+                remaining: r.decision.remaining,
+                reset: r.decision.reset_seconds,
+            }),
         }
     }
 }

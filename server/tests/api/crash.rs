@@ -36,7 +36,17 @@ async fn kill_9_during_concurrent_creates_loses_no_answered_credential() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_keyward"))
-        .args(["keys", "create", "--name", "loader", "--scopes", "keys:write", "--json"])
+        .args([
+            "keys",
+            "create",
+            "--name",
+            "loader",
+            "--scopes",
+            "keys:write",
+            "--rate-limit",
+            "unlimited",
+            "--json",
+        ])
         .env("KEYWARD_DATA_DIR", &data)
         .output()
         .await

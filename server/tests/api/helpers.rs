@@ -141,10 +141,15 @@ impl TestApp {
         (created.credential.id, created.secret)
     }
 
-    /// A management key for the default account with keys:read and keys:write.
+    /// A management key for the default account with keys:read and keys:write,
+    /// and no rate limit (tests make more calls than a plan allows at once).
     pub async fn management_key(&self) -> Api {
         let (_, secret) = self
-            .key(json!({ "name": "management", "scopes": ["keys:read", "keys:write", "admin:read", "admin:write"] }))
+            .key(json!({
+                "name": "management",
+                "scopes": ["keys:read", "keys:write", "admin:read", "admin:write"],
+                "rate_limit": "unlimited"
+            }))
             .await;
         self.api(&secret)
     }

@@ -9,4 +9,5 @@ mod keys;
 mod nginx;
 mod oauth;
 mod operations;
+mod rate_limits;
 mod users;

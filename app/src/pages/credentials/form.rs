@@ -185,6 +185,7 @@ impl FormState {
             metadata: self.metadata_value().unwrap_or_default(),
             format: (self.kind.get() == CredentialKind::ApiKey && self.jwt.get()).then_some(KeyFormat::Jwt),
             token_ttl_seconds: self.token_ttl_value().unwrap_or_default(),
+            rate_limit: None,
         }
     }
 
@@ -205,6 +206,7 @@ impl FormState {
                     .unwrap_or_else(|| serde_json::json!({})),
             ),
             token_ttl_seconds: self.token_ttl_value().unwrap_or_default(),
+            rate_limit: None,
         }
     }
 

@@ -1,0 +1,227 @@
+//! Rate limits: what a plan allows, and the per-account and per-credential
+//! overrides. The limit always applies per credential.
+
+use serde::{Deserialize, Serialize};
+
+use super::ValidationError;
+use super::account::Plan;
+
+/// A limit of `limit` requests per `window_seconds`, with bursts of up to `burst`.
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimit {
+    /// Requests per window: the steady rate.
+    pub limit: u32,
+    /// The window in seconds (60 for the plans).
+    #[serde(default = "default_window")]
+    pub window_seconds: u32,
+    /// Requests that may arrive at once after a quiet spell.
+    pub burst: u32,
+}
+
+fn default_window() -> u32 {
+    60
+}
+
+impl RateLimit {
+    /// Checks the numbers: a limit and a burst of at least 1, and a window
+    /// between a second and a day.
+    pub fn validate(self, field: &str) -> Result<Self, ValidationError> {
+        if self.limit == 0 || self.limit > 1_000_000 {
+            return Err(ValidationError::new(
+                field,
+                "limit must be between 1 and 1,000,000 requests",
+            ));
+        }
+        if !(1..=86_400).contains(&self.window_seconds) {
+            return Err(ValidationError::new(
+                field,
+                "window_seconds must be between 1 and 86400",
+            ));
+        }
+        if self.burst == 0 || self.burst > 10_000_000 {
+            return Err(ValidationError::new(
+                field,
+                "burst must be between 1 and 10,000,000 requests",
+            ));
+        }
+        Ok(self)
+    }
+}
+
+/// What applies to a credential: a limit, or none.
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RateLimitSetting {
+    Limited(RateLimit),
+    Unlimited,
+}
+
+impl RateLimitSetting {
+    /// Checks a limited setting's numbers.
+    pub fn validate(self, field: &str) -> Result<Self, ValidationError> {
+        match self {
+            RateLimitSetting::Limited(l) => l.validate(field).map(RateLimitSetting::Limited),
+            RateLimitSetting::Unlimited => Ok(self),
+        }
+    }
+}
+
+/// The command-line spelling: `unlimited`, or `LIMIT/WINDOW_SECONDS` with an
+/// optional `,BURST` (default: the limit), e.g. `1000/60,2000`.
+impl std::str::FromStr for RateLimitSetting {
+    type Err = ValidationError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || {
+            ValidationError::new(
+                "rate_limit",
+                "use unlimited or LIMIT/WINDOW_SECONDS[,BURST], e.g. 1000/60,2000",
+            )
+        };
+        let s = s.trim();
+        if s == "unlimited" {
+            return Ok(RateLimitSetting::Unlimited);
+        }
+        let (rate, burst) = s.split_once(',').map_or((s, None), |(r, b)| (r, Some(b)));
+        let (limit, window) = rate.split_once('/').ok_or_else(bad)?;
+        let limit: u32 = limit.trim().parse().map_err(|_| bad())?;
+        let window_seconds: u32 = window.trim().parse().map_err(|_| bad())?;
+        let burst = burst
+            .map(|b| b.trim().parse().map_err(|_| bad()))
+            .transpose()?
+            .unwrap_or(limit);
+        RateLimitSetting::Limited(RateLimit {
+            limit,
+            window_seconds,
+            burst,
+        })
+        .validate("rate_limit")
+    }
+}
+
+impl Plan {
+    /// The plan's own limit: starter 60/min (burst 100), professional
+    /// 1,000/min (burst 2,000), enterprise unlimited unless the account sets one.
+    pub fn rate_limit(self) -> RateLimitSetting {
+        match self {
+            Plan::Starter => RateLimitSetting::Limited(RateLimit {
+                limit: 60,
+                window_seconds: 60,
+                burst: 100,
+            }),
+            Plan::Professional => RateLimitSetting::Limited(RateLimit {
+                limit: 1_000,
+                window_seconds: 60,
+                burst: 2_000,
+            }),
+            Plan::Enterprise => RateLimitSetting::Unlimited,
+        }
+    }
+}
+
+/// The limit that applies and the name it goes by in `RateLimit-Policy`: the
+/// credential's override, else the account's custom limit (enterprise), else the plan's.
+pub fn effective(
+    plan: Plan,
+    account_custom: Option<RateLimitSetting>,
+    credential_override: Option<RateLimitSetting>,
+) -> (RateLimitSetting, &'static str) {
+    match (credential_override, account_custom) {
+        (Some(o), _) => (o, "key"),
+        (None, Some(c)) => (c, plan.as_str()),
+        (None, None) => (plan.rate_limit(), plan.as_str()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plans_have_the_seeds_limits() {
+        assert_eq!(
+            Plan::Starter.rate_limit(),
+            RateLimitSetting::Limited(RateLimit {
+                limit: 60,
+                window_seconds: 60,
+                burst: 100
+            })
+        );
+        assert_eq!(Plan::Enterprise.rate_limit(), RateLimitSetting::Unlimited);
+    }
+
+    #[test]
+    fn the_credential_override_wins_then_the_account() {
+        let custom = RateLimitSetting::Limited(RateLimit {
+            limit: 5,
+            window_seconds: 1,
+            burst: 5,
+        });
+        assert_eq!(effective(Plan::Starter, None, Some(custom)), (custom, "key"));
+        assert_eq!(effective(Plan::Enterprise, Some(custom), None), (custom, "enterprise"));
+        assert_eq!(effective(Plan::Professional, None, None).1, "professional");
+    }
+
+    #[test]
+    fn the_command_line_spelling_parses() {
+        assert_eq!(
+            "unlimited".parse::<RateLimitSetting>().unwrap(),
+            RateLimitSetting::Unlimited
+        );
+        assert_eq!(
+            "1000/60,2000".parse::<RateLimitSetting>().unwrap(),
+            RateLimitSetting::Limited(RateLimit {
+                limit: 1000,
+                window_seconds: 60,
+                burst: 2000
+            })
+        );
+        assert_eq!(
+            "5/1".parse::<RateLimitSetting>().unwrap(),
+            RateLimitSetting::Limited(RateLimit {
+                limit: 5,
+                window_seconds: 1,
+                burst: 5
+            })
+        );
+        for bad in ["", "fast", "10", "10/0", "10/60,0", "x/60"] {
+            assert!(bad.parse::<RateLimitSetting>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn settings_parse_from_json_and_bad_numbers_are_refused() {
+        let s: RateLimitSetting = serde_json::from_str(r#"{"limited":{"limit":10,"burst":20}}"#).unwrap();
+        assert_eq!(
+            s,
+            RateLimitSetting::Limited(RateLimit {
+                limit: 10,
+                window_seconds: 60,
+                burst: 20
+            })
+        );
+        let u: RateLimitSetting = serde_json::from_str(r#""unlimited""#).unwrap();
+        assert_eq!(u, RateLimitSetting::Unlimited);
+        let limit = |limit, burst| {
+            RateLimit {
+                limit,
+                window_seconds: 60,
+                burst,
+            }
+            .validate("rate_limit")
+        };
+        assert!(limit(10, 0).is_err());
+        assert!(limit(60, 2).is_ok(), "a burst below the steady rate is allowed");
+        assert!(
+            RateLimit {
+                limit: 0,
+                window_seconds: 60,
+                burst: 5
+            }
+            .validate("rate_limit")
+            .is_err()
+        );
+    }
+}
