@@ -2,7 +2,7 @@
 //! panel), revoke (after typing the name), and the credential's own audit trail.
 
 use keyward::domain::time::format_utc;
-use keyward::domain::{Credential, CredentialKind, CredentialStatus};
+use keyward::domain::{Credential, CredentialKind, CredentialStatus, RateLimitSetting};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -154,6 +154,14 @@ fn Fields(credential: Credential) -> impl IntoView {
     let created_by = c.created_by.clone();
     let last_ip = c.last_used_ip.clone();
     let metadata = c.metadata.to_string();
+    let rate_limit = match c.rate_limit {
+        None => "The account's plan".to_owned(),
+        Some(RateLimitSetting::Unlimited) => "Unlimited (its own setting)".to_owned(),
+        Some(RateLimitSetting::Limited(l)) => format!(
+            "{} requests per {} s, bursts of {} (its own setting)",
+            l.limit, l.window_seconds, l.burst
+        ),
+    };
     let (expires_at, auto_renew, created_at, last_used_at, revoked_at) =
         (c.expires_at, c.auto_renew, c.created_at, c.last_used_at, c.revoked_at);
     let list = |items: Vec<String>, none: &'static str| {
@@ -183,6 +191,7 @@ fn Fields(credential: Credential) -> impl IntoView {
                     }}
                 </Row>
                 <Row label="Auto-renew">{if auto_renew { "On" } else { "Off" }}</Row>
+                <Row label="Rate limit">{rate_limit}</Row>
                 <Row label="Created"><RelativeTime ts=Some(created_at)/>" by "{created_by}</Row>
                 <Row label="Last used">
                     <RelativeTime ts=last_used_at/>
