@@ -68,6 +68,9 @@ test("an API key is created, revealed once with working copy and samples, verifi
   await expect(page.getByRole("button", { name: "Done" })).toBeDisabled();
   await page.getByLabel("I have copied and stored this secret").check();
   await page.getByRole("button", { name: "Done" }).click();
+  // The detail page's code arrives as its own chunk on first visit; the reveal
+  // goes once it has replaced the form.
+  await expect(page.getByTestId("reveal")).toHaveCount(0);
   await expect(page.getByRole("heading", { name: "Production Backend" })).toBeVisible();
   expect(await page.content()).not.toContain(secret);
   // Back skips the form (the reveal replaced its history entry); reopening or

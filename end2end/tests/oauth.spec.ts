@@ -32,6 +32,7 @@ test("an OAuth client created in the console gets a real token from the Get a to
   expect(secret).toMatch(/^kws_prod_/);
   await page.getByLabel("I have copied and stored this secret").check();
   await page.getByRole("button", { name: "Done" }).click();
+  await expect(page.getByTestId("reveal")).toHaveCount(0);
   await expect(page.getByRole("heading", { name: "Reporting job" })).toBeVisible();
   await hydrated(page);
 
