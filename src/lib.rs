@@ -16,6 +16,8 @@ pub mod config;
 #[cfg(feature = "server")]
 pub mod crypto;
 #[cfg(feature = "server")]
+pub mod metrics;
+#[cfg(feature = "server")]
 pub mod oauth;
 #[cfg(feature = "server")]
 pub mod ratelimit;

@@ -25,3 +25,15 @@ pub async fn readyz(State(kw): State<Keyward>) -> impl IntoResponse {
         }
     }
 }
+
+/// Prometheus metrics: requests and latency by route, verification outcomes,
+/// rate-limit refusals, the usage flush lag and the SQLite pool.
+pub async fn metrics(State(kw): State<Keyward>) -> impl IntoResponse {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        kw.render_metrics(),
+    )
+}

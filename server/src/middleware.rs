@@ -2,7 +2,7 @@
 //! headers, and request logs that never contain a query string.
 
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -80,14 +80,22 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
 const HOT_PATHS: [&str; 2] = ["/v1/auth", "/v1/keys/verify"];
 
 /// Logs one line per request: method, path (never the query, which may hold a
-/// secret such as a setup token or an `api_key`), status and duration.
-pub async fn access_log(req: Request<Body>, next: Next) -> Response {
+/// secret such as a setup token or an `api_key`), status and duration; and
+/// counts it for `/metrics` under its route pattern.
+pub async fn access_log(State(kw): State<Keyward>, req: Request<Body>, next: Next) -> Response {
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", |m| m.as_str())
+        .to_owned();
     let started = Instant::now();
     let res = next.run(req).await;
     let status = res.status().as_u16();
-    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    let secs = started.elapsed().as_secs_f64();
+    kw.metrics().observe_http(&route, method.as_str(), status, secs);
+    let ms = secs * 1000.0;
     if HOT_PATHS.contains(&path.as_str()) {
         tracing::debug!(target: "keyward::http", %method, path, status, ms, "request");
     } else {

@@ -76,12 +76,13 @@ pub fn router(kw: Keyward) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics))
         .merge(api::routes())
         .merge(console)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(middleware::security_headers))
-        .layer(from_fn_with_state(kw, middleware::client_ip))
-        .layer(axum::middleware::from_fn(middleware::access_log))
+        .layer(from_fn_with_state(kw.clone(), middleware::client_ip))
+        .layer(from_fn_with_state(kw, middleware::access_log))
         .with_state(state)
 }
 

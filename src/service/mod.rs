@@ -167,6 +167,7 @@ pub struct Keyward {
     login_by_ip: Arc<Throttle>,
     /// Per-credential rate limits (in memory; a restart refills every bucket).
     limiter: Arc<crate::ratelimit::RateLimiter>,
+    metrics: Arc<crate::metrics::Metrics>,
     token_by_client: Arc<Throttle>,
     token_by_ip: Arc<Throttle>,
     verifier: Arc<Verifier>,
@@ -209,6 +210,7 @@ impl Keyward {
             keyring,
             denylist,
             limiter: Arc::default(),
+            metrics: Arc::new(crate::metrics::Metrics::new(clock.now_ms())),
             token_by_client: Arc::new(Throttle::new(token_policy)),
             token_by_ip: Arc::new(Throttle::new(ThrottlePolicy {
                 free_failures: 50,
@@ -285,6 +287,24 @@ impl Keyward {
     /// The per-credential rate limiter.
     pub fn rate_limiter(&self) -> &crate::ratelimit::RateLimiter {
         &self.limiter
+    }
+
+    /// The process's counters.
+    pub fn metrics(&self) -> &crate::metrics::Metrics {
+        &self.metrics
+    }
+
+    /// The Prometheus text for `GET /metrics`.
+    pub fn render_metrics(&self) -> String {
+        let pool = self.store().pool();
+        self.metrics.render(crate::metrics::Gauges {
+            now_ms: self.now_ms(),
+            pool_size: pool.size(),
+            pool_idle: pool.num_idle(),
+            pool_max: pool.options().get_max_connections(),
+            credentials_in_memory: self.verifier().len(),
+            pending_usage: self.verifier().usage().pending(),
+        })
     }
 }
 

@@ -162,6 +162,12 @@ impl Keyward {
     /// An unknown key and a wrong secret take the same path (digest, miss,
     /// one indexed SQL look-up, miss) and get the same answer, `NOT_FOUND`.
     pub async fn verify(&self, presented: Presented<'_>, facts: &RequestFacts<'_>) -> ServiceResult<Verdict> {
+        let verdict = self.verify_uncounted(presented, facts).await?;
+        self.metrics().count_verify(verdict.code);
+        Ok(verdict)
+    }
+
+    async fn verify_uncounted(&self, presented: Presented<'_>, facts: &RequestFacts<'_>) -> ServiceResult<Verdict> {
         if let Presented::Key { key, .. } = presented
             && jwt::looks_like_jwt(key)
         {
@@ -369,6 +375,7 @@ impl Keyward {
     pub async fn flush_usage(&self) -> ServiceResult<usize> {
         let batch = self.verifier().usage().drain();
         if batch.is_empty() {
+            self.metrics().mark_flushed(self.now_ms());
             return Ok(0);
         }
         let result: Result<(), StoreError> = async {
@@ -379,7 +386,10 @@ impl Keyward {
         }
         .await;
         match result {
-            Ok(()) => Ok(batch.len()),
+            Ok(()) => {
+                self.metrics().mark_flushed(self.now_ms());
+                Ok(batch.len())
+            }
             Err(e) => {
                 self.verifier().usage().restore(batch);
                 Err(e.into())

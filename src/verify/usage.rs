@@ -40,6 +40,14 @@ impl UsageBuffer {
         }
     }
 
+    /// How many credentials have updates waiting to be written.
+    pub fn pending(&self) -> usize {
+        self.shards
+            .iter()
+            .map(|s| s.lock().expect("usage lock is never poisoned").len())
+            .sum()
+    }
+
     /// Takes everything noted so far, leaving the buffer empty.
     pub fn drain(&self) -> Vec<Usage> {
         let mut out = Vec::new();

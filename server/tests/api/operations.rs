@@ -185,3 +185,45 @@ async fn the_api_reference_renders_from_the_binary_without_a_cdn() {
         assert!(!html.contains(external), "/docs loads {external}");
     }
 }
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_verification_outcomes_and_rate_limit_refusals() {
+    let app = crate::helpers::spawn_app().await;
+    let api = app.management_key().await;
+    let (id, key) = app
+        .key(serde_json::json!({ "name": "metered", "rate_limit": { "limited": { "limit": 1, "window_seconds": 60, "burst": 2 } } }))
+        .await;
+    let client = reqwest::Client::new();
+    for _ in 0..3 {
+        client
+            .get(format!("{}/v1/auth", app.base))
+            .bearer_auth(&key)
+            .send()
+            .await
+            .unwrap();
+    }
+    api.verify(serde_json::json!({ "key": "kw_prod_nope" })).await;
+    assert_eq!(api.get(&format!("/v1/keys/{id}")).await.status(), reqwest::StatusCode::OK);
+    app.kw().flush_usage().await.unwrap();
+
+    let res = reqwest::get(format!("{}/metrics", app.base)).await.unwrap();
+    assert_eq!(res.status(), reqwest::StatusCode::OK);
+    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/plain; version=0.0.4"));
+    let text = res.text().await.unwrap();
+    for line in [
+        "keyward_http_requests_total{route=\"/v1/auth\",method=\"GET\",code=\"200\"} 2",
+        "keyward_http_requests_total{route=\"/v1/auth\",method=\"GET\",code=\"429\"} 1",
+        "keyward_http_requests_total{route=\"/v1/keys/{id}\",method=\"GET\",code=\"200\"} 1",
+        "keyward_http_request_duration_seconds_bucket{route=\"/v1/auth\",method=\"GET\",code=\"200\",le=\"+Inf\"} 2",
+        "keyward_verifications_total{code=\"RATE_LIMITED\"} 1",
+        "keyward_verifications_total{code=\"MALFORMED\"} 1",
+        "keyward_rate_limited_total 1",
+        "keyward_usage_flush_lag_seconds 0",
+        "keyward_sqlite_pool_connections{state=\"max\"}",
+        "keyward_sqlite_pool_saturation",
+    ] {
+        assert!(text.contains(line), "missing {line} in:\n{text}");
+    }
+    assert!(!text.contains(&id), "ids never become labels");
+    assert!(!text.contains(&key), "no secret, ever");
+}
