@@ -131,6 +131,9 @@ async fn sweep_sessions(kw: Keyward) {
             Err(e) => tracing::warn!(error = %e, "session sweep failed"),
         }
         kw.rate_limiter().prune(kw.now_ms());
+        if let Err(e) = kw.roll_up_usage().await {
+            tracing::warn!(error = %e, "rolling up old usage counts failed");
+        }
         if let Err(e) = kw.prune_revoked_tokens().await {
             tracing::warn!(error = %e, "pruning expired revoked tokens failed");
         }

@@ -12,6 +12,7 @@ pub mod role;
 pub mod scope;
 pub mod signing_key;
 pub mod time;
+pub mod usage;
 pub mod user;
 pub mod validation;
 

@@ -42,7 +42,7 @@ impl Keyward {
     }
 
     /// Loads a credential the caller may see; one it may not see is "not found".
-    async fn credential_for(
+    pub(super) async fn credential_for(
         &self,
         caller: &Caller,
         public_id: &str,

@@ -9,6 +9,7 @@ mod credentials;
 mod oauth;
 mod sessions;
 mod setup;
+mod usage;
 mod users;
 
 pub use crate::domain::credential::{Created, CredentialPage, CredentialPatch, CredentialQuery, CredentialSummary};

@@ -11,6 +11,7 @@ pub mod credentials;
 pub mod sessions;
 pub mod setup;
 pub mod signing_keys;
+pub mod usage;
 pub mod users;
 
 use sqlx::SqlitePool;

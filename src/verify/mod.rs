@@ -2,6 +2,7 @@
 //! in memory, decide with [`crate::policy::decide`], and note the use for a
 //! later batched write. Nothing here writes to SQLite.
 
+pub mod counts;
 pub mod index;
 pub mod usage;
 
@@ -19,6 +20,7 @@ use crate::policy::{CredentialFacts, RequestFacts, VerifyCode, decide};
 pub use crate::ratelimit::Decision;
 use crate::service::{Keyward, ServiceResult};
 use crate::store::{self, StoreError};
+use counts::CountBuffer;
 use index::{AccountGate, Found, Index, Snapshot};
 use usage::UsageBuffer;
 
@@ -95,6 +97,7 @@ pub struct Verifier {
     index: RwLock<Index>,
     pepper: DigestKey,
     usage: UsageBuffer,
+    counts: CountBuffer,
 }
 
 impl Verifier {
@@ -104,6 +107,7 @@ impl Verifier {
             index: RwLock::new(index),
             pepper,
             usage: UsageBuffer::default(),
+            counts: CountBuffer::default(),
         }
     }
 
@@ -154,6 +158,11 @@ impl Verifier {
     pub fn usage(&self) -> &UsageBuffer {
         &self.usage
     }
+
+    /// The pending usage counts.
+    pub fn counts(&self) -> &CountBuffer {
+        &self.counts
+    }
 }
 
 impl Keyward {
@@ -164,6 +173,9 @@ impl Keyward {
     pub async fn verify(&self, presented: Presented<'_>, facts: &RequestFacts<'_>) -> ServiceResult<Verdict> {
         let verdict = self.verify_uncounted(presented, facts).await?;
         self.metrics().count_verify(verdict.code);
+        if let Some(c) = &verdict.credential {
+            self.verifier().counts().record(c.id, self.now(), verdict.code);
+        }
         Ok(verdict)
     }
 
@@ -370,17 +382,20 @@ impl Keyward {
         Ok(())
     }
 
-    /// Writes pending last-used times to SQLite in one transaction. Called every
-    /// few seconds and on shutdown; a failed batch goes back into memory.
+    /// Writes pending last-used times and usage counts to SQLite in one
+    /// transaction. Called every few seconds and on shutdown; a failed batch
+    /// goes back into memory.
     pub async fn flush_usage(&self) -> ServiceResult<usize> {
         let batch = self.verifier().usage().drain();
-        if batch.is_empty() {
+        let counts = self.verifier().counts().drain();
+        if batch.is_empty() && counts.is_empty() {
             self.metrics().mark_flushed(self.now_ms());
             return Ok(0);
         }
         let result: Result<(), StoreError> = async {
             let mut tx = self.store().write().await?;
             store::credentials::record_usage(&mut tx, &batch).await?;
+            store::usage::add(&mut tx, &counts).await?;
             tx.commit().await?;
             Ok(())
         }
@@ -392,6 +407,7 @@ impl Keyward {
             }
             Err(e) => {
                 self.verifier().usage().restore(batch);
+                self.verifier().counts().restore(counts);
                 Err(e.into())
             }
         }

@@ -9,6 +9,7 @@ pub mod oauth;
 pub mod openapi;
 pub mod problem;
 pub mod rate_headers;
+pub mod usage;
 pub mod verify;
 
 use axum::Router;
@@ -48,6 +49,7 @@ pub fn routes() -> Router<AppState> {
         .route("/accounts", get(accounts::list).post(accounts::create))
         .route("/accounts/{name}", patch(accounts::update))
         .route("/audit", get(audit::list))
+        .route("/usage", get(usage::series))
         .fallback(unknown_route);
     Router::new()
         .nest("/v1", v1)

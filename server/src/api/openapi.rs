@@ -4,7 +4,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{accounts, audit, forward_auth, keys, oauth, verify};
+use super::{accounts, audit, forward_auth, keys, oauth, usage, verify};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -17,6 +17,7 @@ use super::{accounts, audit, forward_auth, keys, oauth, verify};
         verify::verify, forward_auth::forward_auth,
         accounts::list, accounts::create, accounts::update,
         audit::list,
+        usage::series,
         oauth::token, oauth::introspect, oauth::revoke, oauth::jwks, oauth::metadata,
     ),
     components(schemas(super::problem::Problem, keyward::policy::VerifyCode)),

@@ -154,6 +154,15 @@ impl TestApp {
         self.api(&secret)
     }
 
+    /// A read-only management key (a new one per call, so names never clash).
+    pub async fn management_key_for_reading(&self) -> Api {
+        let name = format!("reader-{}", keyward::crypto::keygen::base62(8));
+        let (_, secret) = self
+            .key(json!({ "name": name, "scopes": ["keys:read"], "rate_limit": "unlimited" }))
+            .await;
+        self.api(&secret)
+    }
+
     /// A REST client authenticating with `secret`.
     pub fn api(&self, secret: &str) -> Api {
         Api {

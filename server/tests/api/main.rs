@@ -10,4 +10,5 @@ mod nginx;
 mod oauth;
 mod operations;
 mod rate_limits;
+mod usage;
 mod users;

@@ -203,12 +203,20 @@ async fn metrics_count_requests_by_route_verification_outcomes_and_rate_limit_re
             .unwrap();
     }
     api.verify(serde_json::json!({ "key": "kw_prod_nope" })).await;
-    assert_eq!(api.get(&format!("/v1/keys/{id}")).await.status(), reqwest::StatusCode::OK);
+    assert_eq!(
+        api.get(&format!("/v1/keys/{id}")).await.status(),
+        reqwest::StatusCode::OK
+    );
     app.kw().flush_usage().await.unwrap();
 
     let res = reqwest::get(format!("{}/metrics", app.base)).await.unwrap();
     assert_eq!(res.status(), reqwest::StatusCode::OK);
-    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/plain; version=0.0.4"));
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain; version=0.0.4")
+    );
     let text = res.text().await.unwrap();
     for line in [
         "keyward_http_requests_total{route=\"/v1/auth\",method=\"GET\",code=\"200\"} 2",
