@@ -93,3 +93,17 @@ pub async fn credential_audit(id: String) -> Result<AuditPage, ConsoleError> {
     };
     Ok(kw.list_audit(&caller, &filter).await?)
 }
+
+/// The credential's calls over the last `days` (1, 7 or 30): by hour for a
+/// day, by day otherwise.
+#[server(prefix = "/api", endpoint = "credentials/usage", input = Json)]
+pub async fn credential_usage(id: String, days: i64) -> Result<keyward::domain::usage::UsageSeries, ConsoleError> {
+    use keyward::domain::usage::Granularity;
+    let (kw, caller) = context::caller().await?;
+    let days = days.clamp(1, 30);
+    let granularity = if days == 1 { Granularity::Hour } else { Granularity::Day };
+    let step = granularity.seconds();
+    let to = (kw.now() / step + 1) * step;
+    let from = to - days * 86_400;
+    Ok(kw.usage(&caller, &id, Some(from), Some(to), Some(granularity)).await?)
+}

@@ -15,6 +15,7 @@ mod switch;
 mod table;
 mod toast;
 mod ui;
+mod usage_chart;
 
 pub use badge::{Badge, Tone};
 pub use code_samples::CodeSamples;
@@ -30,3 +31,4 @@ pub use switch::Switch;
 pub use table::{TD, Table};
 pub use toast::{Toaster, Toasts, provide_toasts, use_toasts};
 pub use ui::*;
+pub use usage_chart::UsageChart;

@@ -12,11 +12,13 @@ use super::form::{CredentialFields, FormState, Mode};
 use super::reveal::RevealPanel;
 use super::token::GetTokenPanel;
 use crate::api::credentials::{
-    RevokeCredential, RotateCredential, UpdateCredential, credential_audit, form_catalog, get_credential,
+    RevokeCredential, RotateCredential, UpdateCredential, credential_audit, credential_usage, form_catalog,
+    get_credential,
 };
 use crate::components::{
-    BTN_DANGER, BTN_PRIMARY, BTN_SECONDARY, Badge, CHECK, Card, Dialog, EmptyState, ErrorNotice, Field, GrantBadges,
-    INPUT, Icon, LINK, LoadingRows, RelativeTime, StatusBadge, TD, Table, field_error, use_toasts,
+    BTN_DANGER, BTN_GHOST, BTN_PRIMARY, BTN_SECONDARY, Badge, CHECK, Card, Dialog, EmptyState, ErrorNotice, Field,
+    GrantBadges, INPUT, Icon, LINK, LoadingRows, RelativeTime, StatusBadge, TD, Table, UsageChart, field_error,
+    use_toasts,
 };
 use crate::shell::use_me;
 
@@ -36,6 +38,8 @@ pub fn CredentialDetailPage() -> impl IntoView {
     let version = RwSignal::new(0u32);
     let credential = Resource::new(move || (id(), version.get()), |(id, _)| get_credential(id));
     let audit = Resource::new(move || (id(), version.get()), |(id, _)| credential_audit(id));
+    let days = RwSignal::new(1i64);
+    let usage = Resource::new(move || (id(), days.get()), |(id, d)| credential_usage(id, d));
     view! {
         <nav aria-label="Breadcrumb" class="mb-4 flex items-center gap-1 text-sm text-zinc-500">
             <A href="/credentials" attr:class=LINK>"Credentials"</A>
@@ -52,7 +56,20 @@ pub fn CredentialDetailPage() -> impl IntoView {
         </Transition>
         <div class="mt-6 grid gap-6 lg:grid-cols-2">
             <Card title="Usage">
-                <EmptyState title="Usage charts are coming" description="Requests per hour by outcome will appear here with rate limits and analytics." icon="dashboard"/>
+                <div class="mb-3 flex gap-1" role="group" aria-label="Range">
+                    {[(1i64, "24 h"), (7, "7 days"), (30, "30 days")].into_iter().map(|(d, text)| view! {
+                        <button type="button" class=BTN_GHOST aria-pressed=move || (days.get() == d).to_string()
+                            class:bg-zinc-100=move || days.get() == d on:click=move |_| days.set(d)>{text}</button>
+                    }).collect_view()}
+                </div>
+                <Transition fallback=|| view! { <LoadingRows rows=3/> }>
+                    {move || Suspend::new(async move {
+                        match usage.await {
+                            Ok(series) => view! { <UsageChart series/> }.into_any(),
+                            Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
+                        }
+                    })}
+                </Transition>
             </Card>
             <Card title="Activity">
                 <div class="-m-5">
