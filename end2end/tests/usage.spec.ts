@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { failOnPageErrors, hydrated, setupAdmin, signIn, startKeyward, type Keyward } from "../support/keyward";
+import { artifact, failOnPageErrors, hydrated, setupAdmin, signIn, startKeyward, type Keyward } from "../support/keyward";
 
 let kw: Keyward;
 test.beforeEach(async ({ page, request }) => {
@@ -39,6 +39,7 @@ test("the usage chart shows the calls just made, and its table view agrees", asy
   const rows = chart.locator("tr[data-usage-row]");
   await expect(rows).toHaveCount(1);
   await expect(rows.first().locator("td")).toHaveText([/\d\d:00/, "5", "0", "2"]);
+  await chart.screenshot({ path: artifact("credential-usage-chart.png") });
 
   // The 30-day view counts the same calls by day.
   await page.getByRole("button", { name: "30 days" }).click();

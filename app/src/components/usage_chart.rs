@@ -68,6 +68,10 @@ pub fn UsageChart(series: UsageSeries) -> impl IntoView {
     let slot = width / bars.len().max(1) as f64;
     let scale = |n: i64| n as f64 / max as f64 * (height - 4.0);
     let rows = bars.iter().filter(|b| b.total() > 0).copied().collect::<Vec<_>>();
+    let (first, last) = (
+        bars.first().map(|b| label(b.t, hourly)).unwrap_or_default(),
+        bars.last().map(|b| label(b.t, hourly)).unwrap_or_default(),
+    );
     view! {
         <div data-testid="usage-chart" data-total=total>
             <svg viewBox=format!("0 0 {width} {height}") class="h-40 w-full" role="img"
@@ -86,7 +90,13 @@ pub fn UsageChart(series: UsageSeries) -> impl IntoView {
                         </g>
                     }
                 }).collect_view()}
+                <line x1="0" y1=height - 0.5 x2=width y2=height - 0.5 class="stroke-zinc-300 dark:stroke-zinc-700"/>
             </svg>
+            <div class="mt-1 flex justify-between font-mono text-xs text-zinc-400" aria-hidden="true">
+                <span>{first}</span>
+                <span>{format!("peak {max}")}</span>
+                <span>{last}</span>
+            </div>
             <div class="mt-2 flex flex-wrap gap-4 text-xs text-zinc-500">
                 <span class="flex items-center gap-1"><span class="size-2.5 rounded-sm bg-emerald-500"></span>"Valid"</span>
                 <span class="flex items-center gap-1"><span class="size-2.5 rounded-sm bg-amber-500"></span>"Rate-limited"</span>
