@@ -12,6 +12,7 @@ use keyward::policy::{RequestFacts, VerifyCode};
 use keyward::service::Keyward;
 use keyward::verify::{Presented, parse_ip};
 
+use super::extract::percent_decode;
 use super::extract::{bearer, client_ip};
 use super::problem::ApiResult;
 use super::rate_headers::rate_headers;
@@ -34,34 +35,6 @@ fn query_key(query: Option<&str>) -> Option<String> {
         let (k, v) = pair.split_once('=')?;
         (k == "api_key").then(|| percent_decode(v))
     })
-}
-
-fn percent_decode(s: &str) -> String {
-    let hex = |b: u8| (b as char).to_digit(16);
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match (
-            bytes[i],
-            bytes.get(i + 1).copied().and_then(hex),
-            bytes.get(i + 2).copied().and_then(hex),
-        ) {
-            (b'%', Some(hi), Some(lo)) => {
-                out.push((hi * 16 + lo) as u8);
-                i += 3;
-            }
-            (b'+', _, _) => {
-                out.push(b' ');
-                i += 1;
-            }
-            (b, _, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn find_credential(parts: &Parts) -> Found {

@@ -15,7 +15,7 @@ use keyward::service::{Caller, ClientAuth, ClientAuthMethod, Introspection, Keyw
 use keyward::verify::Presented;
 use serde_json::json;
 
-use super::extract::{bearer, client_ip};
+use super::extract::{bearer, client_ip, percent_decode};
 use crate::router::AppState;
 
 /// An RFC 6749 §5.2 error body.
@@ -85,37 +85,9 @@ fn form_urlencoded(text: &str) -> Vec<(String, String)> {
         .filter(|p| !p.is_empty())
         .map(|pair| {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            (decode(k), decode(v))
+            (percent_decode(k), percent_decode(v))
         })
         .collect()
-}
-
-fn decode(s: &str) -> String {
-    let hex = |b: u8| (b as char).to_digit(16);
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match (
-            bytes[i],
-            bytes.get(i + 1).copied().and_then(hex),
-            bytes.get(i + 2).copied().and_then(hex),
-        ) {
-            (b'%', Some(hi), Some(lo)) => {
-                out.push((hi * 16 + lo) as u8);
-                i += 3;
-            }
-            (b'+', _, _) => {
-                out.push(b' ');
-                i += 1;
-            }
-            (b, _, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The client's credentials from exactly one place: Basic, the form body, or the query.
@@ -139,8 +111,8 @@ fn client_auth(headers: &HeaderMap, body: &Params, query: &Params) -> Result<Opt
         })?;
         found.push(ClientAuth {
             method: ClientAuthMethod::Basic,
-            client_id: decode(id),
-            client_secret: decode(secret),
+            client_id: percent_decode(id),
+            client_secret: percent_decode(secret),
         });
     }
     for (params, method) in [(body, ClientAuthMethod::Body), (query, ClientAuthMethod::Query)] {
