@@ -60,6 +60,27 @@ impl VerifyCode {
         }
     }
 
+    /// The code for its wire form.
+    pub fn from_wire(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == code)
+    }
+
+    /// What the refusal means, for people reading the dashboard.
+    pub fn explain(self) -> &'static str {
+        match self {
+            VerifyCode::Valid => "Accepted",
+            VerifyCode::NotFound => "Unknown key or wrong secret",
+            VerifyCode::Malformed => "Not shaped like a Keyward key",
+            VerifyCode::Expired => "Used after its expiry",
+            VerifyCode::Revoked => "Used after it was revoked",
+            VerifyCode::ApiDisabled => "The account's API is switched off",
+            VerifyCode::IpNotAllowed => "Called from outside its IP allow-list",
+            VerifyCode::InsufficientScope => "Its scopes do not cover the call",
+            VerifyCode::ForbiddenRight => "Path or method not in its rights",
+            VerifyCode::RateLimited => "Over its rate limit",
+        }
+    }
+
     /// Whether the credential may be used.
     pub fn is_valid(self) -> bool {
         self == VerifyCode::Valid

@@ -47,3 +47,51 @@ test("the usage chart shows the calls just made, and its table view agrees", asy
   await expect(chart).toHaveAttribute("data-total", "7");
   noErrors();
 });
+
+test("the dashboard charts the install's traffic, ranks credentials and refusals, and filters by account", async ({ page }) => {
+  const noErrors = failOnPageErrors(page);
+  for (const name of ["acme", "globex"]) {
+    const res = await page.request.post(`${kw.baseURL}/api/accounts/create`, { data: { name, plan: "starter" } });
+    expect(res.status()).toBe(200);
+  }
+  const key = async (name: string, account: string) => {
+    const res = await page.request.post(`${kw.baseURL}/api/credentials/create`, {
+      data: { input: { name, account, scopes: ["compute:read"] } },
+    });
+    expect(res.status()).toBe(200);
+    return res.json();
+  };
+  const busy = await key("busy", "acme");
+  const quiet = await key("quiet", "globex");
+  const auth = (secret: string, scopes: string) =>
+    page.request.get(`${kw.baseURL}/v1/auth`, {
+      headers: { authorization: `Bearer ${secret}`, "x-required-scopes": scopes },
+    });
+  for (let i = 0; i < 4; i++) expect((await auth(busy.secret, "compute:read")).status()).toBe(200);
+  for (let i = 0; i < 3; i++) expect((await auth(busy.secret, "billing:write")).status()).toBe(403);
+  expect((await auth(quiet.secret, "compute:read")).status()).toBe(200);
+
+  const traffic = page.getByTestId("traffic");
+  await expect(async () => {
+    await page.goto(`${kw.baseURL}/`);
+    await expect(traffic.getByTestId("usage-chart")).toHaveAttribute("data-total", "8", { timeout: 1_000 });
+  }).toPass({ timeout: 20_000 });
+  await hydrated(page);
+  const top = traffic.getByTestId("top-credentials").locator("tr[data-credential]");
+  await expect(top).toHaveCount(2);
+  await expect(top.first()).toHaveAttribute("data-credential", busy.credential.id);
+  await expect(top.first().locator("td").nth(1)).toHaveText("7");
+  await expect(traffic.getByTestId("refusals").locator("li")).toHaveText([/INSUFFICIENT_SCOPE.*scopes do not cover.*3/]);
+  await traffic.screenshot({ path: artifact("dashboard-traffic.png") });
+
+  // One account, then the 24-hour view, both kept in the address.
+  await page.getByLabel("Account").selectOption("globex");
+  await expect(page).toHaveURL(/account=globex/);
+  await expect(traffic.getByTestId("usage-chart")).toHaveAttribute("data-total", "1");
+  await expect(top).toHaveCount(1);
+  await traffic.getByRole("link", { name: "24 h" }).click();
+  await expect(page).toHaveURL(/account=globex&days=1/);
+  await expect(traffic.getByRole("link", { name: "24 h" })).toHaveAttribute("aria-current", "true");
+  await expect(traffic.getByTestId("usage-chart")).toHaveAttribute("data-total", "1");
+  noErrors();
+});

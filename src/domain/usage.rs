@@ -44,3 +44,40 @@ pub struct UsageSeries {
     pub to: i64,
     pub buckets: Vec<UsageBucket>,
 }
+
+/// One credential's traffic in an overview's range.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CredentialTraffic {
+    pub credential: super::Credential,
+    pub calls: i64,
+    /// Refused calls, rate-limited ones included.
+    pub refused: i64,
+}
+
+/// How often one refusal code was answered in an overview's range.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefusalCount {
+    pub code: String,
+    pub count: i64,
+}
+
+/// The dashboard's analytics for the whole install (the accounts the caller
+/// may read) or one account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UsageOverview {
+    /// The account's name, or `None` for every visible account.
+    pub account: Option<String>,
+    pub granularity: Granularity,
+    pub from: i64,
+    pub to: i64,
+    /// Calls of every credential in scope, summed per bucket and code.
+    pub buckets: Vec<UsageBucket>,
+    /// The ten busiest credentials, busiest first.
+    pub top: Vec<CredentialTraffic>,
+    /// The most frequent refusal codes, most frequent first.
+    pub refusals: Vec<RefusalCount>,
+    /// Working credentials unused for 30 days, least recently used first.
+    pub unused: Vec<super::Credential>,
+    /// How many working credentials are unused for 30 days in all.
+    pub unused_count: i64,
+}

@@ -20,7 +20,7 @@ use crate::store::credentials::{Changes, CredentialRow, Grants, ListFilter, NewR
 use crate::store::{self, StoreError};
 
 /// Keys are managed under the `keys` resource (`keys:read`, `keys:write`).
-const RESOURCE: &str = "keys";
+pub(super) const RESOURCE: &str = "keys";
 
 /// The grace period a rotation gives the old secret unless told otherwise.
 pub const DEFAULT_GRACE_SECS: i64 = 86_400;
@@ -31,7 +31,7 @@ pub const MAX_GRACE_SECS: i64 = 30 * 86_400;
 const MAX_PAGE: u32 = 200;
 
 impl Keyward {
-    async fn account_for(&self, caller: &Caller, name: &str, need: Need) -> ServiceResult<Account> {
+    pub(super) async fn account_for(&self, caller: &Caller, name: &str, need: Need) -> ServiceResult<Account> {
         let account = store::accounts::find_by_name(self.store().pool(), name).await?;
         match account {
             Some(a) if caller.may(RESOURCE, need, &a) => Ok(a),

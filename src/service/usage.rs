@@ -4,13 +4,16 @@
 use super::caller::Need;
 use super::{Caller, Keyward, ServiceResult};
 use crate::domain::ValidationError;
-use crate::domain::usage::{Granularity, UsageBucket, UsageSeries};
+use crate::domain::usage::{CredentialTraffic, Granularity, RefusalCount, UsageBucket, UsageOverview, UsageSeries};
 use crate::store;
+use crate::store::usage::Range;
 
 /// Hourly rows are kept this long, then rolled up into days.
 pub const HOURLY_RETENTION_SECS: i64 = 90 * 86_400;
 /// The widest range one request may ask for.
 const MAX_RANGE_SECS: i64 = 400 * 86_400;
+/// A working credential unused this long is listed as stale.
+pub const STALE_AFTER_SECS: i64 = 30 * 86_400;
 
 impl Keyward {
     /// The calls of credential `key_id` in `[from, to)` (defaults: the last 24
@@ -51,6 +54,79 @@ impl Keyward {
                     count: b.count,
                 })
                 .collect(),
+        })
+    }
+
+    /// The dashboard's analytics over the last `days` (1 = 24 hours by hour,
+    /// otherwise by day, at most 90) for one account or, with `None`, every
+    /// account the caller may read.
+    pub async fn usage_overview(
+        &self,
+        caller: &Caller,
+        account: Option<&str>,
+        days: i64,
+    ) -> ServiceResult<UsageOverview> {
+        if !(1..=90).contains(&days) {
+            return Err(ValidationError::new("days", "must be between 1 and 90").into());
+        }
+        let accounts: Vec<_> = match account {
+            Some(name) => vec![self.account_for(caller, name, Need::Read).await?.id],
+            None => store::accounts::list(self.store().pool())
+                .await?
+                .into_iter()
+                .filter(|a| caller.may(super::credentials::RESOURCE, Need::Read, a))
+                .map(|a| a.id)
+                .collect(),
+        };
+        let granularity = if days == 1 { Granularity::Hour } else { Granularity::Day };
+        let step = granularity.seconds();
+        let now = self.now();
+        let to = (now / step + 1) * step;
+        let range = Range {
+            accounts: &accounts,
+            from: to - days * 86_400,
+            to,
+            daily: granularity == Granularity::Day,
+        };
+        let pool = self.store().pool();
+        let buckets = store::usage::totals(pool, &range).await?;
+        let mut top = Vec::new();
+        for t in store::usage::top_credentials(pool, &range, 10).await? {
+            if let Some(row) = store::credentials::find(pool, t.credential_id).await? {
+                top.push(CredentialTraffic {
+                    credential: row.into_credential(now)?,
+                    calls: t.calls,
+                    refused: t.refused,
+                });
+            }
+        }
+        let refusals = store::usage::refusals(pool, &range, 10).await?;
+        let mut conn = pool.acquire().await.map_err(store::StoreError::from)?;
+        let (unused, unused_count) =
+            store::credentials::unused_since(&mut conn, &accounts, now - STALE_AFTER_SECS, now, 8).await?;
+        Ok(UsageOverview {
+            account: account.map(str::to_owned),
+            granularity,
+            from: range.from,
+            to,
+            buckets: buckets
+                .into_iter()
+                .map(|b| UsageBucket {
+                    t: b.t,
+                    code: b.code,
+                    count: b.count,
+                })
+                .collect(),
+            top,
+            refusals: refusals
+                .into_iter()
+                .map(|(code, count)| RefusalCount { code, count })
+                .collect(),
+            unused: unused
+                .into_iter()
+                .map(|r| r.into_credential(now))
+                .collect::<Result<_, _>>()?,
+            unused_count,
         })
     }
 

@@ -489,6 +489,37 @@ pub async fn recently_used<'e>(
     .await?)
 }
 
+/// Working credentials (neither revoked nor expired) not used since `before`
+/// (never-used ones count from their creation), least recently used first,
+/// with how many there are in all.
+pub async fn unused_since(
+    conn: &mut SqliteConnection,
+    accounts: &[AccountId],
+    before: i64,
+    now: i64,
+    limit: u32,
+) -> StoreResult<(Vec<CredentialRow>, i64)> {
+    const WHERE: &str = "c.revoked_at IS NULL AND (c.expires_at IS NULL OR c.expires_at > ?2)
+          AND coalesce(c.last_used_at, c.created_at) < ?3
+          AND c.account_id IN (SELECT value FROM json_each(?1))";
+    let rows = sqlx::query_as(&format!(
+        "{SELECT} WHERE {WHERE} ORDER BY coalesce(c.last_used_at, c.created_at), c.id LIMIT ?4"
+    ))
+    .bind(json(&accounts))
+    .bind(now)
+    .bind(before)
+    .bind(i64::from(limit))
+    .fetch_all(&mut *conn)
+    .await?;
+    let count: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM credentials c WHERE {WHERE}"))
+        .bind(json(&accounts))
+        .bind(now)
+        .bind(before)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok((rows, count))
+}
+
 /// How many credentials of each status exist in the given accounts (all when `None`).
 pub async fn count_by_status<'e>(
     db: impl SqliteExecutor<'e>,

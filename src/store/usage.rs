@@ -3,6 +3,7 @@
 use sqlx::{SqliteConnection, SqliteExecutor};
 
 use super::StoreResult;
+use crate::domain::AccountId;
 use crate::policy::VerifyCode;
 
 /// Calls of one credential in one hour with one outcome.
@@ -67,6 +68,90 @@ pub async fn series<'e>(
         .bind(credential_id)
         .bind(from)
         .bind(to)
+        .fetch_all(db)
+        .await?)
+}
+
+/// The rows of `[from, to)` in the given accounts as `(credential_id, t, code,
+/// count)`: raw hours, or hours truncated to days plus the daily roll-ups.
+/// The range is scanned through `usage_hourly_by_hour`; the accounts filter
+/// joins each row's credential.
+const IN_RANGE: &str = "WITH in_range AS (
+        SELECT credential_id, CASE WHEN ?4 THEN hour - (hour % 86400) ELSE hour END AS t, code, count
+          FROM usage_hourly WHERE hour >= ?2 AND hour < ?3
+        UNION ALL
+        SELECT credential_id, day AS t, code, count
+          FROM usage_daily WHERE ?4 AND day >= ?2 AND day < ?3)
+    SELECT u.credential_id, u.t, u.code, u.count FROM in_range u
+      JOIN credentials c ON c.id = u.credential_id
+     WHERE c.account_id IN (SELECT value FROM json_each(?1))";
+
+/// Which accounts and which range an overview covers.
+#[derive(Debug, Clone)]
+pub struct Range<'a> {
+    pub accounts: &'a [AccountId],
+    pub from: i64,
+    pub to: i64,
+    pub daily: bool,
+}
+
+impl Range<'_> {
+    fn bind<'q, O>(
+        &self,
+        q: sqlx::query::QueryAs<'q, sqlx::Sqlite, O, sqlx::sqlite::SqliteArguments<'q>>,
+    ) -> sqlx::query::QueryAs<'q, sqlx::Sqlite, O, sqlx::sqlite::SqliteArguments<'q>> {
+        q.bind(serde_json::to_string(self.accounts).unwrap_or_else(|_| "[]".into()))
+            .bind(self.from)
+            .bind(self.to)
+            .bind(self.daily)
+    }
+}
+
+/// Calls of every credential in the range's accounts, summed per bucket and code.
+pub async fn totals<'e>(db: impl SqliteExecutor<'e>, range: &Range<'_>) -> StoreResult<Vec<Bucket>> {
+    let sql = format!("SELECT t, code, sum(count) AS count FROM ({IN_RANGE}) GROUP BY t, code ORDER BY t, code");
+    Ok(range.bind(sqlx::query_as(&sql)).fetch_all(db).await?)
+}
+
+/// A credential's calls in a range, and how many of them were refused
+/// (rate-limited ones included).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Traffic {
+    pub credential_id: i64,
+    pub calls: i64,
+    pub refused: i64,
+}
+
+/// The `limit` busiest credentials of the range, busiest first.
+pub async fn top_credentials<'e>(
+    db: impl SqliteExecutor<'e>,
+    range: &Range<'_>,
+    limit: u32,
+) -> StoreResult<Vec<Traffic>> {
+    let sql = format!(
+        "SELECT credential_id, sum(count) AS calls, coalesce(sum(count) FILTER (WHERE code <> 'VALID'), 0) AS refused
+           FROM ({IN_RANGE}) GROUP BY credential_id ORDER BY calls DESC, credential_id LIMIT ?5"
+    );
+    Ok(range
+        .bind(sqlx::query_as(&sql))
+        .bind(i64::from(limit))
+        .fetch_all(db)
+        .await?)
+}
+
+/// The `limit` most frequent refusal codes of the range, most frequent first.
+pub async fn refusals<'e>(
+    db: impl SqliteExecutor<'e>,
+    range: &Range<'_>,
+    limit: u32,
+) -> StoreResult<Vec<(String, i64)>> {
+    let sql = format!(
+        "SELECT code, sum(count) AS count FROM ({IN_RANGE}) WHERE code <> 'VALID'
+          GROUP BY code ORDER BY count DESC, code LIMIT ?5"
+    );
+    Ok(range
+        .bind(sqlx::query_as(&sql))
+        .bind(i64::from(limit))
         .fetch_all(db)
         .await?)
 }

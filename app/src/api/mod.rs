@@ -11,4 +11,5 @@ pub mod credentials;
 pub mod docs;
 pub mod session;
 pub mod settings;
+pub mod usage;
 pub mod users;

@@ -3,7 +3,7 @@
 //! and a table below gives the same figures to screen readers (and to anyone
 //! who prefers numbers). Rendered on the server, so it shows before hydration.
 
-use keyward::domain::usage::UsageSeries;
+use keyward::domain::usage::{Granularity, UsageBucket};
 use leptos::prelude::*;
 
 use super::{TD, Table};
@@ -23,18 +23,18 @@ impl Bar {
     }
 }
 
-/// Every bucket of the range, empty ones included, oldest first.
-fn bars(series: &UsageSeries) -> Vec<Bar> {
-    let step = series.granularity.seconds();
-    let first = series.from - series.from.rem_euclid(step);
-    let n = ((series.to - first) / step).clamp(0, 400) as usize;
+/// Every bucket of `[from, to)`, empty ones included, oldest first.
+fn bars(granularity: Granularity, from: i64, to: i64, buckets: &[UsageBucket]) -> Vec<Bar> {
+    let step = granularity.seconds();
+    let first = from - from.rem_euclid(step);
+    let n = ((to - first) / step).clamp(0, 400) as usize;
     let mut out: Vec<Bar> = (0..n)
         .map(|i| Bar {
             t: first + i as i64 * step,
             ..Bar::default()
         })
         .collect();
-    for b in &series.buckets {
+    for b in buckets {
         let i = ((b.t - first) / step) as usize;
         if let Some(bar) = out.get_mut(i) {
             match b.code.as_str() {
@@ -56,11 +56,11 @@ fn label(t: i64, hourly: bool) -> String {
     }
 }
 
-/// The chart and its table view.
+/// The chart of the calls in `[from, to)`, and its table view.
 #[component]
-pub fn UsageChart(series: UsageSeries) -> impl IntoView {
-    let hourly = series.granularity == keyward::domain::usage::Granularity::Hour;
-    let bars = bars(&series);
+pub fn UsageChart(granularity: Granularity, from: i64, to: i64, buckets: Vec<UsageBucket>) -> impl IntoView {
+    let hourly = granularity == Granularity::Hour;
+    let bars = bars(granularity, from, to, &buckets);
     let max = bars.iter().map(|b| b.total()).max().unwrap_or(0).max(1);
     let total: i64 = bars.iter().map(|b| b.total()).sum();
     let width = 600.0;
@@ -74,7 +74,7 @@ pub fn UsageChart(series: UsageSeries) -> impl IntoView {
     );
     view! {
         <div data-testid="usage-chart" data-total=total>
-            <svg viewBox=format!("0 0 {width} {height}") class="h-40 w-full" role="img"
+            <svg viewBox=format!("0 0 {width} {height}") preserveAspectRatio="none" class="h-40 w-full" role="img"
                 aria-label=format!("{total} calls in this range; the table below lists them")>
                 {bars.into_iter().enumerate().map(|(i, b)| {
                     let left = i as f64 * slot + slot * 0.15;

@@ -113,3 +113,108 @@ async fn the_export_refuses_bad_ranges_and_unknown_keys() {
     assert_eq!(api.get("/v1/usage?key=key_nope").await.status(), StatusCode::NOT_FOUND);
     assert_eq!(api.get("/v1/usage").await.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+/// The dashboard's traffic overview, as the console asks for it.
+async fn traffic(session: &crate::helpers::Session, account: Option<&str>, days: i64) -> reqwest::Response {
+    session
+        .json("/api/usage/traffic", json!({ "account": account, "days": days }))
+        .await
+}
+
+fn ids(list: &Value, path: &str) -> Vec<String> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.pointer(path).unwrap().as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_dashboard_ranks_credentials_and_refusals_and_names_stale_keys_per_visible_account() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let mut account_ids = Vec::new();
+    for name in ["acme", "globex"] {
+        let res = admin
+            .json("/api/accounts/create", json!({ "name": name, "plan": "starter" }))
+            .await;
+        account_ids.push(res.json::<Value>().await.unwrap()["id"].as_i64().unwrap());
+    }
+    let (stale, _) = app
+        .key(json!({ "name": "forgotten", "account": "acme", "expires": "never" }))
+        .await;
+    app.clock.advance_secs(31 * 86_400);
+    // The first session has expired by now.
+    let admin = app.session();
+    admin
+        .sign_in(crate::helpers::ADMIN_EMAIL, crate::helpers::ADMIN_PASSWORD)
+        .await;
+    let (busy, busy_key) = app
+        .key(json!({ "name": "busy", "account": "acme", "scopes": ["compute:read"], "rate_limit": "unlimited" }))
+        .await;
+    let (quiet, quiet_key) = app.key(json!({ "name": "quiet", "account": "globex" })).await;
+    for _ in 0..5 {
+        assert_eq!(auth(&app, &busy_key, "compute:read").await, StatusCode::OK);
+    }
+    for _ in 0..2 {
+        assert_eq!(auth(&app, &busy_key, "billing:read").await, StatusCode::FORBIDDEN);
+    }
+    for _ in 0..2 {
+        assert_eq!(auth(&app, &quiet_key, "").await, StatusCode::OK);
+    }
+    app.kw().flush_usage().await.unwrap();
+
+    let res = traffic(&admin, None, 7).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let all: Value = res.json().await.unwrap();
+    let sum = |o: &Value, code: &str| -> i64 {
+        o["buckets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|b| b["code"] == code)
+            .map(|b| b["count"].as_i64().unwrap())
+            .sum()
+    };
+    assert_eq!((sum(&all, "VALID"), sum(&all, "INSUFFICIENT_SCOPE")), (7, 2));
+    assert_eq!(ids(&all["top"], "/credential/id"), [busy.clone(), quiet.clone()]);
+    assert_eq!(
+        (all["top"][0]["calls"].as_i64(), all["top"][0]["refused"].as_i64()),
+        (Some(7), Some(2))
+    );
+    assert_eq!(all["refusals"], json!([{ "code": "INSUFFICIENT_SCOPE", "count": 2 }]));
+    assert_eq!(ids(&all["unused"], "/id"), [stale]);
+    assert_eq!(all["unused_count"], 1);
+
+    let globex: Value = traffic(&admin, Some("globex"), 1).await.json().await.unwrap();
+    assert_eq!(globex["granularity"], "hour");
+    assert_eq!(ids(&globex["top"], "/credential/id"), [quiet.as_str()]);
+    assert_eq!((sum(&globex, "VALID"), globex["unused_count"].as_i64()), (2, Some(0)));
+
+    // An account viewer sees their accounts only, and nothing of the others.
+    let viewer = app
+        .user(&admin, "av@example.com", "account_viewer", false, vec![account_ids[0]])
+        .await;
+    let theirs: Value = traffic(&viewer, None, 30).await.json().await.unwrap();
+    assert_eq!(ids(&theirs["top"], "/credential/id"), [busy.as_str()]);
+    assert_eq!(sum(&theirs, "VALID"), 5);
+    let res = traffic(&viewer, Some("globex"), 7).await;
+    assert_eq!(
+        res.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        res.text().await.unwrap()
+    );
+    assert_eq!(
+        traffic(&admin, None, 0).await.status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+
+    // The server renders the section, chart included, before any WASM runs.
+    let page = admin.get("/?account=acme&days=30").await.text().await.unwrap();
+    assert!(page.contains("Requests · acme · 7 calls"), "{page}");
+    assert!(page.contains(r#"data-testid="usage-chart""#));
+    assert!(page.contains(&format!(r#"data-credential="{busy}""#)));
+    assert!(page.contains("unused for 30 days. A key nobody uses"));
+    assert!(!page.contains(&format!(r#"data-credential="{quiet}""#)));
+}

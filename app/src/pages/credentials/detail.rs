@@ -65,7 +65,7 @@ pub fn CredentialDetailPage() -> impl IntoView {
                 <Transition fallback=|| view! { <LoadingRows rows=3/> }>
                     {move || Suspend::new(async move {
                         match usage.await {
-                            Ok(series) => view! { <UsageChart series/> }.into_any(),
+                            Ok(s) => view! { <UsageChart granularity=s.granularity from=s.from to=s.to buckets=s.buckets/> }.into_any(),
                             Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
                         }
                     })}

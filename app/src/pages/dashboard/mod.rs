@@ -1,5 +1,7 @@
 //! `/`: the state of the install at a glance.
 
+mod traffic;
+
 use keyward::domain::{AuditFilter, Credential};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -132,6 +134,7 @@ pub fn DashboardPage() -> impl IntoView {
                 }
             })}
         </Transition>
+        <traffic::Traffic accounts/>
         <div class="mt-8">
             <Card title="Recent activity">
                 <Transition fallback=|| view! { <LoadingRows/> }>
