@@ -3,7 +3,7 @@
 #   make test  runs every test: unit, integration and browser
 # Both first install whatever is missing (and only that): the wasm32 target,
 # cargo-leptos, wasm-bindgen-cli at the version in Cargo.lock, the npm tools,
-# and, for tests, Debian's Chromium and nginx and PyJWT (in .venv).
+# and, for tests, Debian's Chromium and nginx, and PyJWT and aiosmtpd (in .venv).
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -17,7 +17,7 @@ CARGO_LEPTOS_VERSION := 0.3.10
 WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/ { getline; gsub(/"/, "", $$3); print $$3 }' Cargo.lock)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test build bench tools chromium nginx wrk pyjwt test-rust test-e2e lint
+.PHONY: run test build bench tools chromium nginx wrk python-peers test-rust test-e2e lint
 
 ## Build the release binary (with the console embedded) and start it.
 run: build
@@ -31,7 +31,7 @@ build: tools
 
 ## Unit and integration tests (real SQLite files, real servers on 127.0.0.1:0,
 ## a real nginx in front of /v1/auth).
-test-rust: tools nginx pyjwt
+test-rust: tools nginx python-peers
 	cargo nextest run --workspace --exclude keyward-frontend --cargo-profile release
 
 ## Browser tests in Debian's Chromium against copies of the release binary.
@@ -72,10 +72,11 @@ nginx:
 		|| { $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends nginx-light \
 			|| $(SUDO) apt-get install -y --no-install-recommends nginx; }
 
-## PyJWT in .venv: the independent JWT verifier of the OAuth tests.
-pyjwt:
-	@[ .venv/.installed -nt server/tests/jwt/requirements.txt ] \
-		|| { python3 -m venv .venv && .venv/bin/pip install -q -r server/tests/jwt/requirements.txt && touch .venv/.installed; }
+## PyJWT and aiosmtpd in .venv: the independent JWT verifier of the OAuth
+## tests and the SMTP server of the notification tests.
+python-peers:
+	@[ .venv/.installed -nt server/tests/requirements.txt ] \
+		|| { python3 -m venv .venv && .venv/bin/pip install -q -r server/tests/requirements.txt && touch .venv/.installed; }
 
 wrk:
 	@command -v wrk >/dev/null \

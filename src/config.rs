@@ -29,6 +29,8 @@ pub struct Config {
     pub jwt_algorithm: JwtAlgorithm,
     /// The `aud` of access tokens: the API they are for.
     pub token_audience: String,
+    /// How long a webhook receiver (or an SMTP server) may take to answer.
+    pub delivery_timeout: std::time::Duration,
 }
 
 impl Config {
@@ -44,6 +46,7 @@ impl Config {
             catalog: Catalog::default(),
             jwt_algorithm: JwtAlgorithm::ES256,
             token_audience: "keyward".to_owned(),
+            delivery_timeout: std::time::Duration::from_secs(10),
         }
     }
 

@@ -95,6 +95,9 @@ pub async fn start(config: Config, addr: SocketAddr, clock: Arc<dyn Clock>) -> R
     let sweeper = tokio::spawn(sweep_sessions(kw.clone()));
     let flusher = tokio::spawn(flush_usage(kw.clone()));
     let key_watcher = tokio::spawn(watch_signing_keys(kw.clone()));
+    let scheduler = tokio::spawn(scan_expiry(kw.clone()));
+    let (stop_delivering, delivering) = watch::channel(false);
+    let deliverer = tokio::spawn(deliver(kw.clone(), delivering));
     let task_kw = kw.clone();
     let task = tokio::spawn(async move {
         let graceful = async move {
@@ -106,6 +109,14 @@ pub async fn start(config: Config, addr: SocketAddr, clock: Arc<dyn Clock>) -> R
         sweeper.abort();
         flusher.abort();
         key_watcher.abort();
+        scheduler.abort();
+        // Let a pass in flight record what it sent, so a graceful restart
+        // sends nothing twice (a crash may: delivery is at least once).
+        let _ = stop_delivering.send(true);
+        let drain = task_kw.config().delivery_timeout * 2 + Duration::from_secs(1);
+        if tokio::time::timeout(drain, deliverer).await.is_err() {
+            tracing::warn!("the delivery worker did not finish in time; its deliveries will be retried");
+        }
         if let Err(e) = task_kw.flush_usage().await {
             tracing::error!(error = %e, "could not write last-used times on shutdown");
         }
@@ -149,6 +160,40 @@ async fn flush_usage(kw: Keyward) {
         tick.tick().await;
         if let Err(e) = kw.flush_usage().await {
             tracing::warn!(error = %e, "flushing last-used times failed; will retry");
+        }
+    }
+}
+
+/// How often the scheduler looks for expiring keys (the issue asks for at
+/// least every minute).
+const SCAN_EVERY: Duration = Duration::from_secs(30);
+
+async fn scan_expiry(kw: Keyward) {
+    let mut tick = tokio::time::interval(SCAN_EVERY);
+    loop {
+        tick.tick().await;
+        match kw.scan_expiry().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(events = n, "expiry notices and renewals written"),
+            Err(e) => tracing::warn!(error = %e, "the expiry scan failed; will retry"),
+        }
+    }
+}
+
+/// How often the delivery worker looks at the outbox. Deliveries are
+/// committed with their change, so a crash only delays them.
+const DELIVER_EVERY: Duration = Duration::from_secs(1);
+
+async fn deliver(kw: Keyward, mut stop: watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(DELIVER_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+        if let Err(e) = kw.deliver_due().await {
+            tracing::warn!(error = %e, "delivering notifications failed; will retry");
         }
     }
 }

@@ -4,6 +4,7 @@ pub mod account;
 pub mod audit;
 pub mod cidr;
 pub mod credential;
+pub mod event;
 pub mod expiry;
 pub mod key;
 pub mod rate_limit;
@@ -15,6 +16,7 @@ pub mod time;
 pub mod usage;
 pub mod user;
 pub mod validation;
+pub mod webhook;
 
 pub use account::{Account, AccountId, AccountName, Plan};
 pub use audit::{ActorKind, AuditEntry, AuditFilter, AuditPage};

@@ -5,11 +5,13 @@
 use serde_json::json;
 
 use super::caller::Need;
+use super::events::Subject;
 use super::{Caller, Keyward, ServiceError, ServiceResult};
 use crate::crypto::keygen;
 use crate::domain::KeyFormat;
 use crate::domain::credential::{Created, CredentialPage, CredentialPatch, CredentialQuery, CredentialSummary};
 use crate::domain::credential::{check_kind_rules, parse_cidrs, parse_scopes, validate_description, validate_metadata};
+use crate::domain::event::EventType;
 use crate::domain::key::Environment;
 use crate::domain::key::{SecretRole, display_prefix};
 use crate::domain::{
@@ -140,15 +142,25 @@ impl Keyward {
             json!({ "name": new.name.as_str(), "kind": new.kind, "expires": new.expiry }),
         )
         .await?;
-        let row = store::credentials::find(&mut *tx, id)
+        let credential = store::credentials::find(&mut *tx, id)
             .await?
-            .ok_or(ServiceError::NotFound("credential"))?;
+            .ok_or(ServiceError::NotFound("credential"))?
+            .into_credential(now)?;
+        super::events::emit(
+            &mut tx,
+            now,
+            EventType::KeyCreated,
+            Subject {
+                account: Some((account.id, &account.name)),
+                credential: Some((id, &credential)),
+            },
+            json!({}),
+            None,
+        )
+        .await?;
         tx.commit().await.map_err(StoreError::from)?;
         self.refresh_credential(id).await?;
-        Ok(Created {
-            credential: row.into_credential(now)?,
-            secret,
-        })
+        Ok(Created { credential, secret })
     }
 
     /// A newest-first page of the credentials the caller may see.
@@ -371,7 +383,12 @@ impl Keyward {
         }
         let now = self.now();
         let mut tx = self.store().write().await?;
-        if store::credentials::revoke(&mut *tx, row.id, now).await? {
+        let revoked = store::credentials::revoke(&mut *tx, row.id, now).await?;
+        let updated = store::credentials::find(&mut *tx, row.id)
+            .await?
+            .ok_or(ServiceError::NotFound("credential"))?
+            .into_credential(now)?;
+        if revoked {
             super::audit::record(
                 &mut *tx,
                 now,
@@ -382,13 +399,22 @@ impl Keyward {
                 json!({ "name": row.name }),
             )
             .await?;
+            super::events::emit(
+                &mut tx,
+                now,
+                EventType::KeyRevoked,
+                Subject {
+                    account: Some((account.id, &account.name)),
+                    credential: Some((row.id, &updated)),
+                },
+                json!({}),
+                None,
+            )
+            .await?;
         }
-        let updated = store::credentials::find(&mut *tx, row.id)
-            .await?
-            .ok_or(ServiceError::NotFound("credential"))?;
         tx.commit().await.map_err(StoreError::from)?;
         self.refresh_credential(row.id).await?;
-        Ok(updated.into_credential(now)?)
+        Ok(updated)
     }
 
     /// Issues a new secret. The previous one keeps working for the grace
@@ -439,15 +465,25 @@ impl Keyward {
             json!({ "name": row.name, "grace_period_seconds": grace }),
         )
         .await?;
-        let updated = store::credentials::find(&mut *tx, row.id)
+        let credential = store::credentials::find(&mut *tx, row.id)
             .await?
-            .ok_or(ServiceError::NotFound("credential"))?;
+            .ok_or(ServiceError::NotFound("credential"))?
+            .into_credential(now)?;
+        super::events::emit(
+            &mut tx,
+            now,
+            EventType::KeyRotated,
+            Subject {
+                account: Some((account.id, &account.name)),
+                credential: Some((row.id, &credential)),
+            },
+            json!({ "grace_period_seconds": grace, "previous_secret_retires_at": now + grace }),
+            None,
+        )
+        .await?;
         tx.commit().await.map_err(StoreError::from)?;
         self.refresh_credential(row.id).await?;
-        Ok(Created {
-            credential: updated.into_credential(now)?,
-            secret,
-        })
+        Ok(Created { credential, secret })
     }
 
     /// Signs a JWT-format key's secret with the active signing key.

@@ -6,11 +6,13 @@ mod accounts;
 mod audit;
 mod caller;
 mod credentials;
+mod events;
 mod oauth;
 mod sessions;
 mod setup;
 mod usage;
 mod users;
+mod webhooks;
 
 pub use crate::domain::credential::{Created, CredentialPage, CredentialPatch, CredentialQuery, CredentialSummary};
 pub use accounts::AccountPatch;
@@ -174,6 +176,8 @@ pub struct Keyward {
     verifier: Arc<Verifier>,
     keyring: Arc<KeyRing>,
     denylist: Arc<Denylist>,
+    /// Sends webhook requests (a pool of connections, shared by clones).
+    webhook_client: reqwest::Client,
 }
 
 impl Keyward {
@@ -207,6 +211,7 @@ impl Keyward {
             window_secs: 15 * 60,
         };
         let kw = Self {
+            webhook_client: crate::notify::webhook::client(config.delivery_timeout),
             verifier,
             keyring,
             denylist,

@@ -385,6 +385,20 @@ impl Keyward {
             json!({ "algorithm": alg.as_str(), "retired": current }),
         )
         .await?;
+        if !current.is_empty() {
+            super::events::emit(
+                &mut tx,
+                now,
+                crate::domain::event::EventType::SigningKeyRotated,
+                super::events::Subject {
+                    account: None,
+                    credential: None,
+                },
+                json!({ "kid": kid, "algorithm": alg.as_str(), "retired": current }),
+                None,
+            )
+            .await?;
+        }
         tx.commit().await.map_err(crate::store::StoreError::from)?;
         self.reload_keyring().await?;
         Ok(SigningKeyInfo {

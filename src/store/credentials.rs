@@ -489,6 +489,33 @@ pub async fn recently_used<'e>(
     .await?)
 }
 
+/// Unrevoked credentials expiring in `(from, to]`, soonest first: what the
+/// expiry scheduler looks at, through `credentials_by_expiry`.
+pub async fn expiring_between<'e>(db: impl SqliteExecutor<'e>, from: i64, to: i64) -> StoreResult<Vec<CredentialRow>> {
+    Ok(sqlx::query_as(&format!(
+        "{SELECT} WHERE c.revoked_at IS NULL AND c.expires_at > ? AND c.expires_at <= ? ORDER BY c.expires_at, c.id"
+    ))
+    .bind(from)
+    .bind(to)
+    .fetch_all(db)
+    .await?)
+}
+
+/// Moves an expiry from `from` to `to`; false if it was changed meanwhile
+/// (an edit, another renewal), so a renewal never overwrites a newer expiry.
+pub async fn renew<'e>(db: impl SqliteExecutor<'e>, id: i64, from: i64, to: i64) -> StoreResult<bool> {
+    Ok(
+        sqlx::query("UPDATE credentials SET expires_at = ? WHERE id = ? AND expires_at = ? AND revoked_at IS NULL")
+            .bind(to)
+            .bind(id)
+            .bind(from)
+            .execute(db)
+            .await?
+            .rows_affected()
+            == 1,
+    )
+}
+
 /// Working credentials (neither revoked nor expired) not used since `before`
 /// (never-used ones count from their creation), least recently used first,
 /// with how many there are in all.

@@ -8,11 +8,14 @@
 pub mod accounts;
 pub mod audit;
 pub mod credentials;
+pub mod events;
 pub mod sessions;
 pub mod setup;
 pub mod signing_keys;
+pub mod smtp;
 pub mod usage;
 pub mod users;
+pub mod webhooks;
 
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};

@@ -66,6 +66,15 @@ pub async fn count_active_admins<'e>(db: impl SqliteExecutor<'e>) -> StoreResult
 }
 
 /// Inserts a user and returns its id. A taken e-mail is a [`StoreError::Conflict`].
+/// The addresses of the enabled Global Admins, who hear about failing webhooks.
+pub async fn admin_emails<'e>(db: impl SqliteExecutor<'e>) -> StoreResult<Vec<String>> {
+    Ok(
+        sqlx::query_scalar("SELECT email FROM users WHERE role = 'global_admin' AND disabled_at IS NULL ORDER BY id")
+            .fetch_all(db)
+            .await?,
+    )
+}
+
 pub async fn insert<'e>(
     db: impl SqliteExecutor<'e>,
     email: &str,

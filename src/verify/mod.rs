@@ -396,6 +396,7 @@ impl Keyward {
             let mut tx = self.store().write().await?;
             store::credentials::record_usage(&mut tx, &batch).await?;
             store::usage::add(&mut tx, &counts).await?;
+            self.announce_rate_limits(&mut tx, &counts).await?;
             tx.commit().await?;
             Ok(())
         }

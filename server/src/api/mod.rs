@@ -11,6 +11,7 @@ pub mod problem;
 pub mod rate_headers;
 pub mod usage;
 pub mod verify;
+pub mod webhooks;
 
 use axum::Router;
 use axum::http::{HeaderValue, header};
@@ -50,6 +51,11 @@ pub fn routes() -> Router<AppState> {
         .route("/accounts/{name}", patch(accounts::update))
         .route("/audit", get(audit::list))
         .route("/usage", get(usage::series))
+        .route("/webhooks", get(webhooks::list).post(webhooks::create))
+        .route("/webhooks/{id}", axum::routing::delete(webhooks::delete))
+        .route("/webhooks/{id}/deliveries", get(webhooks::deliveries))
+        .route("/webhooks/{id}/test", post(webhooks::test))
+        .route("/webhooks/{id}/deliveries/{delivery}/replay", post(webhooks::replay))
         .fallback(unknown_route);
     Router::new()
         .nest("/v1", v1)

@@ -4,7 +4,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{accounts, audit, forward_auth, keys, oauth, usage, verify};
+use super::{accounts, audit, forward_auth, keys, oauth, usage, verify, webhooks};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -18,6 +18,7 @@ use super::{accounts, audit, forward_auth, keys, oauth, usage, verify};
         accounts::list, accounts::create, accounts::update,
         audit::list,
         usage::series,
+        webhooks::list, webhooks::create, webhooks::delete, webhooks::deliveries, webhooks::test, webhooks::replay,
         oauth::token, oauth::introspect, oauth::revoke, oauth::jwks, oauth::metadata,
     ),
     components(schemas(super::problem::Problem, keyward::policy::VerifyCode)),
@@ -27,6 +28,7 @@ use super::{accounts, audit, forward_auth, keys, oauth, usage, verify};
         (name = "verification", description = "Is this credential good for this call?"),
         (name = "accounts", description = "Accounts, their plan and the Enable API switch"),
         (name = "audit", description = "Every change, newest first"),
+        (name = "webhooks", description = "Signed lifecycle events: endpoints, delivery logs, tests and replays"),
         (name = "oauth", description = "OAuth 2.0 client credentials with JWT access tokens (RFC 6749, 9068, 7662, 7009, 7517, 8414)"),
     )
 )]

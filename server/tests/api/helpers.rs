@@ -26,8 +26,12 @@ pub struct Session {
     pub base: String,
 }
 
+/// The test configuration: the defaults, except that webhook receivers and
+/// SMTP servers get one second to answer, so timeouts are tested quickly.
 pub fn config_for(dir: &TempDir) -> Config {
-    Config::new(dir.path().join("data"))
+    let mut config = Config::new(dir.path().join("data"));
+    config.delivery_timeout = std::time::Duration::from_secs(1);
+    config
 }
 
 /// Starts a fresh server on a random loopback port.
@@ -147,6 +151,20 @@ impl TestApp {
         let (_, secret) = self
             .key(json!({
                 "name": "management",
+                "scopes": ["keys:read", "keys:write", "admin:read", "admin:write"],
+                "rate_limit": "unlimited"
+            }))
+            .await;
+        self.api(&secret)
+    }
+
+    /// Another unlimited key with every management scope (a new one per
+    /// call, so names never clash).
+    pub async fn management_key_for_admin(&self) -> Api {
+        let name = format!("admin-{}", keyward::crypto::keygen::base62(8));
+        let (_, secret) = self
+            .key(json!({
+                "name": name,
                 "scopes": ["keys:read", "keys:write", "admin:read", "admin:write"],
                 "rate_limit": "unlimited"
             }))

@@ -59,17 +59,8 @@ fn oauth2_client(base: &str, id: &str, secret: &str, auth: AuthType) -> OAuth2Cl
 /// Verifies `token` with PyJWT against the JWKS fetched from the server
 /// (`-` skips the issuer or audience check).
 async fn py_verify(app: &TestApp, issuer: &str, audience: &str, token: &str) -> Value {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let python = std::env::var_os("KEYWARD_TEST_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join(".venv/bin/python"));
-    assert!(
-        python.exists(),
-        "{} is missing: run `make pyjwt` (part of `make test`)",
-        python.display()
-    );
-    let out = tokio::process::Command::new(python)
-        .arg(root.join("server/tests/jwt/verify.py"))
+    let out = tokio::process::Command::new(crate::peers::python())
+        .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/jwt/verify.py"))
         .arg(format!("{}/.well-known/jwks.json", app.base))
         .arg(issuer)
         .arg(audience)

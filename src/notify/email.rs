@@ -1,0 +1,189 @@
+//! Notice e-mails: composed from an event's payload, sent over SMTP with
+//! lettre, plain text plus HTML.
+
+use std::time::Duration;
+
+use lettre::message::{Mailbox, MultiPart};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use serde_json::Value;
+
+use crate::domain::time::format_utc;
+use crate::domain::webhook::SmtpSecurity;
+
+/// How to reach the SMTP server, with the password opened.
+#[derive(Clone)]
+pub struct Smtp {
+    pub host: String,
+    pub port: u16,
+    pub security: SmtpSecurity,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub from: String,
+    pub timeout: Duration,
+}
+
+impl std::fmt::Debug for Smtp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Smtp")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("security", &self.security)
+            .field("username", &self.username)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An e-mail ready to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mail {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The e-mail for an event's payload (`key.expiring`, `key.expired`,
+/// `webhook.failing`, or a test). `console` is the console's public URL, for
+/// the renew-or-rotate link.
+pub fn compose(payload: &Value, console: Option<&str>) -> Mail {
+    let kind = payload["type"].as_str().unwrap_or_default();
+    let data = &payload["data"];
+    let c = &data["credential"];
+    let name = c["name"].as_str().unwrap_or("a credential");
+    let prefix = c["prefix"].as_str().unwrap_or_default();
+    let account = payload["account"].as_str().unwrap_or_default();
+    let expires = c["expires_at"]
+        .as_i64()
+        .map(format_utc)
+        .unwrap_or_else(|| "never".into());
+    let link = console.map(|base| {
+        format!(
+            "{}/credentials/{}",
+            base.trim_end_matches('/'),
+            c["id"].as_str().unwrap_or_default()
+        )
+    });
+    let (subject, lead) = match kind {
+        "key.expiring" => {
+            let days = data["days_left"].as_i64().unwrap_or(1);
+            let when = if days == 1 {
+                "tomorrow".to_owned()
+            } else {
+                format!("in {days} days")
+            };
+            (
+                format!("[Keyward] {name} expires {when}"),
+                format!(
+                    "The credential {name} ({prefix}…) in the account {account} expires {when}, at {expires} UTC. Calls made with it will be refused from then on. Renew it (change its expiry) or rotate it to a new secret before then."
+                ),
+            )
+        }
+        "key.expired" => (
+            format!("[Keyward] {name} has expired"),
+            format!(
+                "The credential {name} ({prefix}…) in the account {account} expired at {expires} UTC. Calls made with it are refused. Create a new credential or change its expiry to use it again."
+            ),
+        ),
+        "webhook.failing" => {
+            let url = data["url"].as_str().unwrap_or_default();
+            (
+                "[Keyward] A webhook endpoint is failing".to_owned(),
+                format!(
+                    "Deliveries to {url} (account {account}) have failed for 24 hours and were given up. Check the endpoint, then replay the failed deliveries from its page in the console."
+                ),
+            )
+        }
+        _ => (
+            "[Keyward] Test e-mail".to_owned(),
+            "This is a test e-mail from Keyward: the SMTP settings work.".to_owned(),
+        ),
+    };
+    let action = match (&link, kind) {
+        (Some(l), "key.expiring" | "key.expired") => format!("\n\nOpen it in the console: {l}"),
+        _ => String::new(),
+    };
+    let text = format!("{lead}{action}\n\n-- \nKeyward\n");
+    let button = match (&link, kind) {
+        (Some(l), "key.expiring" | "key.expired") => format!(
+            r#"<p><a href="{}" style="display:inline-block;padding:10px 16px;border-radius:8px;background:#4f46e5;color:#fff;text-decoration:none;font-weight:600">Renew or rotate {}</a></p>"#,
+            escape(l),
+            escape(name)
+        ),
+        _ => String::new(),
+    };
+    let html = format!(
+        r#"<!doctype html><html><body style="font-family:system-ui,-apple-system,sans-serif;color:#18181b;line-height:1.5;max-width:560px;margin:24px auto;padding:0 16px"><h1 style="font-size:18px">{}</h1><p>{}</p>{button}<p style="color:#71717a;font-size:12px">Sent by Keyward.</p></body></html>"#,
+        escape(&subject),
+        escape(&lead)
+    );
+    Mail { subject, text, html }
+}
+
+/// Why an e-mail was not sent.
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    #[error("the address {0:?} is not usable")]
+    Address(String),
+    #[error("the SMTP server refused or failed: {0}")]
+    Smtp(String),
+}
+
+/// Sends `mail` to `to`.
+pub async fn send(smtp: &Smtp, to: &str, mail: &Mail) -> Result<(), MailError> {
+    let from: Mailbox = smtp.from.parse().map_err(|_| MailError::Address(smtp.from.clone()))?;
+    let to: Mailbox = to.parse().map_err(|_| MailError::Address(to.to_owned()))?;
+    let message = Message::builder()
+        .from(from)
+        .to(to)
+        .subject(&mail.subject)
+        .multipart(MultiPart::alternative_plain_html(mail.text.clone(), mail.html.clone()))
+        .map_err(|e| MailError::Smtp(e.to_string()))?;
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let tls = || TlsParameters::new(smtp.host.clone()).map_err(|e| MailError::Smtp(e.to_string()));
+    let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&smtp.host)
+        .port(smtp.port)
+        .timeout(Some(smtp.timeout));
+    builder = match smtp.security {
+        SmtpSecurity::Starttls => builder.tls(Tls::Required(tls()?)),
+        SmtpSecurity::Tls => builder.tls(Tls::Wrapper(tls()?)),
+        SmtpSecurity::None => builder.tls(Tls::None),
+    };
+    if let (Some(user), Some(password)) = (&smtp.username, &smtp.password) {
+        builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
+    }
+    builder
+        .build()
+        .send(message)
+        .await
+        .map(|_| ())
+        .map_err(|e| MailError::Smtp(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn an_expiry_notice_names_the_key_its_expiry_and_links_to_it() {
+        let payload = json!({
+            "type": "key.expiring", "account": "acme",
+            "data": { "days_left": 7, "credential": { "id": "key_1", "name": "CI <deploys>", "prefix": "kw_prod_8xK9", "expires_at": 1_700_000_000 } }
+        });
+        let m = compose(&payload, Some("https://keys.example.com/"));
+        assert_eq!(m.subject, "[Keyward] CI <deploys> expires in 7 days");
+        assert!(m.text.contains("kw_prod_8xK9…"));
+        assert!(m.text.contains("2023-11-14 22:13"));
+        assert!(m.text.contains("https://keys.example.com/credentials/key_1"));
+        assert!(m.html.contains("CI &lt;deploys&gt;"), "{}", m.html);
+        assert!(!m.html.contains("<deploys>"));
+    }
+}

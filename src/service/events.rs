@@ -1,0 +1,381 @@
+//! The outbox: events written in the transaction of the change that caused
+//! them, the scheduler that finds expiring keys, and the worker that delivers.
+
+use serde_json::{Value, json};
+use sqlx::SqliteConnection;
+
+use super::{Actor, Keyward, ServiceResult};
+use crate::crypto::keygen;
+use crate::domain::event::EventType;
+use crate::domain::{AccountId, Credential, Email};
+use crate::notify::{backoff, email, webhook};
+use crate::store::events::{Attempt, DeliveryRow, Destination, NewEvent};
+use crate::store::{self, StoreError};
+
+/// Notices go out this long before an expiry…
+const NOTICES: [(i64, &str); 2] = [(86_400, "1d"), (7 * 86_400, "7d")];
+/// …and auto-renew acts this long before it.
+const RENEW_WITHIN_SECS: i64 = 86_400;
+/// Expired keys are announced if they expired this recently (a server that
+/// was down for a while still tells), and not at all if older.
+const EXPIRED_LOOKBACK_SECS: i64 = 7 * 86_400;
+/// Deliveries sent at once by one pass of the worker.
+const BATCH: u32 = 32;
+
+/// What an event is about.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Subject<'a> {
+    pub account: Option<(AccountId, &'a str)>,
+    /// The credential's row id and its public view.
+    pub credential: Option<(i64, &'a Credential)>,
+}
+
+/// Writes an event and queues its deliveries: every live endpoint of the
+/// account subscribed to its type (every account's, for an install-wide
+/// event), plus e-mails for the types people must act on. Runs inside the
+/// caller's transaction. With a `dedupe` key already used, writes nothing and
+/// answers `None`: that is how no notice is ever sent twice.
+pub(crate) async fn emit(
+    conn: &mut SqliteConnection,
+    now: i64,
+    event_type: EventType,
+    subject: Subject<'_>,
+    mut data: Value,
+    dedupe: Option<&str>,
+) -> ServiceResult<Option<i64>> {
+    let public_id = format!("evt_{}", keygen::base62(20));
+    if let Some((_, c)) = subject.credential {
+        data["credential"] = serde_json::to_value(c).unwrap_or(Value::Null);
+    }
+    let payload = json!({
+        "id": public_id,
+        "type": event_type,
+        "created_at": now,
+        "account": subject.account.map(|(_, name)| name),
+        "data": data,
+    })
+    .to_string();
+    let Some(event_id) = store::events::insert(
+        conn,
+        &NewEvent {
+            public_id: &public_id,
+            event_type: event_type.as_str(),
+            account_id: subject.account.map(|(id, _)| id),
+            credential_id: subject.credential.map(|(id, _)| id),
+            payload: &payload,
+            created_at: now,
+            dedupe_key: dedupe,
+        },
+    )
+    .await?
+    else {
+        return Ok(None);
+    };
+    for webhook in
+        store::webhooks::subscribed(&mut *conn, subject.account.map(|(id, _)| id), event_type.as_str()).await?
+    {
+        store::events::queue(conn, event_id, Destination::Webhook(webhook), now).await?;
+    }
+    if event_type.is_mailed() {
+        for to in recipients(conn, event_type, subject).await? {
+            store::events::queue(conn, event_id, Destination::Email(&to), now).await?;
+        }
+    }
+    Ok(Some(event_id))
+}
+
+/// Who gets the e-mail: the account's notification addresses and the key's
+/// owner (`metadata.owner`, when it is an e-mail address); the Global Admins
+/// for a failing endpoint.
+async fn recipients(
+    conn: &mut SqliteConnection,
+    event_type: EventType,
+    subject: Subject<'_>,
+) -> ServiceResult<Vec<String>> {
+    let mut to: Vec<String> = Vec::new();
+    if event_type == EventType::WebhookFailing {
+        to = store::users::admin_emails(&mut *conn).await?;
+    } else if let Some((account_id, _)) = subject.account {
+        if let Some(account) = store::accounts::find(&mut *conn, account_id).await? {
+            to.extend(account.notification_emails);
+        }
+        let owner = subject.credential.and_then(|(_, c)| c.metadata.get("owner")?.as_str());
+        if let Some(owner) = owner.and_then(|o| Email::parse(o).ok()) {
+            to.push(owner.as_str().to_owned());
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    to.retain(|a| seen.insert(a.to_ascii_lowercase()));
+    Ok(to)
+}
+
+impl Keyward {
+    /// Writes one `ratelimit.exceeded` per credential and hour that saw
+    /// `RATE_LIMITED` answers, with the usage counts that carry them (so the
+    /// hot path writes nothing). The dedupe key keeps it to one an hour.
+    pub(crate) async fn announce_rate_limits(
+        &self,
+        conn: &mut SqliteConnection,
+        counts: &[store::usage::Count],
+    ) -> Result<(), StoreError> {
+        let now = self.now();
+        for c in counts
+            .iter()
+            .filter(|c| c.code == crate::policy::VerifyCode::RateLimited)
+        {
+            let key = format!("ratelimit.exceeded:{}:{}", c.credential_id, c.hour);
+            if store::events::exists(&mut *conn, &key).await? {
+                continue;
+            }
+            let Some(row) = store::credentials::find(&mut *conn, c.credential_id).await? else {
+                continue;
+            };
+            let credential = row
+                .clone()
+                .into_credential(now)
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            emit(
+                conn,
+                now,
+                EventType::RateLimitExceeded,
+                Subject {
+                    account: Some((row.account_id, &row.account)),
+                    credential: Some((row.id, &credential)),
+                },
+                json!({ "hour": c.hour, "refused_in_batch": c.count }),
+                Some(&key),
+            )
+            .await
+            .map_err(|e| match e {
+                super::ServiceError::Internal(e) => e,
+                other => StoreError::Corrupt(other.to_string()),
+            })?;
+        }
+        Ok(())
+    }
+
+    /// One pass of the scheduler: renews the auto-renew credentials within a
+    /// day of their expiry, and writes the 7-day, 1-day and expired notices
+    /// that are due. Reads through the expiry index; idempotent, so it can run
+    /// every few seconds, and after a restart, without sending anything twice.
+    pub async fn scan_expiry(&self) -> ServiceResult<usize> {
+        let now = self.now();
+        let horizon = now + NOTICES[1].0;
+        let rows =
+            store::credentials::expiring_between(self.store().pool(), now - EXPIRED_LOOKBACK_SECS, horizon).await?;
+        let mut written = 0;
+        for row in rows {
+            let Some(expires_at) = row.expires_at else { continue };
+            let left = expires_at - now;
+            let lifetime = row.lifetime_secs.unwrap_or(i64::MAX);
+            let account_name = row.account.clone();
+            let mut tx = self.store().write().await?;
+            let renewable = row.auto_renew && row.lifetime_secs.is_some_and(|l| l > 0);
+            let wrote = if renewable && left <= RENEW_WITHIN_SECS {
+                let step = row.lifetime_secs.unwrap_or(0);
+                let mut renewed = expires_at;
+                while renewed - now <= RENEW_WITHIN_SECS {
+                    renewed += step;
+                }
+                if !store::credentials::renew(&mut *tx, row.id, expires_at, renewed).await? {
+                    continue;
+                }
+                super::audit::record(
+                    &mut *tx,
+                    now,
+                    &Actor::system("auto-renew"),
+                    "key.renewed",
+                    Some(format!("key:{}", row.public_id)),
+                    Some(row.account_id),
+                    json!({ "name": row.name, "previous_expires_at": expires_at, "expires_at": renewed }),
+                )
+                .await?;
+                let updated = store::credentials::find(&mut *tx, row.id)
+                    .await?
+                    .ok_or(super::ServiceError::NotFound("credential"))?
+                    .into_credential(now)?;
+                emit(
+                    &mut tx,
+                    now,
+                    EventType::KeyRenewed,
+                    Subject {
+                        account: Some((row.account_id, &account_name)),
+                        credential: Some((row.id, &updated)),
+                    },
+                    json!({ "previous_expires_at": expires_at }),
+                    Some(&format!("key.renewed:{}:{expires_at}", row.id)),
+                )
+                .await?
+            } else {
+                let credential = row.clone().into_credential(now)?;
+                let subject = Subject {
+                    account: Some((row.account_id, &account_name)),
+                    credential: Some((row.id, &credential)),
+                };
+                if left <= 0 {
+                    emit(
+                        &mut tx,
+                        now,
+                        EventType::KeyExpired,
+                        subject,
+                        json!({}),
+                        Some(&format!("key.expired:{}:{expires_at}", row.id)),
+                    )
+                    .await?
+                } else if let Some((window, label)) = NOTICES
+                    .into_iter()
+                    .find(|(w, _)| left <= *w && lifetime > *w && !renewable)
+                {
+                    emit(
+                        &mut tx,
+                        now,
+                        EventType::KeyExpiring,
+                        subject,
+                        json!({ "days_left": window / 86_400, "expires_at": expires_at }),
+                        Some(&format!("key.expiring:{label}:{}:{expires_at}", row.id)),
+                    )
+                    .await?
+                } else {
+                    None
+                }
+            };
+            tx.commit().await.map_err(StoreError::from)?;
+            if wrote.is_some() {
+                written += 1;
+                if renewable {
+                    self.refresh_credential(row.id).await?;
+                }
+            }
+        }
+        Ok(written)
+    }
+
+    /// One pass of the delivery worker: sends what is due, records each
+    /// attempt, and schedules retries. Answers how many were delivered.
+    pub async fn deliver_due(&self) -> ServiceResult<usize> {
+        let due = store::events::due(self.store().pool(), self.now(), BATCH).await?;
+        let sent = futures_util::future::join_all(due.into_iter().map(|d| self.attempt(d))).await;
+        let mut delivered = 0;
+        for result in sent {
+            delivered += usize::from(result?);
+        }
+        Ok(delivered)
+    }
+
+    async fn attempt(&self, d: DeliveryRow) -> ServiceResult<bool> {
+        let (outcome, webhook) = match (d.webhook_id, &d.email) {
+            (Some(id), _) => {
+                let Some(w) = store::webhooks::find(self.store().pool(), id).await? else {
+                    return Ok(false);
+                };
+                if w.deleted_at.is_some() {
+                    store::events::cancel(self.store().pool(), id).await?;
+                    return Ok(false);
+                }
+                let outcome = match self.sealer().open(&w.secret_sealed, &w.public_id) {
+                    Ok(secret) => {
+                        let secret = String::from_utf8_lossy(&secret).into_owned();
+                        webhook::send(
+                            &self.webhook_client,
+                            &w.url,
+                            &secret,
+                            &d.event_public_id,
+                            &d.event_type,
+                            self.now(),
+                            &d.payload,
+                        )
+                        .await
+                    }
+                    Err(e) => {
+                        tracing::error!(webhook = %w.public_id, error = %e, "cannot open a webhook secret");
+                        webhook::Outcome::Unreachable("the endpoint's secret cannot be opened".into())
+                    }
+                };
+                (outcome, Some(w))
+            }
+            (None, Some(to)) => (self.mail(to, &d.payload).await, None),
+            (None, None) => return Ok(false),
+        };
+        let now = self.now();
+        let (status, http_status, error, next) = match &outcome {
+            webhook::Outcome::Delivered(code) => ("delivered", Some(i64::from(*code)), None, None),
+            failed => {
+                let (code, error) = match failed {
+                    webhook::Outcome::Refused(code) => (Some(i64::from(*code)), format!("answered {code}")),
+                    webhook::Outcome::Unreachable(why) => (None, why.clone()),
+                    webhook::Outcome::Delivered(_) => unreachable!("matched above"),
+                };
+                let jitter = f64::from(crate::crypto::random::bytes::<1>()[0]) / 256.0;
+                match backoff::next_attempt(d.created_at, d.attempts + 1, now, jitter) {
+                    Some(next) => ("pending", code, Some(error), Some(next)),
+                    None => ("failed", code, Some(error), None),
+                }
+            }
+        };
+        let mut tx = self.store().write().await?;
+        store::events::record_attempt(
+            &mut *tx,
+            d.id,
+            &Attempt {
+                http_status,
+                error: error.as_deref(),
+                at: now,
+                next_attempt_at: next,
+                status,
+            },
+        )
+        .await?;
+        if let Some(w) = webhook {
+            match status {
+                "delivered" if w.failing_since.is_some() => store::webhooks::set_failing(&mut *tx, w.id, None).await?,
+                "failed" if w.failing_since.is_none() => {
+                    store::webhooks::set_failing(&mut *tx, w.id, Some(now)).await?;
+                    super::audit::record(
+                        &mut *tx,
+                        now,
+                        &Actor::system("webhooks"),
+                        "webhook.failing",
+                        Some(format!("webhook:{}", w.public_id)),
+                        Some(w.account_id),
+                        json!({ "url": w.url, "event": d.event_public_id }),
+                    )
+                    .await?;
+                    emit(
+                        &mut tx,
+                        now,
+                        EventType::WebhookFailing,
+                        Subject {
+                            account: Some((w.account_id, &w.account)),
+                            credential: None,
+                        },
+                        json!({ "webhook": w.public_id, "url": w.url }),
+                        None,
+                    )
+                    .await?;
+                }
+                _ => {}
+            }
+        }
+        tx.commit().await.map_err(StoreError::from)?;
+        if status != "delivered" {
+            tracing::warn!(delivery = d.id, event = %d.event_public_id, status, error = error.as_deref().unwrap_or_default(), "a delivery failed");
+        }
+        Ok(status == "delivered")
+    }
+
+    /// Sends one notice e-mail; a missing SMTP configuration is a failure
+    /// like any other, retried until someone sets it.
+    async fn mail(&self, to: &str, payload: &str) -> webhook::Outcome {
+        let smtp = match self.smtp().await {
+            Ok(Some(smtp)) => smtp,
+            Ok(None) => return webhook::Outcome::Unreachable("SMTP is not configured (Settings → E-mail)".into()),
+            Err(e) => return webhook::Outcome::Unreachable(e.to_string()),
+        };
+        let payload: Value = serde_json::from_str(payload).unwrap_or(Value::Null);
+        let mail = email::compose(&payload, self.config().public_url.as_deref());
+        match email::send(&smtp, to, &mail).await {
+            Ok(()) => webhook::Outcome::Delivered(250),
+            Err(e) => webhook::Outcome::Unreachable(e.to_string()),
+        }
+    }
+}

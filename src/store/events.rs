@@ -1,0 +1,170 @@
+//! Queries on the outbox: `events` and their `deliveries`.
+
+use sqlx::{SqliteConnection, SqliteExecutor};
+
+use super::StoreResult;
+use crate::domain::AccountId;
+
+/// An event to write.
+#[derive(Debug, Clone)]
+pub struct NewEvent<'a> {
+    pub public_id: &'a str,
+    pub event_type: &'a str,
+    pub account_id: Option<AccountId>,
+    pub credential_id: Option<i64>,
+    pub payload: &'a str,
+    pub created_at: i64,
+    pub dedupe_key: Option<&'a str>,
+}
+
+/// Writes an event; `None` when one with the same dedupe key already exists.
+pub async fn insert(conn: &mut SqliteConnection, e: &NewEvent<'_>) -> StoreResult<Option<i64>> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO events (public_id, type, account_id, credential_id, payload, created_at, dedupe_key)
+         VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
+    )
+    .bind(e.public_id)
+    .bind(e.event_type)
+    .bind(e.account_id)
+    .bind(e.credential_id)
+    .bind(e.payload)
+    .bind(e.created_at)
+    .bind(e.dedupe_key)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// Whether an event with this dedupe key was written.
+pub async fn exists(conn: &mut SqliteConnection, dedupe_key: &str) -> StoreResult<bool> {
+    Ok(
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM events WHERE dedupe_key = ?)")
+            .bind(dedupe_key)
+            .fetch_one(conn)
+            .await?,
+    )
+}
+
+/// Where a delivery goes.
+#[derive(Debug, Clone, Copy)]
+pub enum Destination<'a> {
+    Webhook(i64),
+    Email(&'a str),
+}
+
+/// Queues one delivery of an event, due at once.
+pub async fn queue(conn: &mut SqliteConnection, event_id: i64, to: Destination<'_>, now: i64) -> StoreResult<i64> {
+    let (webhook, email) = match to {
+        Destination::Webhook(id) => (Some(id), None),
+        Destination::Email(a) => (None, Some(a)),
+    };
+    Ok(sqlx::query_scalar(
+        "INSERT INTO deliveries (event_id, webhook_id, email, status, created_at, next_attempt_at)
+         VALUES (?, ?, ?, 'pending', ?, ?) RETURNING id",
+    )
+    .bind(event_id)
+    .bind(webhook)
+    .bind(email)
+    .bind(now)
+    .bind(now)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// A delivery with what sending it needs.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DeliveryRow {
+    pub id: i64,
+    pub event_id: i64,
+    pub event_public_id: String,
+    pub event_type: String,
+    pub payload: String,
+    pub webhook_id: Option<i64>,
+    pub webhook_public_id: Option<String>,
+    pub url: Option<String>,
+    pub email: Option<String>,
+    pub status: String,
+    pub attempts: i64,
+    pub created_at: i64,
+    pub next_attempt_at: Option<i64>,
+    pub last_status: Option<i64>,
+    pub last_error: Option<String>,
+    pub delivered_at: Option<i64>,
+}
+
+const SELECT: &str = "SELECT d.id, d.event_id, e.public_id AS event_public_id, e.type AS event_type, e.payload,
+        d.webhook_id, w.public_id AS webhook_public_id, w.url, d.email, d.status, d.attempts, d.created_at,
+        d.next_attempt_at, d.last_status, d.last_error, d.delivered_at
+   FROM deliveries d JOIN events e ON e.id = d.event_id LEFT JOIN webhooks w ON w.id = d.webhook_id";
+
+/// Pending deliveries due at `now`, oldest first.
+pub async fn due<'e>(db: impl SqliteExecutor<'e>, now: i64, limit: u32) -> StoreResult<Vec<DeliveryRow>> {
+    Ok(sqlx::query_as(&format!(
+        "{SELECT} WHERE d.status = 'pending' AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at, d.id LIMIT ?"
+    ))
+    .bind(now)
+    .bind(i64::from(limit))
+    .fetch_all(db)
+    .await?)
+}
+
+/// One delivery.
+pub async fn find<'e>(db: impl SqliteExecutor<'e>, id: i64) -> StoreResult<Option<DeliveryRow>> {
+    Ok(sqlx::query_as(&format!("{SELECT} WHERE d.id = ?"))
+        .bind(id)
+        .fetch_optional(db)
+        .await?)
+}
+
+/// An endpoint's deliveries, newest first.
+pub async fn of_webhook<'e>(db: impl SqliteExecutor<'e>, webhook_id: i64, limit: u32) -> StoreResult<Vec<DeliveryRow>> {
+    Ok(
+        sqlx::query_as(&format!("{SELECT} WHERE d.webhook_id = ? ORDER BY d.id DESC LIMIT ?"))
+            .bind(webhook_id)
+            .bind(i64::from(limit))
+            .fetch_all(db)
+            .await?,
+    )
+}
+
+/// The outcome of one attempt.
+#[derive(Debug, Clone)]
+pub struct Attempt<'a> {
+    pub http_status: Option<i64>,
+    pub error: Option<&'a str>,
+    pub at: i64,
+    /// `None` once delivered or given up.
+    pub next_attempt_at: Option<i64>,
+    pub status: &'a str,
+}
+
+/// Records an attempt.
+pub async fn record_attempt<'e>(db: impl SqliteExecutor<'e>, id: i64, a: &Attempt<'_>) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE deliveries SET attempts = attempts + 1, status = ?, last_status = ?, last_error = ?,
+                next_attempt_at = ?, delivered_at = CASE WHEN ? = 'delivered' THEN ? ELSE delivered_at END
+          WHERE id = ?",
+    )
+    .bind(a.status)
+    .bind(a.http_status)
+    .bind(a.error)
+    .bind(a.next_attempt_at)
+    .bind(a.status)
+    .bind(a.at)
+    .bind(id)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Drops what is still queued for a deleted endpoint.
+pub async fn cancel<'e>(db: impl SqliteExecutor<'e>, webhook_id: i64) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE deliveries SET status = 'failed', last_error = 'the endpoint was deleted', next_attempt_at = NULL
+          WHERE webhook_id = ? AND status = 'pending'",
+    )
+    .bind(webhook_id)
+    .execute(db)
+    .await?;
+    Ok(())
+}
