@@ -16,7 +16,7 @@ use leptos_router::{Lazy, LazyRoute, lazy_route};
 
 use crate::pages::{
     AccountDetailPage, AccountsPage, AuditPage, CredentialDetailPage, CredentialsPage, DocsPage, NewCredentialPage,
-    SettingsPage, SetupPage, UsersPage,
+    SettingsPage, SetupPage, UsersPage, WebhookDetailPage, WebhooksPage,
 };
 
 /// For each page, a route view: lazy in the browser, plain on the server.
@@ -60,6 +60,8 @@ lazy_pages! {
     users => UsersPage,
     audit => AuditPage,
     settings => SettingsPage,
+    webhooks => WebhooksPage,
+    webhook_detail => WebhookDetailPage,
     docs => DocsPage,
     setup => SetupPage,
 }

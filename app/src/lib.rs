@@ -82,6 +82,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/accounts/:name") view={lazy::account_detail()}/>
                     <Route path=path!("/users") view={lazy::users()}/>
                     <Route path=path!("/audit") view={lazy::audit()}/>
+                    <Route path=path!("/webhooks") view={lazy::webhooks()}/>
+                    <Route path=path!("/webhooks/:id") view={lazy::webhook_detail()}/>
                     <Route path=path!("/settings") view={lazy::settings()}/>
                 </ParentRoute>
             </Routes>

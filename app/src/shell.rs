@@ -50,6 +50,12 @@ const NAV: &[NavItem] = &[
         global_only: true,
     },
     NavItem {
+        href: "/webhooks",
+        label: "Webhooks",
+        icon: "webhook",
+        global_only: false,
+    },
+    NavItem {
         href: "/audit",
         label: "Audit log",
         icon: "scroll",

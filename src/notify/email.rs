@@ -146,7 +146,7 @@ pub async fn send(smtp: &Smtp, to: &str, mail: &Mail) -> Result<(), MailError> {
         .subject(&mail.subject)
         .multipart(MultiPart::alternative_plain_html(mail.text.clone(), mail.html.clone()))
         .map_err(|e| MailError::Smtp(e.to_string()))?;
-    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    super::webhook::install_tls_provider();
     let tls = || TlsParameters::new(smtp.host.clone()).map_err(|e| MailError::Smtp(e.to_string()));
     let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&smtp.host)
         .port(smtp.port)

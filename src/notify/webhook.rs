@@ -15,12 +15,17 @@ pub enum Outcome {
     Unreachable(String),
 }
 
+/// Makes aws-lc-rs, which already serves Keyward's other cryptography, the
+/// process's TLS provider: reqwest and lettre are built without one of their
+/// own. Any reqwest client in the process needs this first; idempotent.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+}
+
 /// A client for webhook requests: no redirects (a 3xx is a failure the owner
 /// should fix), a timeout, and our user agent.
 pub fn client(timeout: Duration) -> reqwest::Client {
-    // reqwest is built without a default TLS provider; aws-lc-rs already
-    // serves Keyward's other cryptography. A second install is a no-op.
-    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    install_tls_provider();
     reqwest::Client::builder()
         .timeout(timeout)
         .redirect(reqwest::redirect::Policy::none())

@@ -160,94 +160,94 @@ impl Keyward {
     /// every few seconds, and after a restart, without sending anything twice.
     pub async fn scan_expiry(&self) -> ServiceResult<usize> {
         let now = self.now();
-        let horizon = now + NOTICES[1].0;
         let rows =
-            store::credentials::expiring_between(self.store().pool(), now - EXPIRED_LOOKBACK_SECS, horizon).await?;
-        let mut written = 0;
+            store::credentials::expiring_between(self.store().pool(), now - EXPIRED_LOOKBACK_SECS, now + NOTICES[1].0)
+                .await?;
+        let mut renewals = Vec::new();
+        let mut notices = Vec::new();
         for row in rows {
             let Some(expires_at) = row.expires_at else { continue };
             let left = expires_at - now;
-            let lifetime = row.lifetime_secs.unwrap_or(i64::MAX);
-            let account_name = row.account.clone();
-            let mut tx = self.store().write().await?;
             let renewable = row.auto_renew && row.lifetime_secs.is_some_and(|l| l > 0);
-            let wrote = if renewable && left <= RENEW_WITHIN_SECS {
-                let step = row.lifetime_secs.unwrap_or(0);
-                let mut renewed = expires_at;
-                while renewed - now <= RENEW_WITHIN_SECS {
-                    renewed += step;
+            let lifetime = row.lifetime_secs.unwrap_or(i64::MAX);
+            if renewable {
+                if left <= RENEW_WITHIN_SECS {
+                    renewals.push(row);
                 }
-                if !store::credentials::renew(&mut *tx, row.id, expires_at, renewed).await? {
-                    continue;
-                }
-                super::audit::record(
-                    &mut *tx,
-                    now,
-                    &Actor::system("auto-renew"),
-                    "key.renewed",
-                    Some(format!("key:{}", row.public_id)),
-                    Some(row.account_id),
-                    json!({ "name": row.name, "previous_expires_at": expires_at, "expires_at": renewed }),
-                )
-                .await?;
-                let updated = store::credentials::find(&mut *tx, row.id)
-                    .await?
-                    .ok_or(super::ServiceError::NotFound("credential"))?
-                    .into_credential(now)?;
-                emit(
-                    &mut tx,
-                    now,
-                    EventType::KeyRenewed,
-                    Subject {
-                        account: Some((row.account_id, &account_name)),
-                        credential: Some((row.id, &updated)),
-                    },
-                    json!({ "previous_expires_at": expires_at }),
-                    Some(&format!("key.renewed:{}:{expires_at}", row.id)),
-                )
-                .await?
-            } else {
-                let credential = row.clone().into_credential(now)?;
-                let subject = Subject {
-                    account: Some((row.account_id, &account_name)),
-                    credential: Some((row.id, &credential)),
-                };
-                if left <= 0 {
-                    emit(
-                        &mut tx,
-                        now,
-                        EventType::KeyExpired,
-                        subject,
-                        json!({}),
-                        Some(&format!("key.expired:{}:{expires_at}", row.id)),
-                    )
-                    .await?
-                } else if let Some((window, label)) = NOTICES
-                    .into_iter()
-                    .find(|(w, _)| left <= *w && lifetime > *w && !renewable)
-                {
-                    emit(
-                        &mut tx,
-                        now,
-                        EventType::KeyExpiring,
-                        subject,
-                        json!({ "days_left": window / 86_400, "expires_at": expires_at }),
-                        Some(&format!("key.expiring:{label}:{}:{expires_at}", row.id)),
-                    )
-                    .await?
-                } else {
-                    None
-                }
-            };
-            tx.commit().await.map_err(StoreError::from)?;
-            if wrote.is_some() {
-                written += 1;
-                if renewable {
-                    self.refresh_credential(row.id).await?;
-                }
+            } else if left <= 0 {
+                let key = format!("key.expired:{}:{expires_at}", row.id);
+                notices.push((row, EventType::KeyExpired, json!({}), key));
+            } else if let Some((window, label)) = NOTICES.into_iter().find(|(w, _)| left <= *w && lifetime > *w) {
+                let key = format!("key.expiring:{label}:{}:{expires_at}", row.id);
+                let data = json!({ "days_left": window / 86_400, "expires_at": expires_at });
+                notices.push((row, EventType::KeyExpiring, data, key));
             }
         }
+        // Most notices in the window were written by an earlier pass: one read
+        // finds them, so a pass over many expiring keys writes only what is new.
+        let keys: Vec<&str> = notices.iter().map(|(.., key)| key.as_str()).collect();
+        let sent = store::events::existing_keys(self.store().pool(), &keys).await?;
+        let mut written = 0;
+        for (row, event_type, data, key) in notices.iter().filter(|(.., key)| !sent.contains(key)) {
+            let credential = row.clone().into_credential(now)?;
+            let mut tx = self.store().write().await?;
+            let subject = Subject {
+                account: Some((row.account_id, &row.account)),
+                credential: Some((row.id, &credential)),
+            };
+            let wrote = emit(&mut tx, now, *event_type, subject, data.clone(), Some(key)).await?;
+            tx.commit().await.map_err(StoreError::from)?;
+            written += usize::from(wrote.is_some());
+        }
+        for row in renewals {
+            written += usize::from(self.renew(row, now).await?);
+        }
         Ok(written)
+    }
+
+    /// Extends an auto-renew credential by its original lifetime (as often as
+    /// needed to end more than a day from now) and emits `key.renewed`.
+    async fn renew(&self, row: store::credentials::CredentialRow, now: i64) -> ServiceResult<bool> {
+        let (Some(expires_at), Some(step)) = (row.expires_at, row.lifetime_secs.filter(|l| *l > 0)) else {
+            return Ok(false);
+        };
+        let mut renewed = expires_at;
+        while renewed - now <= RENEW_WITHIN_SECS {
+            renewed += step;
+        }
+        let mut tx = self.store().write().await?;
+        if !store::credentials::renew(&mut *tx, row.id, expires_at, renewed).await? {
+            return Ok(false);
+        }
+        super::audit::record(
+            &mut *tx,
+            now,
+            &Actor::system("auto-renew"),
+            "key.renewed",
+            Some(format!("key:{}", row.public_id)),
+            Some(row.account_id),
+            json!({ "name": row.name, "previous_expires_at": expires_at, "expires_at": renewed }),
+        )
+        .await?;
+        let updated = store::credentials::find(&mut *tx, row.id)
+            .await?
+            .ok_or(super::ServiceError::NotFound("credential"))?
+            .into_credential(now)?;
+        emit(
+            &mut tx,
+            now,
+            EventType::KeyRenewed,
+            Subject {
+                account: Some((row.account_id, &row.account)),
+                credential: Some((row.id, &updated)),
+            },
+            json!({ "previous_expires_at": expires_at }),
+            Some(&format!("key.renewed:{}:{expires_at}", row.id)),
+        )
+        .await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        self.refresh_credential(row.id).await?;
+        Ok(true)
     }
 
     /// One pass of the delivery worker: sends what is due, records each

@@ -256,9 +256,9 @@ impl Keyward {
         Ok(delivery(out))
     }
 
-    /// The SMTP settings, without the password (Global Admins only).
+    /// The SMTP settings, without the password (the global roles only).
     pub async fn smtp_settings(&self, caller: &Caller) -> ServiceResult<Option<SmtpSettings>> {
-        if !caller.may_globally(RESOURCE) {
+        if !caller.reads_globally() {
             return Err(ServiceError::Forbidden);
         }
         Ok(store::smtp::get(self.store().pool()).await?.map(|r| SmtpSettings {

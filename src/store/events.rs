@@ -45,6 +45,22 @@ pub async fn exists(conn: &mut SqliteConnection, dedupe_key: &str) -> StoreResul
     )
 }
 
+/// Which of these dedupe keys were already used.
+pub async fn existing_keys<'e>(
+    db: impl SqliteExecutor<'e>,
+    keys: &[&str],
+) -> StoreResult<std::collections::HashSet<String>> {
+    if keys.is_empty() {
+        return Ok(Default::default());
+    }
+    let found: Vec<String> =
+        sqlx::query_scalar("SELECT dedupe_key FROM events WHERE dedupe_key IN (SELECT value FROM json_each(?))")
+            .bind(serde_json::to_string(keys).unwrap_or_else(|_| "[]".into()))
+            .fetch_all(db)
+            .await?;
+    Ok(found.into_iter().collect())
+}
+
 /// Where a delivery goes.
 #[derive(Debug, Clone, Copy)]
 pub enum Destination<'a> {

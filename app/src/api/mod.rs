@@ -13,3 +13,4 @@ pub mod session;
 pub mod settings;
 pub mod usage;
 pub mod users;
+pub mod webhooks;

@@ -151,6 +151,50 @@ fn CreateAccountDialog(open: RwSignal<bool>, action: ServerAction<CreateAccount>
     }.into_any()
 }
 
+/// Who hears about the account's expiring credentials.
+#[component]
+fn NotificationEmails(account: Account, update: ServerAction<UpdateAccount>) -> impl IntoView {
+    let can_write = use_me().can_write();
+    let text = RwSignal::new(account.notification_emails.join("\n"));
+    let error = field_error(update.value(), "notification_emails");
+    let name = account.name.clone();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let emails = text
+            .get_untracked()
+            .split([',', '\n', ';', ' '])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect();
+        update.dispatch(UpdateAccount {
+            name: name.clone(),
+            plan: None,
+            api_enabled: None,
+            allow_query_key: None,
+            notification_emails: Some(emails),
+        });
+    };
+    view! {
+        <Card title="Notifications">
+            <form on:submit=submit class="space-y-3" novalidate>
+                <Field label="Notification e-mails" id="notification-emails" error=error
+                    hint="One address per line. They get an e-mail 7 days and 1 day before a credential of this account expires, and when it has expired. Webhooks are set up under Webhooks.">
+                    <textarea id="notification-emails" rows="3" class=INPUT disabled=!can_write placeholder="ops@example.com"
+                        prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))
+                        aria-describedby="notification-emails-error"></textarea>
+                </Field>
+                {can_write.then(|| view! {
+                    <div class="flex justify-end">
+                        <button type="submit" class=BTN_PRIMARY disabled=move || update.pending().get()>"Save addresses"</button>
+                    </div>
+                })}
+            </form>
+        </Card>
+    }
+    .into_any()
+}
+
 fn capitalised(s: &str) -> String {
     let mut c = s.chars();
     c.next()
@@ -249,6 +293,7 @@ fn AccountSettings(account: Account, update: ServerAction<UpdateAccount>) -> imp
                     </div>
                 </div>
             </Card>
+            <NotificationEmails account=account.clone() update/>
             <Card title="Plan">
                 <div class="flex flex-col gap-3 sm:flex-row sm:items-center sm:justify-between">
                     <p class="text-sm text-zinc-500 dark:text-zinc-400">"Rate limits apply per credential; a credential may override its account's plan."</p>

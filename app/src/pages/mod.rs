@@ -10,6 +10,7 @@ mod settings;
 mod setup;
 mod sign_in;
 mod users;
+mod webhooks;
 
 pub use accounts::{AccountDetailPage, AccountsPage};
 pub use audit::AuditPage;
@@ -21,3 +22,4 @@ pub use settings::SettingsPage;
 pub use setup::SetupPage;
 pub use sign_in::SignInPage;
 pub use users::UsersPage;
+pub use webhooks::{WebhookDetailPage, WebhooksPage};

@@ -9,6 +9,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 
 /// Starts the real binary on a random port and returns it with its base URL.
 async fn start(data: &std::path::Path) -> (tokio::process::Child, String) {
+    keyward::notify::webhook::install_tls_provider();
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_keyward"))
         .env("KEYWARD_ADDR", "127.0.0.1:0")
         .env("KEYWARD_DATA_DIR", data)
@@ -31,28 +32,34 @@ async fn start(data: &std::path::Path) -> (tokio::process::Child, String) {
     panic!("keyward did not start");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn kill_9_during_concurrent_creates_loses_no_answered_credential() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
+/// Creates an unlimited key with `scopes` through the CLI, before the server
+/// runs; returns its secret.
+async fn cli_key(data: &std::path::Path, name: &str, scopes: &str) -> String {
     let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_keyward"))
         .args([
             "keys",
             "create",
             "--name",
-            "loader",
+            name,
             "--scopes",
-            "keys:write",
+            scopes,
             "--rate-limit",
             "unlimited",
             "--json",
         ])
-        .env("KEYWARD_DATA_DIR", &data)
+        .env("KEYWARD_DATA_DIR", data)
         .output()
         .await
         .unwrap();
-    let admin: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let admin = admin["secret"].as_str().unwrap().to_owned();
+    let created: Value = serde_json::from_slice(&out.stdout).unwrap();
+    created["secret"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn kill_9_during_concurrent_creates_loses_no_answered_credential() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let admin = cli_key(&data, "loader", "keys:write").await;
 
     let (mut server, base) = start(&data).await;
     let answered: Arc<Mutex<HashMap<String, String>>> = Arc::default();
@@ -141,4 +148,65 @@ async fn kill_9_during_concurrent_creates_loses_no_answered_credential() {
             .unwrap();
         assert_eq!(v["code"], "VALID", "{name}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_between_an_events_write_and_its_delivery_still_delivers_after_the_restart() {
+    use crate::peers::{Answer, Receiver};
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let admin = cli_key(&data, "admin", "keys:read,keys:write,admin:read,admin:write").await;
+    let receiver = Receiver::start().await;
+    // The first request is held unanswered: Keyward dies mid-delivery.
+    receiver.script(&[Answer::Hang]);
+
+    let (mut server, base) = start(&data).await;
+    let http = reqwest::Client::new();
+    let created: Value = http
+        .post(format!("{base}/v1/webhooks"))
+        .bearer_auth(&admin)
+        .json(&json!({ "account": "default", "url": receiver.url, "events": ["key.created"] }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    receiver.set_secret(created["secret"].as_str().unwrap());
+    let webhook = created["id"].as_str().unwrap().to_owned();
+    let res = http
+        .post(format!("{base}/v1/keys"))
+        .bearer_auth(&admin)
+        .json(&json!({ "name": "announced" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let first = receiver.wait_for(1).await;
+    server.start_kill().unwrap();
+    server.wait().await.unwrap();
+
+    let (_server, base) = start(&data).await;
+    let got = receiver.wait_for(2).await;
+    assert_eq!(got[1].event_id, first[0].event_id, "the same event, redelivered");
+    assert!(got[1].signature_ok);
+    assert_eq!(got[1].body["data"]["credential"]["name"], "announced");
+    let mut status = Value::Null;
+    for _ in 0..50 {
+        let log: Value = http
+            .get(format!("{base}/v1/webhooks/{webhook}/deliveries"))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        status = log[0]["status"].clone();
+        if status == "delivered" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, "delivered");
 }

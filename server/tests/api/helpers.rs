@@ -36,6 +36,9 @@ pub fn config_for(dir: &TempDir) -> Config {
 
 /// Starts a fresh server on a random loopback port.
 pub async fn spawn_app() -> TestApp {
+    // reqwest shares its features with Keyward's, which leave the TLS
+    // provider to the process: every test client needs it installed.
+    keyward::notify::webhook::install_tls_provider();
     let dir = tempfile::tempdir().expect("temp dir");
     let clock = ManualClock::starting_now();
     let server = keyward_server::start(

@@ -284,6 +284,20 @@ async fn a_key_expiring_in_8_days_gets_one_7_day_and_one_1_day_email_and_nothing
         4,
         "exactly one 7-day and one 1-day notice per recipient: {mail:#?}"
     );
+
+    // Then the expiry itself, once.
+    app.clock.advance_secs(86_400);
+    app.kw().scan_expiry().await.unwrap();
+    app.kw().scan_expiry().await.unwrap();
+    let mail = sink.wait_for(6).await;
+    assert!(
+        mail[4..]
+            .iter()
+            .all(|m| m.subject == "[Keyward] nightly export has expired"),
+        "{mail:#?}"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
+    assert_eq!(sink.mail().len(), 6);
 }
 
 #[tokio::test]
@@ -416,4 +430,21 @@ async fn endpoints_are_validated_scoped_to_admins_and_deletable() {
     app.key(json!({ "name": "unheard" })).await;
     tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
     assert!(receiver.received().is_empty(), "a deleted endpoint gets nothing");
+}
+
+#[tokio::test]
+async fn a_signing_key_rotation_reaches_every_subscribed_endpoint() {
+    let app = spawn_app().await;
+    let receiver = Receiver::start().await;
+    endpoint(&app, &receiver, &["signing_key.rotated"]).await;
+    let rotated = app
+        .kw()
+        .rotate_signing_key(&Caller::System("test"), keyward::crypto::jwt::JwtAlgorithm::EdDSA)
+        .await
+        .unwrap();
+    let got = receiver.wait_for(1).await;
+    assert_eq!(got[0].event_type, "signing_key.rotated");
+    assert!(got[0].signature_ok);
+    assert_eq!(got[0].body["data"]["kid"], rotated.kid.as_str());
+    assert_eq!(got[0].body["account"], Value::Null, "an install-wide event");
 }

@@ -120,6 +120,7 @@ async fn embedded_assets_are_served_with_types_and_compression() {
 #[tokio::test]
 async fn sigterm_stops_the_binary_gracefully() {
     use tokio::io::{AsyncBufReadExt, BufReader};
+    keyward::notify::webhook::install_tls_provider();
     let dir = tempfile::tempdir().unwrap();
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_keyward"))
         .env("KEYWARD_ADDR", "127.0.0.1:0")

@@ -77,6 +77,7 @@ fn signature_ok(secret: &str, header: &str, body: &[u8]) -> bool {
 
 impl Receiver {
     pub async fn start() -> Self {
+        keyward::notify::webhook::install_tls_provider();
         let state = Arc::new(Mutex::new(State::default()));
         let arrived = Arc::new(Notify::new());
         let (s, n) = (state.clone(), arrived.clone());

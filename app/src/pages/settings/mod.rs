@@ -1,4 +1,7 @@
-//! `/settings`: how this instance is configured.
+//! `/settings`: how this instance is configured, its signing keys, and how
+//! it sends e-mail.
+
+mod smtp;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -59,6 +62,7 @@ pub fn SettingsPage() -> impl IntoView {
             </Transition>
         </Card>
         <div class="mt-6"><SigningKeys/></div>
+        <div class="mt-6"><smtp::SmtpCard/></div>
     }.into_any()
 }
 
