@@ -448,3 +448,39 @@ async fn a_signing_key_rotation_reaches_every_subscribed_endpoint() {
     assert_eq!(got[0].body["data"]["kid"], rotated.kid.as_str());
     assert_eq!(got[0].body["account"], Value::Null, "an install-wide event");
 }
+
+#[tokio::test]
+async fn the_smtp_password_is_sealed_at_rest_and_never_read_back() {
+    let mut app = spawn_app().await;
+    let admin = app.admin().await;
+    let input = json!({ "input": {
+        "host": "smtp.example.com", "port": 587, "security": "starttls",
+        "username": "keyward", "password": "smtp-Password-at-rest", "from": "Keyward <keyward@example.com>"
+    }});
+    let res = admin.json("/api/settings/save_smtp", input.clone()).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let saved = res.text().await.unwrap();
+    assert!(saved.contains(r#""password_set":true"#) && !saved.contains("smtp-Password"), "{saved}");
+    let read = admin.json("/api/settings/smtp", json!({})).await.text().await.unwrap();
+    assert!(!read.contains("smtp-Password"), "{read}");
+
+    // A bad sender is refused with the field named; a viewer cannot change it.
+    let mut bad = input.clone();
+    bad["input"]["from"] = json!("not an address");
+    let res = admin.json("/api/settings/save_smtp", bad).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let viewer = app.user(&admin, "gv@example.com", "global_viewer", true, vec![]).await;
+    assert_eq!(
+        viewer.json("/api/settings/save_smtp", input).await.status(),
+        StatusCode::FORBIDDEN
+    );
+
+    app.stop().await;
+    for file in std::fs::read_dir(app.dir.path().join("data")).unwrap() {
+        let bytes = std::fs::read(file.unwrap().path()).unwrap();
+        assert!(
+            !bytes.windows(13).any(|w| w == b"smtp-Password"),
+            "the SMTP password is stored in clear"
+        );
+    }
+}
