@@ -139,6 +139,10 @@ test("scopes and CIDRs are edited; a bad CIDR is caught inline and by the server
   await page.getByRole("button", { name: "Add IP range" }).click();
   await page.getByLabel("IP range 1", { exact: true }).fill("10.0.0.1/8");
   await expect(page.getByTestId("cidr-error").first()).toContainText("did you mean 10.0.0.0/8");
+  await page.getByLabel("Rate limit").fill("lots");
+  await expect(page.locator("#cred-rate-limit-error")).toContainText("LIMIT/WINDOW_SECONDS");
+  await page.getByLabel("Rate limit").fill("120/60,10");
+  await expect(page.locator("#cred-rate-limit-error")).toBeEmpty();
   await page.getByRole("button", { name: "Save changes" }).click();
   await expect(page.getByTestId("edit-form")).toBeVisible();
   await page.getByLabel("IP range 1", { exact: true }).fill("10.0.0.0/8");
@@ -146,6 +150,7 @@ test("scopes and CIDRs are edited; a bad CIDR is caught inline and by the server
   await expect(page.getByText("Saved editable.")).toBeVisible();
   await expect(page.getByText("storage:write")).toBeVisible();
   await expect(page.getByText("10.0.0.0/8")).toBeVisible();
+  await expect(page.getByText("120 requests per 60 s, bursts of 10 (its own setting)")).toBeVisible();
   const v = await verify(page, { key: created.secret, ip: "10.2.3.4", scopes: ["storage:read"] });
   expect(v.code).toBe("VALID");
   expect((await verify(page, { key: created.secret, ip: "192.0.2.1" })).code).toBe("IP_NOT_ALLOWED");

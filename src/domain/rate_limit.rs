@@ -69,6 +69,17 @@ impl RateLimitSetting {
     }
 }
 
+impl std::fmt::Display for RateLimitSetting {
+    /// The spelling [`FromStr`](std::str::FromStr) reads, so forms can show a
+    /// setting and read it back.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RateLimitSetting::Unlimited => f.write_str("unlimited"),
+            RateLimitSetting::Limited(l) => write!(f, "{}/{},{}", l.limit, l.window_seconds, l.burst),
+        }
+    }
+}
+
 /// The command-line spelling: `unlimited`, or `LIMIT/WINDOW_SECONDS` with an
 /// optional `,BURST` (default: the limit), e.g. `1000/60,2000`.
 impl std::str::FromStr for RateLimitSetting {
@@ -138,6 +149,14 @@ pub fn effective(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_spelling_round_trips() {
+        for s in ["unlimited", "1000/60,2000", "5/1,1"] {
+            assert_eq!(s.parse::<RateLimitSetting>().unwrap().to_string(), s);
+        }
+        assert_eq!("60/60".parse::<RateLimitSetting>().unwrap().to_string(), "60/60,60");
+    }
 
     #[test]
     fn plans_have_the_seeds_limits() {

@@ -460,7 +460,10 @@ async fn the_smtp_password_is_sealed_at_rest_and_never_read_back() {
     let res = admin.json("/api/settings/save_smtp", input.clone()).await;
     assert_eq!(res.status(), StatusCode::OK);
     let saved = res.text().await.unwrap();
-    assert!(saved.contains(r#""password_set":true"#) && !saved.contains("smtp-Password"), "{saved}");
+    assert!(
+        saved.contains(r#""password_set":true"#) && !saved.contains("smtp-Password"),
+        "{saved}"
+    );
     let read = admin.json("/api/settings/smtp", json!({})).await.text().await.unwrap();
     assert!(!read.contains("smtp-Password"), "{read}");
 

@@ -6,7 +6,9 @@ use keyward::domain::credential::CredentialPatch;
 use keyward::domain::credential::{BASIC_MAX_LIFETIME_SECS, check_kind_rules, validate_metadata};
 use keyward::domain::credential::{KeyFormat, check_token_ttl};
 use keyward::domain::right::METHODS;
-use keyward::domain::{Cidr, CredentialInput, CredentialKind, CredentialRole, Environment, Expiry, KeyName, Right};
+use keyward::domain::{
+    Cidr, CredentialInput, CredentialKind, CredentialRole, Environment, Expiry, KeyName, RateLimitSetting, Right,
+};
 use leptos::prelude::*;
 
 use crate::api::credentials::FormChoices;
@@ -43,6 +45,8 @@ pub struct FormState {
     pub jwt: RwSignal<bool>,
     /// An OAuth client's access-token lifetime in seconds; empty for the default.
     pub token_ttl: RwSignal<String>,
+    /// Its own rate limit (`unlimited` or `LIMIT/WINDOW[,BURST]`); empty for the account plan's.
+    pub rate_limit: RwSignal<String>,
     /// Errors show for untouched fields only after a submit attempt.
     pub submitted: RwSignal<bool>,
 }
@@ -69,6 +73,7 @@ impl FormState {
             metadata: RwSignal::new(String::new()),
             jwt: RwSignal::new(false),
             token_ttl: RwSignal::new(String::new()),
+            rate_limit: RwSignal::new(String::new()),
             submitted: RwSignal::new(false),
         }
     }
@@ -103,6 +108,8 @@ impl FormState {
         s.jwt.set(c.format == KeyFormat::Jwt);
         s.token_ttl
             .set(c.token_ttl_seconds.map(|t| t.to_string()).unwrap_or_default());
+        s.rate_limit
+            .set(c.rate_limit.map(|r| r.to_string()).unwrap_or_default());
         if c.metadata.as_object().is_some_and(|o| !o.is_empty()) {
             s.metadata.set(c.metadata.to_string());
         }
@@ -158,6 +165,16 @@ impl FormState {
         Ok(Some(ttl))
     }
 
+    fn rate_limit_value(&self) -> Result<Option<RateLimitSetting>, String> {
+        let text = self.rate_limit.get();
+        if text.trim().is_empty() {
+            return Ok(None);
+        }
+        text.parse()
+            .map(Some)
+            .map_err(|e: keyward::domain::ValidationError| e.message)
+    }
+
     fn metadata_value(&self) -> Result<Option<serde_json::Value>, String> {
         let text = self.metadata.get();
         if text.trim().is_empty() {
@@ -185,7 +202,7 @@ impl FormState {
             metadata: self.metadata_value().unwrap_or_default(),
             format: (self.kind.get() == CredentialKind::ApiKey && self.jwt.get()).then_some(KeyFormat::Jwt),
             token_ttl_seconds: self.token_ttl_value().unwrap_or_default(),
-            rate_limit: None,
+            rate_limit: self.rate_limit_value().unwrap_or_default(),
         }
     }
 
@@ -206,7 +223,7 @@ impl FormState {
                     .unwrap_or_else(|| serde_json::json!({})),
             ),
             token_ttl_seconds: self.token_ttl_value().unwrap_or_default(),
-            rate_limit: None,
+            rate_limit: Some(self.rate_limit_value().unwrap_or_default()),
         }
     }
 
@@ -259,6 +276,9 @@ impl FormState {
         if let Err(m) = self.token_ttl_value() {
             out.push(("token_ttl_seconds", m));
         }
+        if let Err(m) = self.rate_limit_value() {
+            out.push(("rate_limit", m));
+        }
         out
     }
 }
@@ -305,6 +325,8 @@ pub fn CredentialFields(state: FormState, catalog: FormChoices, mode: Mode) -> i
     let rights_error = error_for(state, mode, "rights", RwSignal::new(true));
     let metadata_error = error_for(state, mode, "metadata", RwSignal::new(true));
     let ttl_error = error_for(state, mode, "token_ttl_seconds", RwSignal::new(true));
+    let rate_limit_touched = RwSignal::new(false);
+    let rate_limit_error = error_for(state, mode, "rate_limit", rate_limit_touched);
     let name_error = error_for(state, mode, "name", name_touched);
 
     view! {
@@ -392,6 +414,13 @@ pub fn CredentialFields(state: FormState, catalog: FormChoices, mode: Mode) -> i
                         <span class="block text-zinc-500 dark:text-zinc-400">"Extend by the original lifetime when it is within a day of expiry. The secret stays the same."</span>
                     </span>
                 </label>
+                <Field label="Rate limit" id="cred-rate-limit" error=rate_limit_error
+                    hint="Empty: the account's plan. Or unlimited, or LIMIT/WINDOW_SECONDS[,BURST], e.g. 600/60,100.">
+                    <input id="cred-rate-limit" class=format!("{INPUT} font-mono") autocomplete="off" placeholder="account plan"
+                        prop:value=move || state.rate_limit.get()
+                        on:input=move |ev| { state.rate_limit.set(event_target_value(&ev)); rate_limit_touched.set(true); }
+                        aria-invalid=move || rate_limit_error.get().is_some().to_string() aria-describedby="cred-rate-limit-error"/>
+                </Field>
                 <Field label="Metadata" id="cred-metadata" hint="Optional JSON object, e.g. {\"team\": \"payments\"}." error=metadata_error>
                     <textarea id="cred-metadata" rows="3" class=format!("{INPUT} font-mono") prop:value=move || state.metadata.get()
                         on:input=move |ev| state.metadata.set(event_target_value(&ev))></textarea>
