@@ -53,6 +53,8 @@ pub struct Gauges {
     pub pool_max: u32,
     pub credentials_in_memory: usize,
     pub pending_usage: usize,
+    /// Webhook and e-mail deliveries waiting for an attempt or a retry.
+    pub outbox_pending: i64,
 }
 
 impl Metrics {
@@ -174,6 +176,9 @@ impl Metrics {
         out.push_str("# HELP keyward_usage_pending Credentials with last-used times not yet written.\n");
         out.push_str("# TYPE keyward_usage_pending gauge\n");
         let _ = writeln!(out, "keyward_usage_pending {}", g.pending_usage);
+        out.push_str("# HELP keyward_outbox_pending Webhook and e-mail deliveries waiting to be sent or retried.\n");
+        out.push_str("# TYPE keyward_outbox_pending gauge\n");
+        let _ = writeln!(out, "keyward_outbox_pending {}", g.outbox_pending);
         out.push_str("# HELP keyward_sqlite_pool_connections SQLite pool connections by state.\n");
         out.push_str("# TYPE keyward_sqlite_pool_connections gauge\n");
         let idle = g.pool_idle.min(g.pool_size as usize);
@@ -219,6 +224,7 @@ mod tests {
             pool_max: 8,
             credentials_in_memory: 2,
             pending_usage: 1,
+            outbox_pending: 0,
         }
     }
 

@@ -152,6 +152,9 @@ pub struct ServeArgs {
     /// The `aud` claim of access tokens: the API they are meant for.
     #[arg(long, env = "KEYWARD_TOKEN_AUDIENCE", default_value = "keyward")]
     pub token_audience: String,
+    /// Seconds a webhook receiver or SMTP server may take to answer (1–60).
+    #[arg(long, env = "KEYWARD_DELIVERY_TIMEOUT_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=60))]
+    pub delivery_timeout_secs: u64,
     /// Log format: `text` for people, `json` for log pipelines.
     #[arg(long, env = "KEYWARD_LOG_FORMAT", default_value = "text")]
     pub log_format: LogFormat,
@@ -190,6 +193,7 @@ impl ServeArgs {
         c.session_max_secs = self.session_max_hours.max(1) * 3600;
         c.jwt_algorithm = self.jwt_algorithm;
         c.token_audience = self.token_audience.clone();
+        c.delivery_timeout = std::time::Duration::from_secs(self.delivery_timeout_secs);
         c
     }
 }

@@ -34,6 +34,6 @@ pub async fn metrics(State(kw): State<Keyward>) -> impl IntoResponse {
             axum::http::header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        kw.render_metrics(),
+        kw.render_metrics().await,
     )
 }

@@ -113,8 +113,10 @@ pub async fn start(config: Config, addr: SocketAddr, clock: Arc<dyn Clock>) -> R
         // Let a pass in flight record what it sent, so a graceful restart
         // sends nothing twice (a crash may: delivery is at least once).
         let _ = stop_delivering.send(true);
-        let drain = task_kw.config().delivery_timeout * 2 + Duration::from_secs(1);
-        if tokio::time::timeout(drain, deliverer).await.is_err() {
+        let mut deliverer = deliverer;
+        let drain = task_kw.config().delivery_timeout * 2 + Duration::from_secs(2);
+        if tokio::time::timeout(drain, &mut deliverer).await.is_err() {
+            deliverer.abort();
             tracing::warn!("the delivery worker did not finish in time; its deliveries will be retried");
         }
         if let Err(e) = task_kw.flush_usage().await {
@@ -144,6 +146,9 @@ async fn sweep_sessions(kw: Keyward) {
         kw.rate_limiter().prune(kw.now_ms());
         if let Err(e) = kw.roll_up_usage().await {
             tracing::warn!(error = %e, "rolling up old usage counts failed");
+        }
+        if let Err(e) = kw.prune_outbox().await {
+            tracing::warn!(error = %e, "pruning old notification events failed");
         }
         if let Err(e) = kw.prune_revoked_tokens().await {
             tracing::warn!(error = %e, "pruning expired revoked tokens failed");

@@ -494,6 +494,7 @@ impl NewCredential {
             None => Expiry::default(),
         };
         check_kind_rules(kind, expiry.lifetime_secs(), &allowed_cidrs)?;
+        check_auto_renew(input.auto_renew, expiry.lifetime_secs())?;
         let metadata = input.metadata.unwrap_or_else(|| serde_json::json!({}));
         validate_metadata(&metadata)?;
         let format = input.format.unwrap_or_default();
@@ -519,6 +520,24 @@ impl NewCredential {
             token_ttl_secs: input.token_ttl_seconds,
             rate_limit,
         })
+    }
+}
+
+/// Auto-renew acts a day before the expiry and extends by the lifetime, so
+/// it needs an expiry, and a lifetime longer than that day: a 5-minute key
+/// would otherwise renew itself every few minutes, forever.
+pub fn check_auto_renew(auto_renew: bool, lifetime_secs: Option<i64>) -> Result<(), ValidationError> {
+    match lifetime_secs {
+        _ if !auto_renew => Ok(()),
+        None => Err(ValidationError::new(
+            "auto_renew",
+            "needs an expiry: a key that never expires has nothing to renew",
+        )),
+        Some(l) if l <= 86_400 => Err(ValidationError::new(
+            "auto_renew",
+            "needs a lifetime of more than a day: renewal happens a day before the expiry",
+        )),
+        Some(_) => Ok(()),
     }
 }
 

@@ -41,6 +41,20 @@ impl WebhookUrl {
     }
 }
 
+/// The scheme and host of a URL, with `/…` for whatever followed: what
+/// read-only users and the audit trail see, since hook URLs often carry a
+/// token in their path or query (Slack, Teams, `?token=`).
+pub fn redact_url(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let tail = if rest[end..].trim_start_matches('/').is_empty() {
+        ""
+    } else {
+        "/…"
+    };
+    format!("{scheme}://{}{tail}", &rest[..end])
+}
+
 impl TryFrom<String> for WebhookUrl {
     type Error = ValidationError;
     fn try_from(s: String) -> Result<Self, Self::Error> {
@@ -211,7 +225,7 @@ pub struct SmtpSettings {
 }
 
 /// New SMTP settings; a `password` of `None` keeps the stored one.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct SmtpInput {
     pub host: String,
     pub port: u16,
@@ -219,6 +233,19 @@ pub struct SmtpInput {
     pub username: Option<String>,
     pub password: Option<String>,
     pub from: String,
+}
+
+impl std::fmt::Debug for SmtpInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpInput")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("security", &self.security)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "***"))
+            .field("from", &self.from)
+            .finish()
+    }
 }
 
 impl SmtpInput {
@@ -260,6 +287,21 @@ mod tests {
         ] {
             assert!(WebhookUrl::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn redaction_keeps_the_scheme_and_host_only() {
+        assert_eq!(
+            redact_url("https://hooks.slack.com/services/T0/B0/secret"),
+            "https://hooks.slack.com/…"
+        );
+        assert_eq!(redact_url("http://127.0.0.1:9000?token=x"), "http://127.0.0.1:9000/…");
+        assert_eq!(redact_url("https://example.com/"), "https://example.com");
+        let input = SmtpInput {
+            password: Some("hunter2".into()),
+            ..Default::default()
+        };
+        assert!(!format!("{input:?}").contains("hunter2"));
     }
 
     #[test]

@@ -310,6 +310,9 @@ impl Keyward {
             None => serde_json::from_str(&row.metadata).unwrap_or_else(|_| json!({})),
         };
         let auto_renew = patch.auto_renew.unwrap_or(row.auto_renew);
+        if patch.auto_renew == Some(true) || (auto_renew && patch.expires.is_some()) {
+            crate::domain::credential::check_auto_renew(auto_renew, lifetime_secs)?;
+        }
         if patch.token_ttl_seconds.is_some() {
             crate::domain::credential::check_token_ttl(kind, patch.token_ttl_seconds)?;
         }

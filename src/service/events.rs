@@ -19,6 +19,9 @@ const RENEW_WITHIN_SECS: i64 = 86_400;
 /// Expired keys are announced if they expired this recently (a server that
 /// was down for a while still tells), and not at all if older.
 const EXPIRED_LOOKBACK_SECS: i64 = 7 * 86_400;
+/// Events and their finished deliveries are kept this long (the delivery
+/// logs show them), then pruned.
+pub const OUTBOX_RETENTION_SECS: i64 = 90 * 86_400;
 /// Deliveries sent at once by one pass of the worker.
 const BATCH: u32 = 32;
 
@@ -109,33 +112,38 @@ async fn recipients(
     Ok(to)
 }
 
+/// An attempt cut short after `limit`: a hung receiver counts as unreachable.
+async fn bounded(limit: std::time::Duration, attempt: impl Future<Output = webhook::Outcome>) -> webhook::Outcome {
+    tokio::time::timeout(limit, attempt)
+        .await
+        .unwrap_or_else(|_| webhook::Outcome::Unreachable("no answer before the timeout".into()))
+}
+
 impl Keyward {
     /// Writes one `ratelimit.exceeded` per credential and hour that saw
     /// `RATE_LIMITED` answers, with the usage counts that carry them (so the
     /// hot path writes nothing). The dedupe key keeps it to one an hour.
-    pub(crate) async fn announce_rate_limits(
-        &self,
-        conn: &mut SqliteConnection,
-        counts: &[store::usage::Count],
-    ) -> Result<(), StoreError> {
+    pub(crate) async fn announce_rate_limits(&self, counts: &[store::usage::Count]) -> ServiceResult<()> {
         let now = self.now();
-        for c in counts
+        let limited: Vec<_> = counts
             .iter()
             .filter(|c| c.code == crate::policy::VerifyCode::RateLimited)
-        {
+            .collect();
+        if limited.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.store().write().await?;
+        for c in limited {
             let key = format!("ratelimit.exceeded:{}:{}", c.credential_id, c.hour);
-            if store::events::exists(&mut *conn, &key).await? {
+            if store::events::exists(&mut tx, &key).await? {
                 continue;
             }
-            let Some(row) = store::credentials::find(&mut *conn, c.credential_id).await? else {
+            let Some(row) = store::credentials::find(&mut *tx, c.credential_id).await? else {
                 continue;
             };
-            let credential = row
-                .clone()
-                .into_credential(now)
-                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let credential = row.clone().into_credential(now)?;
             emit(
-                conn,
+                &mut tx,
                 now,
                 EventType::RateLimitExceeded,
                 Subject {
@@ -145,12 +153,9 @@ impl Keyward {
                 json!({ "hour": c.hour, "refused_in_batch": c.count }),
                 Some(&key),
             )
-            .await
-            .map_err(|e| match e {
-                super::ServiceError::Internal(e) => e,
-                other => StoreError::Corrupt(other.to_string()),
-            })?;
+            .await?;
         }
+        tx.commit().await.map_err(StoreError::from)?;
         Ok(())
     }
 
@@ -168,7 +173,8 @@ impl Keyward {
         for row in rows {
             let Some(expires_at) = row.expires_at else { continue };
             let left = expires_at - now;
-            let renewable = row.auto_renew && row.lifetime_secs.is_some_and(|l| l > 0);
+            // Older rows may hold auto-renew on a day-long key: never renewed.
+            let renewable = row.auto_renew && row.lifetime_secs.is_some_and(|l| l > RENEW_WITHIN_SECS);
             let lifetime = row.lifetime_secs.unwrap_or(i64::MAX);
             if renewable {
                 if left <= RENEW_WITHIN_SECS {
@@ -189,26 +195,48 @@ impl Keyward {
         let sent = store::events::existing_keys(self.store().pool(), &keys).await?;
         let mut written = 0;
         for (row, event_type, data, key) in notices.iter().filter(|(.., key)| !sent.contains(key)) {
-            let credential = row.clone().into_credential(now)?;
-            let mut tx = self.store().write().await?;
-            let subject = Subject {
-                account: Some((row.account_id, &row.account)),
-                credential: Some((row.id, &credential)),
-            };
-            let wrote = emit(&mut tx, now, *event_type, subject, data.clone(), Some(key)).await?;
-            tx.commit().await.map_err(StoreError::from)?;
-            written += usize::from(wrote.is_some());
+            match self.notice(row, *event_type, data.clone(), key, now).await {
+                Ok(wrote) => written += usize::from(wrote),
+                // One damaged row must not silence every other notice.
+                Err(e) => {
+                    tracing::warn!(credential = %row.public_id, error = %e, "an expiry notice could not be written")
+                }
+            }
         }
         for row in renewals {
-            written += usize::from(self.renew(row, now).await?);
+            match self.renew(&row, now).await {
+                Ok(renewed) => written += usize::from(renewed),
+                Err(e) => tracing::warn!(credential = %row.public_id, error = %e, "an auto-renewal failed"),
+            }
         }
         Ok(written)
     }
 
+    /// Writes one expiry notice (nothing if its dedupe key is taken).
+    async fn notice(
+        &self,
+        row: &store::credentials::CredentialRow,
+        event_type: EventType,
+        data: Value,
+        key: &str,
+        now: i64,
+    ) -> ServiceResult<bool> {
+        let credential = row.clone().into_credential(now)?;
+        let mut tx = self.store().write().await?;
+        let subject = Subject {
+            account: Some((row.account_id, &row.account)),
+            credential: Some((row.id, &credential)),
+        };
+        let wrote = emit(&mut tx, now, event_type, subject, data, Some(key)).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(wrote.is_some())
+    }
+
     /// Extends an auto-renew credential by its original lifetime (as often as
     /// needed to end more than a day from now) and emits `key.renewed`.
-    async fn renew(&self, row: store::credentials::CredentialRow, now: i64) -> ServiceResult<bool> {
-        let (Some(expires_at), Some(step)) = (row.expires_at, row.lifetime_secs.filter(|l| *l > 0)) else {
+    async fn renew(&self, row: &store::credentials::CredentialRow, now: i64) -> ServiceResult<bool> {
+        let (Some(expires_at), Some(step)) = (row.expires_at, row.lifetime_secs.filter(|l| *l > RENEW_WITHIN_SECS))
+        else {
             return Ok(false);
         };
         let mut renewed = expires_at;
@@ -250,6 +278,19 @@ impl Keyward {
         Ok(true)
     }
 
+    /// How many deliveries wait for an attempt or a retry.
+    pub async fn outbox_pending(&self) -> ServiceResult<i64> {
+        Ok(store::events::pending(self.store().pool()).await?)
+    }
+
+    /// Deletes finished events older than 90 days, with their deliveries.
+    pub async fn prune_outbox(&self) -> ServiceResult<u64> {
+        let mut tx = self.store().write().await?;
+        let pruned = store::events::prune(&mut tx, self.now() - OUTBOX_RETENTION_SECS).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(pruned)
+    }
+
     /// One pass of the delivery worker: sends what is due, records each
     /// attempt, and schedules retries. Answers how many were delivered.
     pub async fn deliver_due(&self) -> ServiceResult<usize> {
@@ -263,6 +304,14 @@ impl Keyward {
     }
 
     async fn attempt(&self, d: DeliveryRow) -> ServiceResult<bool> {
+        // Each attempt is bounded (lettre's timeout is per SMTP step), and the
+        // lease outlasts it.
+        let limit = self.config().delivery_timeout * 2;
+        let lease = i64::try_from(limit.as_secs()).unwrap_or(120) + 2;
+        let due_at = d.next_attempt_at.unwrap_or_default();
+        if !store::events::claim(self.store().pool(), d.id, due_at, self.now() + lease).await? {
+            return Ok(false);
+        }
         let (outcome, webhook) = match (d.webhook_id, &d.email) {
             (Some(id), _) => {
                 let Some(w) = store::webhooks::find(self.store().pool(), id).await? else {
@@ -275,14 +324,17 @@ impl Keyward {
                 let outcome = match self.sealer().open(&w.secret_sealed, &w.public_id) {
                     Ok(secret) => {
                         let secret = String::from_utf8_lossy(&secret).into_owned();
-                        webhook::send(
-                            &self.webhook_client,
-                            &w.url,
-                            &secret,
-                            &d.event_public_id,
-                            &d.event_type,
-                            self.now(),
-                            &d.payload,
+                        bounded(
+                            limit,
+                            webhook::send(
+                                &self.webhook_client,
+                                &w.url,
+                                &secret,
+                                &d.event_public_id,
+                                &d.event_type,
+                                self.now(),
+                                &d.payload,
+                            ),
                         )
                         .await
                     }
@@ -293,7 +345,7 @@ impl Keyward {
                 };
                 (outcome, Some(w))
             }
-            (None, Some(to)) => (self.mail(to, &d.payload).await, None),
+            (None, Some(to)) => (bounded(limit, self.mail(to, &d.payload)).await, None),
             (None, None) => return Ok(false),
         };
         let now = self.now();
@@ -327,9 +379,8 @@ impl Keyward {
         .await?;
         if let Some(w) = webhook {
             match status {
-                "delivered" if w.failing_since.is_some() => store::webhooks::set_failing(&mut *tx, w.id, None).await?,
-                "failed" if w.failing_since.is_none() => {
-                    store::webhooks::set_failing(&mut *tx, w.id, Some(now)).await?;
+                "delivered" => store::webhooks::clear_failing(&mut *tx, w.id).await?,
+                "failed" if store::webhooks::mark_failing(&mut *tx, w.id, now).await? => {
                     super::audit::record(
                         &mut *tx,
                         now,
@@ -337,7 +388,7 @@ impl Keyward {
                         "webhook.failing",
                         Some(format!("webhook:{}", w.public_id)),
                         Some(w.account_id),
-                        json!({ "url": w.url, "event": d.event_public_id }),
+                        json!({ "url": crate::domain::webhook::redact_url(&w.url), "event": d.event_public_id }),
                     )
                     .await?;
                     emit(

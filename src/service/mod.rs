@@ -301,8 +301,9 @@ impl Keyward {
     }
 
     /// The Prometheus text for `GET /metrics`.
-    pub fn render_metrics(&self) -> String {
+    pub async fn render_metrics(&self) -> String {
         let pool = self.store().pool();
+        let outbox_pending = self.outbox_pending().await.unwrap_or(-1);
         self.metrics.render(crate::metrics::Gauges {
             now_ms: self.now_ms(),
             pool_size: pool.size(),
@@ -310,6 +311,7 @@ impl Keyward {
             pool_max: pool.options().get_max_connections(),
             credentials_in_memory: self.verifier().len(),
             pending_usage: self.verifier().usage().pending(),
+            outbox_pending,
         })
     }
 }

@@ -10,6 +10,7 @@ use crate::crypto::keygen;
 use crate::domain::event::EventType;
 use crate::domain::webhook::{
     Delivery, DeliveryStatus, NewWebhook, SmtpInput, SmtpSecurity, SmtpSettings, Webhook, WebhookCreated, WebhookInput,
+    redact_url,
 };
 use crate::domain::{Account, Email, ValidationError};
 use crate::notify::email;
@@ -25,11 +26,13 @@ const LOG_LIMIT: u32 = 100;
 /// The sealing context of the SMTP password.
 const SMTP_CONTEXT: &str = "smtp-password";
 
-fn webhook(row: WebhookRow) -> Webhook {
+/// The endpoint as `caller` may see it: the full URL for those who may
+/// change it, scheme and host for readers.
+fn webhook(row: WebhookRow, full: bool) -> Webhook {
     Webhook {
         id: row.public_id,
         account: row.account,
-        url: row.url,
+        url: if full { row.url } else { redact_url(&row.url) },
         events: serde_json::from_str::<Vec<String>>(&row.events)
             .unwrap_or_default()
             .iter()
@@ -40,12 +43,16 @@ fn webhook(row: WebhookRow) -> Webhook {
     }
 }
 
-fn delivery(row: DeliveryRow) -> Delivery {
+fn delivery(row: DeliveryRow, full: bool) -> Delivery {
+    let destination = match (row.url, row.email) {
+        (Some(url), _) if !full => redact_url(&url),
+        (url, email) => url.or(email).unwrap_or_default(),
+    };
     Delivery {
         id: row.id,
         event_id: row.event_public_id,
         event_type: row.event_type.parse().unwrap_or(EventType::WebhookTest),
-        destination: row.url.or(row.email).unwrap_or_default(),
+        destination,
         status: match row.status.as_str() {
             "delivered" => DeliveryStatus::Delivered,
             "failed" => DeliveryStatus::Failed,
@@ -69,8 +76,9 @@ impl Keyward {
             .collect())
     }
 
-    /// Loads an endpoint the caller may see (and change, with `Need::Write`).
-    async fn webhook_for(&self, caller: &Caller, id: &str, need: Need) -> ServiceResult<WebhookRow> {
+    /// Loads an endpoint the caller may see (and change, with `Need::Write`),
+    /// and whether they may change it.
+    async fn webhook_for(&self, caller: &Caller, id: &str, need: Need) -> ServiceResult<(WebhookRow, bool)> {
         let row = store::webhooks::find_public(self.store().pool(), id)
             .await?
             .ok_or(ServiceError::NotFound("webhook"))?;
@@ -81,7 +89,7 @@ impl Keyward {
             caller.may(RESOURCE, need, &account),
             caller.may(RESOURCE, Need::Read, &account),
         ) {
-            (true, _) => Ok(row),
+            (true, _) => Ok((row, caller.may(RESOURCE, Need::Write, &account))),
             (false, true) => Err(ServiceError::Forbidden),
             (false, false) => Err(ServiceError::NotFound("webhook")),
         }
@@ -130,7 +138,7 @@ impl Keyward {
             "webhook.created",
             Some(format!("webhook:{public_id}")),
             Some(account.id),
-            json!({ "url": new.url.as_str(), "events": events }),
+            json!({ "url": redact_url(new.url.as_str()), "events": events }),
         )
         .await?;
         let row = store::webhooks::find(&mut *tx, id)
@@ -138,35 +146,44 @@ impl Keyward {
             .ok_or(ServiceError::NotFound("webhook"))?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(WebhookCreated {
-            webhook: webhook(row),
+            webhook: webhook(row, true),
             secret,
         })
     }
 
     /// The endpoints of one account, or of every account the caller may read.
     pub async fn list_webhooks(&self, caller: &Caller, account: Option<&str>) -> ServiceResult<Vec<Webhook>> {
-        let ids: Vec<_> = self
+        let visible: Vec<_> = self
             .visible_accounts(caller, Need::Read)
             .await?
             .into_iter()
             .filter(|a| account.is_none_or(|n| a.name == n))
+            .collect();
+        let ids: Vec<_> = visible.iter().map(|a| a.id).collect();
+        let writable: Vec<_> = visible
+            .iter()
+            .filter(|a| caller.may(RESOURCE, Need::Write, a))
             .map(|a| a.id)
             .collect();
         Ok(store::webhooks::list(self.store().pool(), &ids)
             .await?
             .into_iter()
-            .map(webhook)
+            .map(|w| {
+                let full = writable.contains(&w.account_id);
+                webhook(w, full)
+            })
             .collect())
     }
 
     /// One endpoint.
     pub async fn get_webhook(&self, caller: &Caller, id: &str) -> ServiceResult<Webhook> {
-        Ok(webhook(self.webhook_for(caller, id, Need::Read).await?))
+        let (row, full) = self.webhook_for(caller, id, Need::Read).await?;
+        Ok(webhook(row, full))
     }
 
     /// Deletes an endpoint; what was still queued for it is dropped.
     pub async fn delete_webhook(&self, caller: &Caller, id: &str) -> ServiceResult<()> {
-        let row = self.webhook_for(caller, id, Need::Write).await?;
+        let (row, _) = self.webhook_for(caller, id, Need::Write).await?;
         let now = self.now();
         let mut tx = self.store().write().await?;
         if store::webhooks::delete(&mut *tx, row.id, now).await? {
@@ -178,7 +195,7 @@ impl Keyward {
                 "webhook.deleted",
                 Some(format!("webhook:{}", row.public_id)),
                 Some(row.account_id),
-                json!({ "url": row.url }),
+                json!({ "url": redact_url(&row.url) }),
             )
             .await?;
         }
@@ -188,18 +205,18 @@ impl Keyward {
 
     /// An endpoint's deliveries, newest first.
     pub async fn webhook_deliveries(&self, caller: &Caller, id: &str) -> ServiceResult<Vec<Delivery>> {
-        let row = self.webhook_for(caller, id, Need::Read).await?;
+        let (row, full) = self.webhook_for(caller, id, Need::Read).await?;
         Ok(store::events::of_webhook(self.store().pool(), row.id, LOG_LIMIT)
             .await?
             .into_iter()
-            .map(delivery)
+            .map(|d| delivery(d, full))
             .collect())
     }
 
     /// Queues a `webhook.test` event for this endpoint only; the worker sends
     /// it within a second.
     pub async fn send_test_event(&self, caller: &Caller, id: &str) -> ServiceResult<Delivery> {
-        let row = self.webhook_for(caller, id, Need::Write).await?;
+        let (row, _) = self.webhook_for(caller, id, Need::Write).await?;
         let now = self.now();
         let mut tx = self.store().write().await?;
         let event_id = emit(
@@ -220,7 +237,7 @@ impl Keyward {
             .await?
             .ok_or(ServiceError::NotFound("delivery"))?;
         tx.commit().await.map_err(StoreError::from)?;
-        Ok(delivery(out))
+        Ok(delivery(out, true))
     }
 
     /// Sends a delivery's event to its endpoint again, as a new delivery that
@@ -231,7 +248,7 @@ impl Keyward {
         webhook_id: &str,
         delivery_id: i64,
     ) -> ServiceResult<Delivery> {
-        let row = self.webhook_for(caller, webhook_id, Need::Write).await?;
+        let (row, _) = self.webhook_for(caller, webhook_id, Need::Write).await?;
         let original = store::events::find(self.store().pool(), delivery_id)
             .await?
             .filter(|d| d.webhook_id == Some(row.id))
@@ -253,7 +270,7 @@ impl Keyward {
             .await?
             .ok_or(ServiceError::NotFound("delivery"))?;
         tx.commit().await.map_err(StoreError::from)?;
-        Ok(delivery(out))
+        Ok(delivery(out, true))
     }
 
     /// The SMTP settings, without the password (the global roles only).
@@ -281,12 +298,24 @@ impl Keyward {
         let now = self.now();
         let mut tx = self.store().write().await?;
         let previous = store::smtp::get(&mut *tx).await?;
+        let username = input.username.map(|u| u.trim().to_owned()).filter(|u| !u.is_empty());
+        // The stored password goes only to the server it was given for: a new
+        // host, port or user name needs it typed again.
+        let same_server = previous
+            .as_ref()
+            .is_some_and(|p| p.host == input.host.trim() && p.port == i64::from(input.port) && p.username == username);
+        if input.password.is_none() && !same_server && previous.as_ref().is_some_and(|p| p.password_sealed.is_some()) {
+            return Err(ValidationError::new(
+                "password",
+                "enter the password again: the host, port or user name changed",
+            )
+            .into());
+        }
         let password_sealed = match input.password.as_deref() {
             None => previous.and_then(|p| p.password_sealed),
             Some("") => None,
             Some(p) => Some(self.sealer().seal(p.as_bytes(), SMTP_CONTEXT)),
         };
-        let username = input.username.map(|u| u.trim().to_owned()).filter(|u| !u.is_empty());
         store::smtp::put(
             &mut *tx,
             &SmtpRow {

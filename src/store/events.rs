@@ -124,6 +124,49 @@ pub async fn due<'e>(db: impl SqliteExecutor<'e>, now: i64, limit: u32) -> Store
     .await?)
 }
 
+/// Takes a due delivery for one attempt: moves its next attempt to
+/// `lease_until`, unless another worker (another process on the same data
+/// dir) took it first. A worker that dies mid-attempt leaves it to be retried
+/// once the lease ends, so nothing is lost and nothing is sent twice at once.
+pub async fn claim<'e>(db: impl SqliteExecutor<'e>, id: i64, due_at: i64, lease_until: i64) -> StoreResult<bool> {
+    Ok(sqlx::query(
+        "UPDATE deliveries SET next_attempt_at = ? WHERE id = ? AND status = 'pending' AND next_attempt_at = ?",
+    )
+    .bind(lease_until)
+    .bind(id)
+    .bind(due_at)
+    .execute(db)
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+/// How many deliveries wait for an attempt or a retry.
+pub async fn pending<'e>(db: impl SqliteExecutor<'e>) -> StoreResult<i64> {
+    Ok(
+        sqlx::query_scalar("SELECT count(*) FROM deliveries WHERE status = 'pending'")
+            .fetch_one(db)
+            .await?,
+    )
+}
+
+/// Deletes events older than `before` whose deliveries are all finished,
+/// with those deliveries. Their dedupe keys go too, which is safe: a notice's
+/// key names an expiry in the past, and a rate-limit hour that is over.
+pub async fn prune(conn: &mut SqliteConnection, before: i64) -> StoreResult<u64> {
+    const OLD: &str = "SELECT id FROM events WHERE created_at < ?
+          AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = events.id AND d.status = 'pending')";
+    sqlx::query(&format!("DELETE FROM deliveries WHERE event_id IN ({OLD})"))
+        .bind(before)
+        .execute(&mut *conn)
+        .await?;
+    Ok(sqlx::query(&format!("DELETE FROM events WHERE id IN ({OLD})"))
+        .bind(before)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected())
+}
+
 /// One delivery.
 pub async fn find<'e>(db: impl SqliteExecutor<'e>, id: i64) -> StoreResult<Option<DeliveryRow>> {
     Ok(sqlx::query_as(&format!("{SELECT} WHERE d.id = ?"))

@@ -110,10 +110,23 @@ pub async fn delete<'e>(db: impl SqliteExecutor<'e>, id: i64, now: i64) -> Store
     )
 }
 
-/// Marks an endpoint failing (at `since`) or healthy again (`None`).
-pub async fn set_failing<'e>(db: impl SqliteExecutor<'e>, id: i64, since: Option<i64>) -> StoreResult<()> {
-    sqlx::query("UPDATE webhooks SET failing_since = ? WHERE id = ?")
-        .bind(since)
+/// Marks an endpoint failing since `now`; false if it already was, so
+/// deliveries giving up at once raise one alarm between them.
+pub async fn mark_failing<'e>(db: impl SqliteExecutor<'e>, id: i64, now: i64) -> StoreResult<bool> {
+    Ok(
+        sqlx::query("UPDATE webhooks SET failing_since = ? WHERE id = ? AND failing_since IS NULL")
+            .bind(now)
+            .bind(id)
+            .execute(db)
+            .await?
+            .rows_affected()
+            == 1,
+    )
+}
+
+/// Marks an endpoint healthy again after a delivery succeeded.
+pub async fn clear_failing<'e>(db: impl SqliteExecutor<'e>, id: i64) -> StoreResult<()> {
+    sqlx::query("UPDATE webhooks SET failing_since = NULL WHERE id = ? AND failing_since IS NOT NULL")
         .bind(id)
         .execute(db)
         .await?;

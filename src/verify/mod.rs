@@ -396,7 +396,6 @@ impl Keyward {
             let mut tx = self.store().write().await?;
             store::credentials::record_usage(&mut tx, &batch).await?;
             store::usage::add(&mut tx, &counts).await?;
-            self.announce_rate_limits(&mut tx, &counts).await?;
             tx.commit().await?;
             Ok(())
         }
@@ -404,6 +403,11 @@ impl Keyward {
         match result {
             Ok(()) => {
                 self.metrics().mark_flushed(self.now_ms());
+                // After the commit, in its own transaction: a failure here
+                // must never hold back the counts and last-used times.
+                if let Err(e) = self.announce_rate_limits(&counts).await {
+                    tracing::warn!(error = %e, "writing ratelimit.exceeded events failed");
+                }
                 Ok(batch.len())
             }
             Err(e) => {

@@ -13,6 +13,9 @@ async fn start(data: &std::path::Path) -> (tokio::process::Child, String) {
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_keyward"))
         .env("KEYWARD_ADDR", "127.0.0.1:0")
         .env("KEYWARD_DATA_DIR", data)
+        // A delivery cut off by a crash is retried when its lease (twice
+        // this, plus 2 s) ends.
+        .env("KEYWARD_DELIVERY_TIMEOUT_SECS", "1")
         .stderr(std::process::Stdio::piped())
         .kill_on_drop(true)
         .spawn()

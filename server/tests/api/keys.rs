@@ -344,13 +344,28 @@ async fn expiry_presets_set_the_expiry_and_never_means_none() {
     let b = api.create(json!({ "name": "default" })).await;
     assert_eq!(b["expires_at"].as_i64().unwrap() - now, 180 * 86_400);
     let b = api
-        .create(
-            json!({ "name": "forever", "expires": "never", "auto_renew": true, "metadata": { "team": "payments" } }),
-        )
+        .create(json!({ "name": "forever", "expires": "never", "metadata": { "team": "payments" } }))
         .await;
     assert!(b["expires_at"].is_null());
-    assert_eq!(b["auto_renew"], true);
     assert_eq!(b["metadata"]["team"], "payments");
+    let b = api
+        .create(json!({ "name": "renewing", "expires": "1y", "auto_renew": true }))
+        .await;
+    assert_eq!(b["auto_renew"], true);
+    // Auto-renew acts a day before the expiry: it needs one, and a longer lifetime.
+    for expires in ["never", "24h", "5m"] {
+        let res = api
+            .post(
+                "/v1/keys",
+                json!({ "name": "renewing-too", "expires": expires, "auto_renew": true }),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{expires}");
+        assert_eq!(res.json::<Value>().await.unwrap()["field"], "auto_renew");
+    }
+    let id = b["id"].as_str().unwrap();
+    let res = api.patch(&format!("/v1/keys/{id}"), json!({ "expires": "24h" })).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let res = api
         .post("/v1/keys", json!({ "name": "x", "expires": "custom:0" }))
         .await;

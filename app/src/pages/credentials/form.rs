@@ -3,7 +3,7 @@
 //! as the user types and again on the server.
 
 use keyward::domain::credential::CredentialPatch;
-use keyward::domain::credential::{BASIC_MAX_LIFETIME_SECS, check_kind_rules, validate_metadata};
+use keyward::domain::credential::{BASIC_MAX_LIFETIME_SECS, check_auto_renew, check_kind_rules, validate_metadata};
 use keyward::domain::credential::{KeyFormat, check_token_ttl};
 use keyward::domain::right::METHODS;
 use keyward::domain::{
@@ -267,6 +267,13 @@ impl FormState {
         {
             out.push(("allowed_cidrs", "fix the ranges marked below".into()));
         }
+        if let (Some(Ok(l)), true) = (
+            self.expires().map(|e| Expiry::parse(&e).map(|x| x.lifetime_secs())),
+            self.auto_renew.get(),
+        ) && let Err(e) = check_auto_renew(true, l)
+        {
+            out.push(("auto_renew", e.message));
+        }
         if let Err(m) = self.rights_value() {
             out.push(("rights", m));
         }
@@ -325,6 +332,7 @@ pub fn CredentialFields(state: FormState, catalog: FormChoices, mode: Mode) -> i
     let rights_error = error_for(state, mode, "rights", RwSignal::new(true));
     let metadata_error = error_for(state, mode, "metadata", RwSignal::new(true));
     let ttl_error = error_for(state, mode, "token_ttl_seconds", RwSignal::new(true));
+    let auto_renew_error = error_for(state, mode, "auto_renew", RwSignal::new(true));
     let rate_limit_touched = RwSignal::new(false);
     let rate_limit_error = error_for(state, mode, "rate_limit", rate_limit_touched);
     let name_error = error_for(state, mode, "name", name_touched);
@@ -412,6 +420,7 @@ pub fn CredentialFields(state: FormState, catalog: FormChoices, mode: Mode) -> i
                     <span>
                         <span class="block font-medium">"Auto-renew"</span>
                         <span class="block text-zinc-500 dark:text-zinc-400">"Extend by the original lifetime when it is within a day of expiry. The secret stays the same."</span>
+                        <span id="cred-auto-renew-error" role="alert" class="block text-red-600 dark:text-red-400">{move || auto_renew_error.get()}</span>
                     </span>
                 </label>
                 <Field label="Rate limit" id="cred-rate-limit" error=rate_limit_error
