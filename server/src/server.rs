@@ -189,18 +189,43 @@ async fn scan_expiry(kw: Keyward) {
 /// committed with their change, so a crash only delays them.
 const DELIVER_EVERY: Duration = Duration::from_secs(1);
 
+/// Attempts in flight at once. Each runs on its own, so a receiver that
+/// hangs holds one slot, not everyone's deliveries.
+const MAX_IN_FLIGHT: usize = 32;
+
 async fn deliver(kw: Keyward, mut stop: watch::Receiver<bool>) {
+    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_IN_FLIGHT));
     let mut tick = tokio::time::interval(DELIVER_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             _ = tick.tick() => {}
-            _ = stop.wait_for(|s| *s) => return,
+            _ = stop.wait_for(|s| *s) => break,
         }
-        if let Err(e) = kw.deliver_due().await {
-            tracing::warn!(error = %e, "delivering notifications failed; will retry");
+        let free = slots.available_permits();
+        if free == 0 {
+            continue;
+        }
+        match kw.claim_due(u32::try_from(free).unwrap_or(1)).await {
+            Ok(claimed) => {
+                for delivery in claimed {
+                    let Ok(slot) = slots.clone().try_acquire_owned() else {
+                        break;
+                    };
+                    let kw = kw.clone();
+                    tokio::spawn(async move {
+                        if let Err(e) = kw.deliver(delivery).await {
+                            tracing::warn!(error = %e, "recording a delivery failed; it will be retried");
+                        }
+                        drop(slot);
+                    });
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "reading the outbox failed; will retry"),
         }
     }
+    // Stopping: let the attempts in flight record what they sent.
+    let _ = slots.acquire_many(MAX_IN_FLIGHT as u32).await;
 }
 
 /// How often the server looks for signing keys rotated by the CLI in another process.

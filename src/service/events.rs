@@ -22,8 +22,10 @@ const EXPIRED_LOOKBACK_SECS: i64 = 7 * 86_400;
 /// Events and their finished deliveries are kept this long (the delivery
 /// logs show them), then pruned.
 pub const OUTBOX_RETENTION_SECS: i64 = 90 * 86_400;
-/// Deliveries sent at once by one pass of the worker.
-const BATCH: u32 = 32;
+
+/// A delivery claimed by this worker, ready for [`Keyward::deliver`].
+#[derive(Debug)]
+pub struct Claimed(DeliveryRow);
 
 /// What an event is about.
 #[derive(Debug, Clone, Copy)]
@@ -291,27 +293,33 @@ impl Keyward {
         Ok(pruned)
     }
 
-    /// One pass of the delivery worker: sends what is due, records each
-    /// attempt, and schedules retries. Answers how many were delivered.
-    pub async fn deliver_due(&self) -> ServiceResult<usize> {
-        let due = store::events::due(self.store().pool(), self.now(), BATCH).await?;
-        let sent = futures_util::future::join_all(due.into_iter().map(|d| self.attempt(d))).await;
-        let mut delivered = 0;
-        for result in sent {
-            delivered += usize::from(result?);
+    /// Claims up to `limit` due deliveries for this worker: each one's next
+    /// attempt moves to the end of a lease (twice the delivery timeout, plus
+    /// 2 s), so neither this worker's next pass nor another process takes it
+    /// meanwhile, and a crash leaves it to be retried when the lease ends.
+    pub async fn claim_due(&self, limit: u32) -> ServiceResult<Vec<Claimed>> {
+        let now = self.now();
+        let lease = i64::try_from(self.attempt_limit().as_secs()).unwrap_or(120) + 2;
+        let mut claimed = Vec::new();
+        for d in store::events::due(self.store().pool(), now, limit).await? {
+            let due_at = d.next_attempt_at.unwrap_or_default();
+            if store::events::claim(self.store().pool(), d.id, due_at, now + lease).await? {
+                claimed.push(Claimed(d));
+            }
         }
-        Ok(delivered)
+        Ok(claimed)
     }
 
-    async fn attempt(&self, d: DeliveryRow) -> ServiceResult<bool> {
-        // Each attempt is bounded (lettre's timeout is per SMTP step), and the
-        // lease outlasts it.
-        let limit = self.config().delivery_timeout * 2;
-        let lease = i64::try_from(limit.as_secs()).unwrap_or(120) + 2;
-        let due_at = d.next_attempt_at.unwrap_or_default();
-        if !store::events::claim(self.store().pool(), d.id, due_at, self.now() + lease).await? {
-            return Ok(false);
-        }
+    /// How long one attempt may take in all (lettre's timeout is per SMTP step).
+    fn attempt_limit(&self) -> std::time::Duration {
+        self.config().delivery_timeout * 2
+    }
+
+    /// Makes one attempt at a claimed delivery, records it, and schedules the
+    /// retry; answers whether it was delivered.
+    pub async fn deliver(&self, claimed: Claimed) -> ServiceResult<bool> {
+        let Claimed(d) = claimed;
+        let limit = self.attempt_limit();
         let (outcome, webhook) = match (d.webhook_id, &d.email) {
             (Some(id), _) => {
                 let Some(w) = store::webhooks::find(self.store().pool(), id).await? else {

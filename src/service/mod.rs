@@ -7,6 +7,8 @@ mod audit;
 mod caller;
 mod credentials;
 mod events;
+
+pub use events::Claimed;
 mod oauth;
 mod sessions;
 mod setup;
