@@ -632,3 +632,27 @@ async fn a_new_smtp_server_needs_the_password_again() {
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn the_test_email_reaches_a_real_smtp_server() {
+    let app = spawn_app().await;
+    let sink = SmtpSink::start().await;
+    let admin = app.admin().await;
+    let res = admin
+        .json("/api/settings/test_email", json!({ "to": "ops@example.com" }))
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "nothing configured yet");
+    use_smtp(&app, &sink).await;
+    let res = admin
+        .json("/api/settings/test_email", json!({ "to": "ops@example.com" }))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK, "{}", res.text().await.unwrap());
+    let mail = sink.wait_for(1).await;
+    assert_eq!(mail[0].to, ["ops@example.com"]);
+    assert_eq!(mail[0].subject, "[Keyward] Test e-mail");
+    assert!(mail[0].html.is_some() && mail[0].text.is_some(), "plain text and HTML");
+    let res = admin
+        .json("/api/settings/test_email", json!({ "to": "not-an-address" }))
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
