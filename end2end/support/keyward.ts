@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, type APIRequestContext, type Page } from "@playwright/test";
@@ -55,6 +55,9 @@ export async function startKeyward(): Promise<Keyward> {
     stop: () =>
       new Promise((resolve, reject) => {
         child.once("exit", () => {
+          // The copy of the binary and the data dir go with the server (22 MB
+          // a spec, which filled the disk once); a panic's log is kept above.
+          rmSync(dir, { recursive: true, force: true });
           if (log.includes("panicked")) {
             writeFileSync(artifact(`server-panic-${path.basename(dir)}.log`), log);
             reject(new Error(`the server panicked:\n${log.split("\n").filter((l) => l.includes("panicked")).join("\n")}`));
