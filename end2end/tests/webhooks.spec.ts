@@ -101,6 +101,7 @@ test("the SMTP settings save, keep the password secret, and report a failed test
   const noErrors = failOnPageErrors(page);
   await page.goto(`${kw.baseURL}/settings`);
   await hydrated(page);
+  await expect(page.getByText("No notice has been e-mailed yet.")).toBeVisible();
   const form = page.getByTestId("smtp-form");
   await form.getByLabel("Host").fill("127.0.0.1");
   await form.getByLabel("Port").fill("9");

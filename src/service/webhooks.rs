@@ -273,6 +273,19 @@ impl Keyward {
         Ok(delivery(out, true))
     }
 
+    /// The latest e-mails (notices and alarms) and how their delivery went;
+    /// the global roles only, since they name every account's addresses.
+    pub async fn email_deliveries(&self, caller: &Caller) -> ServiceResult<Vec<Delivery>> {
+        if !caller.reads_globally() {
+            return Err(ServiceError::Forbidden);
+        }
+        Ok(store::events::emails(self.store().pool(), LOG_LIMIT)
+            .await?
+            .into_iter()
+            .map(|d| delivery(d, true))
+            .collect())
+    }
+
     /// The SMTP settings, without the password (the global roles only).
     pub async fn smtp_settings(&self, caller: &Caller) -> ServiceResult<Option<SmtpSettings>> {
         if !caller.reads_globally() {

@@ -186,6 +186,16 @@ pub async fn of_webhook<'e>(db: impl SqliteExecutor<'e>, webhook_id: i64, limit:
     )
 }
 
+/// The latest e-mail deliveries, newest first.
+pub async fn emails<'e>(db: impl SqliteExecutor<'e>, limit: u32) -> StoreResult<Vec<DeliveryRow>> {
+    Ok(sqlx::query_as(&format!(
+        "{SELECT} WHERE d.email IS NOT NULL ORDER BY d.id DESC LIMIT ?"
+    ))
+    .bind(i64::from(limit))
+    .fetch_all(db)
+    .await?)
+}
+
 /// The outcome of one attempt.
 #[derive(Debug, Clone)]
 pub struct Attempt<'a> {

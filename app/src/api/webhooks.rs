@@ -73,6 +73,13 @@ pub async fn save_smtp(input: SmtpInput) -> Result<SmtpSettings, ConsoleError> {
     Ok(kw.set_smtp(&caller, input).await?)
 }
 
+/// The latest notice e-mails and how their delivery went.
+#[server(prefix = "/api", endpoint = "settings/email_log", input = Json)]
+pub async fn email_log() -> Result<Vec<Delivery>, ConsoleError> {
+    let (kw, caller) = context::caller().await?;
+    Ok(kw.email_deliveries(&caller).await?)
+}
+
 /// Sends a test e-mail to `to` now.
 #[server(prefix = "/api", endpoint = "settings/test_email", input = Json)]
 pub async fn send_test_email(to: String) -> Result<(), ConsoleError> {

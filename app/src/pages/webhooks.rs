@@ -2,7 +2,7 @@
 //! each endpoint with its delivery log, a test event and replays.
 
 use keyward::domain::event::EventType;
-use keyward::domain::webhook::{Delivery, DeliveryStatus, Webhook, WebhookInput};
+use keyward::domain::webhook::{DeliveryStatus, Webhook, WebhookInput};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -13,8 +13,9 @@ use crate::api::webhooks::{
     CreateWebhook, DeleteWebhook, ReplayDelivery, SendTestEvent, get_webhook, list_webhooks, webhook_deliveries,
 };
 use crate::components::{
-    BTN_DANGER, BTN_GHOST, BTN_PRIMARY, BTN_SECONDARY, Badge, CHECK, Card, CopyButton, Dialog, EmptyState, ErrorNotice,
-    Field, INPUT, Icon, LINK, LoadingRows, PageHeader, RelativeTime, TD, Table, Tone, field_error, use_toasts,
+    BTN_DANGER, BTN_GHOST, BTN_PRIMARY, BTN_SECONDARY, Badge, CHECK, Card, CopyButton, DeliveryStatusBadge, Dialog,
+    EmptyState, ErrorNotice, Field, INPUT, Icon, LINK, LoadingRows, PageHeader, RelativeTime, TD, Table, Tone,
+    field_error, last_answer, use_toasts,
 };
 use crate::shell::use_me;
 
@@ -190,15 +191,6 @@ fn CreateWebhookDialog(open: RwSignal<bool>, action: ServerAction<CreateWebhook>
     .into_any()
 }
 
-fn status_badge(d: &Delivery) -> impl IntoView + use<> {
-    match d.status {
-        DeliveryStatus::Delivered => view! { <Badge text="Delivered" tone=Tone::Good/> },
-        DeliveryStatus::Pending if d.attempts == 0 => view! { <Badge text="Queued" tone=Tone::Info/> },
-        DeliveryStatus::Pending => view! { <Badge text="Retrying" tone=Tone::Warn/> },
-        DeliveryStatus::Failed => view! { <Badge text="Failed" tone=Tone::Bad/> },
-    }
-}
-
 /// One endpoint: what it receives, its delivery log, a test event, replays.
 #[component]
 pub fn WebhookDetailPage() -> impl IntoView {
@@ -302,11 +294,7 @@ pub fn WebhookDetailPage() -> impl IntoView {
                                 Ok(list) => view! {
                                     <Table headers=vec!["When", "Event", "Status", "Answer", ""]>
                                         {list.into_iter().map(|d| {
-                                            let answer = match (d.last_status, &d.last_error) {
-                                                (Some(code), _) => format!("HTTP {code}"),
-                                                (None, Some(e)) => e.clone(),
-                                                (None, None) => "—".to_owned(),
-                                            };
+                                            let answer = last_answer(&d);
                                             let delivery = d.id;
                                             view! {
                                                 <tr data-delivery=d.id data-status=d.status.as_str() data-event=d.event_id.clone()>
@@ -316,7 +304,7 @@ pub fn WebhookDetailPage() -> impl IntoView {
                                                         <p class="font-mono text-xs text-zinc-500">{d.event_id.clone()}</p>
                                                     </td>
                                                     <td class=TD>
-                                                        {status_badge(&d)}
+                                                        <DeliveryStatusBadge status=d.status attempts=d.attempts/>
                                                         <p class="mt-1 text-xs text-zinc-500">{format!("{} attempt{}", d.attempts, if d.attempts == 1 { "" } else { "s" })}</p>
                                                     </td>
                                                     <td class=format!("{TD} max-w-56 truncate") title=answer.clone()>{answer.clone()}</td>

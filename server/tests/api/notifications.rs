@@ -244,6 +244,21 @@ async fn an_endpoint_failing_for_a_day_is_given_up_marked_failing_and_the_admins
     assert!(listed[0]["failing_since"].is_i64(), "{listed}");
     let mail = sink.mail();
     assert_eq!(mail.len(), 1, "{mail:#?}");
+    // Settings → E-mail lists it, delivered (a new session: a day has passed).
+    let admin = app.session();
+    admin
+        .sign_in(crate::helpers::ADMIN_EMAIL, crate::helpers::ADMIN_PASSWORD)
+        .await;
+    let log: Value = admin
+        .json("/api/settings/email_log", json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(log.as_array().unwrap().len(), 1, "{log}");
+    assert_eq!(log[0]["destination"], crate::helpers::ADMIN_EMAIL);
+    assert_eq!(log[0]["event_type"], "webhook.failing");
+    assert_eq!(log[0]["status"], "delivered");
     assert_eq!(mail[0].to, [crate::helpers::ADMIN_EMAIL]);
     assert_eq!(mail[0].subject, "[Keyward] A webhook endpoint is failing");
     assert!(mail[0].text.as_deref().unwrap().contains(&receiver.url));

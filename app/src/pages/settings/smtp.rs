@@ -3,9 +3,10 @@
 use keyward::domain::webhook::{SmtpInput, SmtpSecurity, SmtpSettings};
 use leptos::prelude::*;
 
-use crate::api::webhooks::{SaveSmtp, SendTestEmail, get_smtp};
+use crate::api::webhooks::{SaveSmtp, SendTestEmail, email_log, get_smtp};
 use crate::components::{
-    BTN_PRIMARY, BTN_SECONDARY, Card, ErrorNotice, Field, INPUT, LoadingRows, field_error, use_toasts,
+    BTN_PRIMARY, BTN_SECONDARY, Card, DeliveryStatusBadge, ErrorNotice, Field, INPUT, LoadingRows, RelativeTime, TD,
+    Table, field_error, last_answer, use_toasts,
 };
 use crate::shell::use_me;
 
@@ -40,7 +41,46 @@ pub fn SmtpCard() -> impl IntoView {
                     }
                 })}
             </Transition>
+            <EmailLog/>
         </Card>
+    }
+    .into_any()
+}
+
+/// The latest notice e-mails, so a wrong setting shows before anyone misses a notice.
+#[component]
+fn EmailLog() -> impl IntoView {
+    let log = Resource::new(|| (), |_| email_log());
+    view! {
+        <h3 class="mb-2 mt-8 border-t border-zinc-100 pt-6 text-sm font-semibold dark:border-zinc-800">"Recent e-mails"</h3>
+        <Transition fallback=|| view! { <LoadingRows rows=2/> }>
+            {move || Suspend::new(async move {
+                match log.await {
+                    Ok(list) if list.is_empty() => view! {
+                        <p class="text-sm text-zinc-500 dark:text-zinc-400">"No notice has been e-mailed yet."</p>
+                    }.into_any(),
+                    Ok(list) => view! {
+                        <div class="-mx-5 -mb-5" data-testid="email-log">
+                            <Table headers=vec!["When", "To", "Event", "Status", "Answer"]>
+                                {list.into_iter().map(|d| {
+                                    let answer = last_answer(&d);
+                                    view! {
+                                        <tr data-status=d.status.as_str()>
+                                            <td class=TD><RelativeTime ts=Some(d.created_at)/></td>
+                                            <td class=TD>{d.destination.clone()}</td>
+                                            <td class=TD><span class="font-mono text-xs">{d.event_type.as_str()}</span></td>
+                                            <td class=TD><DeliveryStatusBadge status=d.status attempts=d.attempts/></td>
+                                            <td class=format!("{TD} max-w-56 truncate") title=answer.clone()>{answer.clone()}</td>
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                            </Table>
+                        </div>
+                    }.into_any(),
+                    Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
+                }
+            })}
+        </Transition>
     }
     .into_any()
 }
