@@ -10,30 +10,7 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use serde_json::Value;
 
 use crate::domain::time::format_utc;
-use crate::domain::webhook::SmtpSecurity;
-
-/// How to reach the SMTP server, with the password opened.
-#[derive(Clone)]
-pub struct Smtp {
-    pub host: String,
-    pub port: u16,
-    pub security: SmtpSecurity,
-    pub username: Option<String>,
-    pub password: Option<String>,
-    pub from: String,
-    pub timeout: Duration,
-}
-
-impl std::fmt::Debug for Smtp {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Smtp")
-            .field("host", &self.host)
-            .field("port", &self.port)
-            .field("security", &self.security)
-            .field("username", &self.username)
-            .finish_non_exhaustive()
-    }
-}
+use crate::domain::webhook::{SmtpInput, SmtpSecurity};
 
 /// An e-mail ready to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -136,8 +113,9 @@ pub enum MailError {
     Smtp(String),
 }
 
-/// Sends `mail` to `to`.
-pub async fn send(smtp: &Smtp, to: &str, mail: &Mail) -> Result<(), MailError> {
+/// Sends `mail` to `to` through `smtp` (its password opened), allowing each
+/// SMTP step `timeout`.
+pub async fn send(smtp: &SmtpInput, timeout: Duration, to: &str, mail: &Mail) -> Result<(), MailError> {
     let from: Mailbox = smtp.from.parse().map_err(|_| MailError::Address(smtp.from.clone()))?;
     let to: Mailbox = to.parse().map_err(|_| MailError::Address(to.to_owned()))?;
     let message = Message::builder()
@@ -150,7 +128,7 @@ pub async fn send(smtp: &Smtp, to: &str, mail: &Mail) -> Result<(), MailError> {
     let tls = || TlsParameters::new(smtp.host.clone()).map_err(|e| MailError::Smtp(e.to_string()));
     let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&smtp.host)
         .port(smtp.port)
-        .timeout(Some(smtp.timeout));
+        .timeout(Some(timeout));
     builder = match smtp.security {
         SmtpSecurity::Starttls => builder.tls(Tls::Required(tls()?)),
         SmtpSecurity::Tls => builder.tls(Tls::Wrapper(tls()?)),

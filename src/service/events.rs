@@ -130,16 +130,16 @@ impl Keyward {
         let limited: Vec<_> = counts
             .iter()
             .filter(|c| c.code == crate::policy::VerifyCode::RateLimited)
+            .map(|c| (c, format!("ratelimit.exceeded:{}:{}", c.credential_id, c.hour)))
             .collect();
-        if limited.is_empty() {
+        let keys: Vec<&str> = limited.iter().map(|(_, key)| key.as_str()).collect();
+        let sent = store::events::existing_keys(self.store().pool(), &keys).await?;
+        let new: Vec<_> = limited.iter().filter(|(_, key)| !sent.contains(key)).collect();
+        if new.is_empty() {
             return Ok(());
         }
         let mut tx = self.store().write().await?;
-        for c in limited {
-            let key = format!("ratelimit.exceeded:{}:{}", c.credential_id, c.hour);
-            if store::events::exists(&mut tx, &key).await? {
-                continue;
-            }
+        for (c, key) in new {
             let Some(row) = store::credentials::find(&mut *tx, c.credential_id).await? else {
                 continue;
             };
@@ -153,7 +153,7 @@ impl Keyward {
                     credential: Some((row.id, &credential)),
                 },
                 json!({ "hour": c.hour, "refused_in_batch": c.count }),
-                Some(&key),
+                Some(key),
             )
             .await?;
         }
@@ -357,19 +357,18 @@ impl Keyward {
             (None, None) => return Ok(false),
         };
         let now = self.now();
-        let (status, http_status, error, next) = match &outcome {
-            webhook::Outcome::Delivered(code) => ("delivered", Some(i64::from(*code)), None, None),
-            failed => {
-                let (code, error) = match failed {
-                    webhook::Outcome::Refused(code) => (Some(i64::from(*code)), format!("answered {code}")),
-                    webhook::Outcome::Unreachable(why) => (None, why.clone()),
-                    webhook::Outcome::Delivered(_) => unreachable!("matched above"),
-                };
-                let jitter = f64::from(crate::crypto::random::bytes::<1>()[0]) / 256.0;
-                match backoff::next_attempt(d.created_at, d.attempts + 1, now, jitter) {
-                    Some(next) => ("pending", code, Some(error), Some(next)),
-                    None => ("failed", code, Some(error), None),
-                }
+        let (http_status, error) = match outcome {
+            webhook::Outcome::Delivered(code) => (Some(i64::from(code)), None),
+            webhook::Outcome::Refused(code) => (Some(i64::from(code)), Some(format!("answered {code}"))),
+            webhook::Outcome::Unreachable(why) => (None, Some(why)),
+        };
+        let (status, next) = if error.is_none() {
+            ("delivered", None)
+        } else {
+            let jitter = f64::from(crate::crypto::random::bytes::<1>()[0]) / 256.0;
+            match backoff::next_attempt(d.created_at, d.attempts + 1, now, jitter) {
+                Some(next) => ("pending", Some(next)),
+                None => ("failed", None),
             }
         };
         let mut tx = self.store().write().await?;
@@ -432,7 +431,7 @@ impl Keyward {
         };
         let payload: Value = serde_json::from_str(payload).unwrap_or(Value::Null);
         let mail = email::compose(&payload, self.config().public_url.as_deref());
-        match email::send(&smtp, to, &mail).await {
+        match email::send(&smtp, self.config().delivery_timeout, to, &mail).await {
             Ok(()) => webhook::Outcome::Delivered(250),
             Err(e) => webhook::Outcome::Unreachable(e.to_string()),
         }

@@ -367,13 +367,13 @@ impl Keyward {
             .await?
             .ok_or_else(|| ServiceError::rule("SMTP_NOT_CONFIGURED", "Save the SMTP settings first."))?;
         let mail = email::compose(&json!({ "type": "test" }), None);
-        email::send(&smtp, to.as_str(), &mail)
+        email::send(&smtp, self.config().delivery_timeout, to.as_str(), &mail)
             .await
             .map_err(|e| ServiceError::rule("SMTP_FAILED", e.to_string()))
     }
 
     /// The SMTP settings with the password opened, for sending.
-    pub(super) async fn smtp(&self) -> ServiceResult<Option<email::Smtp>> {
+    pub(super) async fn smtp(&self) -> ServiceResult<Option<SmtpInput>> {
         let Some(row) = store::smtp::get(self.store().pool()).await? else {
             return Ok(None);
         };
@@ -386,14 +386,13 @@ impl Keyward {
             ),
             None => None,
         };
-        Ok(Some(email::Smtp {
+        Ok(Some(SmtpInput {
             host: row.host,
             port: u16::try_from(row.port).unwrap_or(25),
             security: SmtpSecurity::parse(&row.security).unwrap_or_default(),
             username: row.username,
             password,
             from: row.from_address,
-            timeout: self.config().delivery_timeout,
         }))
     }
 }

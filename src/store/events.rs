@@ -35,16 +35,6 @@ pub async fn insert(conn: &mut SqliteConnection, e: &NewEvent<'_>) -> StoreResul
     .await?)
 }
 
-/// Whether an event with this dedupe key was written.
-pub async fn exists(conn: &mut SqliteConnection, dedupe_key: &str) -> StoreResult<bool> {
-    Ok(
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM events WHERE dedupe_key = ?)")
-            .bind(dedupe_key)
-            .fetch_one(conn)
-            .await?,
-    )
-}
-
 /// Which of these dedupe keys were already used.
 pub async fn existing_keys<'e>(
     db: impl SqliteExecutor<'e>,

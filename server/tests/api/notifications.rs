@@ -671,3 +671,38 @@ async fn the_test_email_reaches_a_real_smtp_server() {
         .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+#[tokio::test]
+async fn a_claimed_delivery_is_sent_by_one_process_only() {
+    let mut app = spawn_app().await;
+    let receiver = Receiver::start().await;
+    endpoint(&app, &receiver, &["key.created"]).await;
+    // A second process on the same data directory, without its own worker.
+    let other = keyward::service::Keyward::open(
+        crate::helpers::config_for(&app.dir),
+        std::sync::Arc::new(app.clock.clone()),
+    )
+    .await
+    .unwrap();
+    receiver.script(&[Answer::Hang]);
+    app.key(json!({ "name": "contested" })).await;
+    receiver.wait_for(1).await;
+    assert!(
+        other.claim_due(32).await.unwrap().is_empty(),
+        "in flight at the server: not due for anyone else"
+    );
+
+    // Once the server is gone and the retry is due, one claim takes it.
+    app.stop().await;
+    app.clock.advance_secs(60);
+    let mut claimed = other.claim_due(32).await.unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert!(
+        other.claim_due(32).await.unwrap().is_empty(),
+        "leased to the first claim"
+    );
+    assert!(other.deliver(claimed.remove(0)).await.unwrap());
+    let got = receiver.wait_for(2).await;
+    assert_eq!(got[1].event_id, got[0].event_id);
+    assert_eq!(other.outbox_pending().await.unwrap(), 0);
+}
