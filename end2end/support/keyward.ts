@@ -16,6 +16,9 @@ export interface Keyward {
   stop(): Promise<void>;
 }
 
+/** Longer than the server's own bound on a graceful stop (see server.rs). */
+const STOP_LIMIT_MS = 25_000;
+
 const RELEASE_BINARY = path.resolve(__dirname, "../../target/release/keyward");
 
 export async function startKeyward(): Promise<Keyward> {
@@ -25,7 +28,7 @@ export async function startKeyward(): Promise<Keyward> {
   chmodSync(bin, 0o755);
   const child = spawn(bin, [], {
     cwd: dir,
-    env: { PATH: process.env.PATH, KEYWARD_ADDR: "127.0.0.1:0", KEYWARD_LOG_FORMAT: "json" },
+    env: { PATH: process.env.PATH, KEYWARD_ADDR: "127.0.0.1:0", KEYWARD_LOG_FORMAT: "json", RUST_BACKTRACE: "1" },
     stdio: ["ignore", "ignore", "pipe"],
   });
   let log = "";
@@ -54,7 +57,17 @@ export async function startKeyward(): Promise<Keyward> {
     // panic in a handler shows up in the browser only as a dropped connection).
     stop: () =>
       new Promise((resolve, reject) => {
+        const started = Date.now();
+        // A graceful stop is bounded by the server itself; past that, the
+        // test fails with the log rather than at Playwright's hook timeout.
+        const guard = setTimeout(() => {
+          child.kill("SIGKILL");
+          writeFileSync(artifact(`server-stuck-${path.basename(dir)}.log`), log);
+          reject(new Error(`keyward did not stop within ${STOP_LIMIT_MS} ms of SIGTERM:\n${log.split("\n").slice(-20).join("\n")}`));
+        }, STOP_LIMIT_MS);
         child.once("exit", () => {
+          clearTimeout(guard);
+          if (Date.now() - started > 2_000) console.log(`keyward took ${Date.now() - started} ms to stop`);
           // The copy of the binary and the data dir go with the server (22 MB
           // a spec, which filled the disk once); a panic's log is kept above.
           rmSync(dir, { recursive: true, force: true });

@@ -5,6 +5,7 @@ use axum::serve::ListenerExt;
 use keyward::clock::Clock;
 use keyward::config::Config;
 use keyward::service::{Keyward, StartupError};
+use std::future::IntoFuture;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -100,11 +101,24 @@ pub async fn start(config: Config, addr: SocketAddr, clock: Arc<dyn Clock>) -> R
     let deliverer = tokio::spawn(deliver(kw.clone(), delivering));
     let task_kw = kw.clone();
     let task = tokio::spawn(async move {
+        let mut asked = stop.clone();
         let graceful = async move {
             let _ = stop.wait_for(|s| *s).await;
         };
-        if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(graceful).await {
-            tracing::error!(error = %e, "server stopped with an error");
+        let overdue = async move {
+            let _ = asked.wait_for(|s| *s).await;
+            tokio::time::sleep(FINISH_REQUESTS).await;
+        };
+        tokio::select! {
+            served = axum::serve(listener, app).with_graceful_shutdown(graceful).into_future() => {
+                if let Err(e) = served {
+                    tracing::error!(error = %e, "server stopped with an error");
+                }
+            }
+            () = overdue => tracing::warn!(
+                "requests still open {}s after the stop; closing their connections",
+                FINISH_REQUESTS.as_secs()
+            ),
         }
         sweeper.abort();
         flusher.abort();
@@ -122,7 +136,14 @@ pub async fn start(config: Config, addr: SocketAddr, clock: Arc<dyn Clock>) -> R
         if let Err(e) = task_kw.flush_usage().await {
             tracing::error!(error = %e, "could not write last-used times on shutdown");
         }
-        task_kw.store().close().await;
+        // Every commit is already durable; this only waits for connections
+        // to come back to the pool, which a request cut off above may hold.
+        if tokio::time::timeout(FINISH_REQUESTS, task_kw.store().close())
+            .await
+            .is_err()
+        {
+            tracing::warn!("database connections still in use at the stop; closing anyway");
+        }
         tracing::info!("Keyward stopped");
     });
     Ok(RunningServer {
@@ -133,6 +154,11 @@ pub async fn start(config: Config, addr: SocketAddr, clock: Arc<dyn Clock>) -> R
         task,
     })
 }
+
+/// How long requests in flight get to finish once a stop is asked for. Ours
+/// take milliseconds, so a connection still busy past this is a client that
+/// went quiet mid-request, and must not keep the process from stopping.
+const FINISH_REQUESTS: Duration = Duration::from_secs(5);
 
 async fn sweep_sessions(kw: Keyward) {
     let mut tick = tokio::time::interval(Duration::from_secs(600));

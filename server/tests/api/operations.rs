@@ -117,54 +117,99 @@ async fn embedded_assets_are_served_with_types_and_compression() {
     assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
 }
 
-#[tokio::test]
-async fn sigterm_stops_the_binary_gracefully() {
-    use tokio::io::{AsyncBufReadExt, BufReader};
-    keyward::notify::webhook::install_tls_provider();
-    let dir = tempfile::tempdir().unwrap();
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_keyward"))
-        .env("KEYWARD_ADDR", "127.0.0.1:0")
-        .env("KEYWARD_DATA_DIR", dir.path().join("data"))
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let mut base = None;
-    while let Some(line) = lines.next_line().await.unwrap() {
-        if let Some(i) = line.find("listening on http://") {
-            base = Some(
-                line[i + "listening on ".len()..]
+/// The binary, started on an empty data dir, with its stderr and base URL.
+struct Binary {
+    child: tokio::process::Child,
+    lines: tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStderr>>,
+    base: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Binary {
+    async fn start() -> Binary {
+        use tokio::io::{AsyncBufReadExt, BufReader};
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_keyward"))
+            .env("KEYWARD_ADDR", "127.0.0.1:0")
+            .env("KEYWARD_DATA_DIR", dir.path().join("data"))
+            .stderr(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        while let Some(line) = lines.next_line().await.unwrap() {
+            if let Some(i) = line.find("listening on http://") {
+                let base = line[i + "listening on ".len()..]
                     .split_whitespace()
                     .next()
                     .unwrap()
-                    .to_owned(),
-            );
-            break;
+                    .to_owned();
+                return Binary {
+                    child,
+                    lines,
+                    base,
+                    _dir: dir,
+                };
+            }
         }
+        panic!("the server never announced its address");
     }
-    let base = base.expect("the server announces its address");
+
+    /// Sends SIGTERM and returns what the server logged until it exited.
+    async fn terminate(mut self, within: std::time::Duration) -> String {
+        let pid = self.child.id().unwrap().to_string();
+        assert!(
+            std::process::Command::new("kill")
+                .args(["-TERM", &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+        let status = tokio::time::timeout(within, self.child.wait())
+            .await
+            .expect("the server exits after SIGTERM")
+            .unwrap();
+        assert!(status.success(), "{status}");
+        let mut rest = String::new();
+        while let Some(line) = self.lines.next_line().await.unwrap() {
+            rest.push_str(&line);
+            rest.push('\n');
+        }
+        rest
+    }
+}
+
+#[tokio::test]
+async fn sigterm_stops_the_binary_gracefully() {
+    keyward::notify::webhook::install_tls_provider();
+    let server = Binary::start().await;
     assert_eq!(
-        reqwest::get(format!("{base}/healthz")).await.unwrap().status(),
+        reqwest::get(format!("{}/healthz", server.base)).await.unwrap().status(),
         StatusCode::OK
     );
-    let pid = child.id().unwrap().to_string();
-    assert!(
-        std::process::Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
-    let status = tokio::time::timeout(std::time::Duration::from_secs(10), child.wait())
+    let log = server.terminate(std::time::Duration::from_secs(10)).await;
+    assert!(log.contains("Keyward stopped"), "{log}");
+    assert!(!log.contains("closing their connections"), "{log}");
+}
+
+/// A client that stops halfway through its request (a stalled proxy, a
+/// slowloris) used to keep the process alive forever after SIGTERM.
+#[tokio::test]
+async fn sigterm_stops_the_binary_even_with_a_request_stalled_halfway() {
+    use tokio::io::AsyncWriteExt;
+    let server = Binary::start().await;
+    let addr = server.base.trim_start_matches("http://").to_owned();
+    let mut stalled = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    stalled
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
         .await
-        .unwrap()
         .unwrap();
-    assert!(status.success(), "{status}");
-    let mut rest = String::new();
-    while let Some(line) = lines.next_line().await.unwrap() {
-        rest.push_str(&line);
-    }
-    assert!(rest.contains("Keyward stopped"), "{rest}");
+    stalled.flush().await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let log = server.terminate(std::time::Duration::from_secs(30)).await;
+    assert!(log.contains("closing their connections"), "{log}");
+    assert!(log.contains("Keyward stopped"), "{log}");
+    drop(stalled);
 }
 
 #[tokio::test]
