@@ -57,6 +57,11 @@ export async function startKeyward(): Promise<Keyward> {
     // panic in a handler shows up in the browser only as a dropped connection).
     stop: () =>
       new Promise((resolve, reject) => {
+        if (child.exitCode !== null || child.signalCode !== null) {
+          writeFileSync(artifact(`server-exited-${path.basename(dir)}.log`), log);
+          reject(new Error(`keyward had already exited (${child.exitCode ?? child.signalCode}):\n${log.split("\n").slice(-20).join("\n")}`));
+          return;
+        }
         const started = Date.now();
         // A graceful stop is bounded by the server itself; past that, the
         // test fails with the log rather than at Playwright's hook timeout.
