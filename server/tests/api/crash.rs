@@ -1,39 +1,11 @@
 //! Durability: `kill -9` in the middle of 1,000 concurrent creates loses no
 //! answered credential and leaves no half-written row.
 
+use crate::binary::Binary;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use tokio::io::{AsyncBufReadExt, BufReader};
-
-/// Starts the real binary on a random port and returns it with its base URL.
-async fn start(data: &std::path::Path) -> (tokio::process::Child, String) {
-    keyward::notify::webhook::install_tls_provider();
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_keyward"))
-        .env("KEYWARD_ADDR", "127.0.0.1:0")
-        .env("KEYWARD_DATA_DIR", data)
-        // A delivery cut off by a crash is retried when its lease (twice
-        // this, plus 2 s) ends.
-        .env("KEYWARD_DELIVERY_TIMEOUT_SECS", "1")
-        .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    while let Some(line) = lines.next_line().await.unwrap() {
-        if let Some(i) = line.find("listening on http://") {
-            let base = line[i + "listening on ".len()..]
-                .split_whitespace()
-                .next()
-                .unwrap()
-                .to_owned();
-            tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-            return (child, base);
-        }
-    }
-    panic!("keyward did not start");
-}
 
 /// Creates an unlimited key with `scopes` through the CLI, before the server
 /// runs; returns its secret.
@@ -64,7 +36,8 @@ async fn kill_9_during_concurrent_creates_loses_no_answered_credential() {
     let data = dir.path().join("data");
     let admin = cli_key(&data, "loader", "keys:write").await;
 
-    let (mut server, base) = start(&data).await;
+    let server = Binary::start(&data).await;
+    let base = server.base.clone();
     let answered: Arc<Mutex<HashMap<String, String>>> = Arc::default();
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let mut clients = Vec::new();
@@ -102,8 +75,7 @@ async fn kill_9_during_concurrent_creates_loses_no_answered_credential() {
     while answered.lock().unwrap().len() < 300 {
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     }
-    server.start_kill().unwrap();
-    server.wait().await.unwrap();
+    server.kill_9().await;
     for c in clients {
         c.await.unwrap();
     }
@@ -137,7 +109,8 @@ async fn kill_9_during_concurrent_creates_loses_no_answered_credential() {
     store.close().await;
 
     // After a restart, every answered credential verifies.
-    let (_server, base) = start(&data).await;
+    let server = Binary::start(&data).await;
+    let base = &server.base;
     let http = reqwest::Client::new();
     for (name, secret) in &answered {
         let v: Value = http
@@ -163,7 +136,8 @@ async fn kill_9_between_an_events_write_and_its_delivery_still_delivers_after_th
     // The first request is held unanswered: Keyward dies mid-delivery.
     receiver.script(&[Answer::Hang]);
 
-    let (mut server, base) = start(&data).await;
+    let server = Binary::start(&data).await;
+    let base = server.base.clone();
     let http = reqwest::Client::new();
     let created: Value = http
         .post(format!("{base}/v1/webhooks"))
@@ -186,10 +160,10 @@ async fn kill_9_between_an_events_write_and_its_delivery_still_delivers_after_th
         .unwrap();
     assert_eq!(res.status(), StatusCode::CREATED);
     let first = receiver.wait_for(1).await;
-    server.start_kill().unwrap();
-    server.wait().await.unwrap();
+    server.kill_9().await;
 
-    let (_server, base) = start(&data).await;
+    let server = Binary::start(&data).await;
+    let base = &server.base;
     let got = receiver.wait_for(2).await;
     assert_eq!(got[1].event_id, first[0].event_id, "the same event, redelivered");
     assert!(got[1].signature_ok);

@@ -1,6 +1,7 @@
 //! Integration tests: a real server on 127.0.0.1:0 with a fresh data dir per
 //! test, called over HTTP. One binary, so everything compiles once.
 
+mod binary;
 mod console;
 mod crash;
 mod forward_auth;

@@ -1,5 +1,6 @@
 //! Health checks, pages, assets and the 404.
 
+use crate::binary::Binary;
 use crate::helpers::spawn_app;
 use reqwest::StatusCode;
 
@@ -117,72 +118,10 @@ async fn embedded_assets_are_served_with_types_and_compression() {
     assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
 }
 
-/// The binary, started on an empty data dir, with its stderr and base URL.
-struct Binary {
-    child: tokio::process::Child,
-    lines: tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStderr>>,
-    base: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Binary {
-    async fn start() -> Binary {
-        use tokio::io::{AsyncBufReadExt, BufReader};
-        let dir = tempfile::tempdir().unwrap();
-        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_keyward"))
-            .env("KEYWARD_ADDR", "127.0.0.1:0")
-            .env("KEYWARD_DATA_DIR", dir.path().join("data"))
-            .stderr(std::process::Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-        while let Some(line) = lines.next_line().await.unwrap() {
-            if let Some(i) = line.find("listening on http://") {
-                let base = line[i + "listening on ".len()..]
-                    .split_whitespace()
-                    .next()
-                    .unwrap()
-                    .to_owned();
-                return Binary {
-                    child,
-                    lines,
-                    base,
-                    _dir: dir,
-                };
-            }
-        }
-        panic!("the server never announced its address");
-    }
-
-    /// Sends SIGTERM and returns what the server logged until it exited.
-    async fn terminate(mut self, within: std::time::Duration) -> String {
-        let pid = self.child.id().unwrap().to_string();
-        assert!(
-            std::process::Command::new("kill")
-                .args(["-TERM", &pid])
-                .status()
-                .unwrap()
-                .success()
-        );
-        let status = tokio::time::timeout(within, self.child.wait())
-            .await
-            .expect("the server exits after SIGTERM")
-            .unwrap();
-        assert!(status.success(), "{status}");
-        let mut rest = String::new();
-        while let Some(line) = self.lines.next_line().await.unwrap() {
-            rest.push_str(&line);
-            rest.push('\n');
-        }
-        rest
-    }
-}
-
 #[tokio::test]
 async fn sigterm_stops_the_binary_gracefully() {
-    keyward::notify::webhook::install_tls_provider();
-    let server = Binary::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let server = Binary::start(&dir.path().join("data")).await;
     assert_eq!(
         reqwest::get(format!("{}/healthz", server.base)).await.unwrap().status(),
         StatusCode::OK
@@ -197,7 +136,8 @@ async fn sigterm_stops_the_binary_gracefully() {
 #[tokio::test]
 async fn sigterm_stops_the_binary_even_with_a_request_stalled_halfway() {
     use tokio::io::AsyncWriteExt;
-    let server = Binary::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let server = Binary::start(&dir.path().join("data")).await;
     let addr = server.base.trim_start_matches("http://").to_owned();
     let mut stalled = tokio::net::TcpStream::connect(&addr).await.unwrap();
     stalled

@@ -1,0 +1,78 @@
+//! The real `keyward` binary as a child process, for what only a process
+//! shows: `kill -9`, SIGTERM, and what it logs on the way out.
+
+use std::path::Path;
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::Child;
+use tokio::task::JoinHandle;
+
+/// A `keyward serve` on a random port over a given data dir.
+pub struct Binary {
+    pub child: Child,
+    pub base: String,
+    /// Reads stderr to the end (so the pipe never fills) and hands it over.
+    log: JoinHandle<String>,
+}
+
+impl Binary {
+    /// Starts the binary on `data` and waits until it listens.
+    pub async fn start(data: &Path) -> Binary {
+        keyward::notify::webhook::install_tls_provider();
+        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_keyward"))
+            .env("KEYWARD_ADDR", "127.0.0.1:0")
+            .env("KEYWARD_DATA_DIR", data)
+            // A delivery cut off by a crash is retried when its lease (twice
+            // this, plus 2 s) ends.
+            .env("KEYWARD_DELIVERY_TIMEOUT_SECS", "1")
+            .stderr(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        while let Some(line) = lines.next_line().await.unwrap() {
+            if let Some(i) = line.find("listening on http://") {
+                let base = line[i + "listening on ".len()..]
+                    .split_whitespace()
+                    .next()
+                    .unwrap()
+                    .to_owned();
+                let log = tokio::spawn(async move {
+                    let mut rest = String::new();
+                    while let Ok(Some(line)) = lines.next_line().await {
+                        rest.push_str(&line);
+                        rest.push('\n');
+                    }
+                    rest
+                });
+                return Binary { child, base, log };
+            }
+        }
+        panic!("keyward did not start");
+    }
+
+    /// Kills the process the way a power cut would.
+    pub async fn kill_9(mut self) {
+        self.child.start_kill().unwrap();
+        self.child.wait().await.unwrap();
+    }
+
+    /// Sends SIGTERM, expects a clean exit `within`, and returns what the
+    /// server logged after it started listening.
+    pub async fn terminate(mut self, within: Duration) -> String {
+        let pid = self.child.id().unwrap().to_string();
+        assert!(
+            std::process::Command::new("kill")
+                .args(["-TERM", &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+        let status = tokio::time::timeout(within, self.child.wait())
+            .await
+            .expect("the server exits after SIGTERM")
+            .unwrap();
+        assert!(status.success(), "{status}");
+        self.log.await.unwrap()
+    }
+}
