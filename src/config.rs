@@ -18,8 +18,13 @@ pub struct Config {
     pub session_idle_secs: i64,
     /// A console session ends this long after sign-in, however active.
     pub session_max_secs: i64,
-    /// Whether `X-Forwarded-For` may be believed for the client's IP (only behind a proxy you run).
+    /// Whether the console and the management API believe
+    /// [`client_ip_header`](Self::client_ip_header) (only behind a proxy you run).
     pub trust_proxy: bool,
+    /// The one header that carries the client's address, as the operator's
+    /// proxy sets it: `X-Forwarded-For` (its last hop) by default. `/v1/auth`
+    /// always reads it, since only the gateway calls it; no other header is read.
+    pub client_ip_header: String,
     /// The first part of every key (`kw` gives `kw_prod_…`, `kwc_…`, `kws_…`).
     pub key_prefix: String,
     /// The resources scopes may name.
@@ -42,6 +47,7 @@ impl Config {
             session_idle_secs: 30 * 60,
             session_max_secs: 12 * 60 * 60,
             trust_proxy: false,
+            client_ip_header: "X-Forwarded-For".to_owned(),
             key_prefix: "kw".to_owned(),
             catalog: Catalog::default(),
             jwt_algorithm: JwtAlgorithm::ES256,
@@ -58,16 +64,6 @@ impl Config {
     /// Path of the master-key file (mode 0600).
     pub fn master_key_path(&self) -> PathBuf {
         self.data_dir.join("master.key")
-    }
-
-    /// The `iss` of tokens and the issuer of the OAuth metadata: the public URL
-    /// if set, otherwise the URL the request reached.
-    pub fn issuer(&self, request_base: &str) -> String {
-        self.public_url
-            .as_deref()
-            .unwrap_or(request_base)
-            .trim_end_matches('/')
-            .to_owned()
     }
 
     /// Whether the console is served over HTTPS, which makes cookies `Secure`.

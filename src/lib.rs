@@ -6,8 +6,10 @@
 //! SQLite, secrets or the clock sits behind the `server` feature so that the
 //! WASM build stays small and never links a database driver.
 
+pub mod authz;
 pub mod domain;
 pub mod policy;
+pub mod wire;
 
 #[cfg(feature = "server")]
 pub mod clock;

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::net::IpAddr;
 
-use crate::domain::credential::effective_scopes;
+use crate::authz::held_scopes;
 use crate::domain::{Cidr, CredentialRole, Right, Scope, cidr, right, scope};
 
 /// The answer to "is this credential good for this call?".
@@ -110,6 +110,8 @@ impl fmt::Display for VerifyCode {
 /// What the decision needs to know about the credential.
 #[derive(Debug, Clone, Copy)]
 pub struct CredentialFacts<'a> {
+    /// Its own account: where its roles are read when the gateway names none.
+    pub account: &'a str,
     pub revoked_at: Option<i64>,
     pub expires_at: Option<i64>,
     pub allowed_cidrs: &'a [Cidr],
@@ -125,8 +127,8 @@ pub struct RequestFacts<'a> {
     pub method: Option<&'a str>,
     pub path: Option<&'a str>,
     pub required_scopes: &'a [Scope],
-    /// The account the call concerns, when the gateway says so; Account
-    /// Viewer roles only count for their own accounts.
+    /// The account the call concerns, when the gateway says so (else the
+    /// credential's own); Account Viewer roles only count for their accounts.
     pub account: Option<&'a str>,
 }
 
@@ -149,7 +151,7 @@ pub fn decide(c: &CredentialFacts<'_>, api_enabled: bool, r: &RequestFacts<'_>, 
         return VerifyCode::ForbiddenRight;
     }
     if !r.required_scopes.is_empty() {
-        let held = effective_scopes(c.scopes, c.roles, r.account);
+        let held = held_scopes(c.scopes, c.roles, r.account.unwrap_or(c.account));
         if !scope::satisfies(&held, r.required_scopes) {
             return VerifyCode::InsufficientScope;
         }
@@ -181,6 +183,7 @@ mod tests {
 
     fn facts(f: &Fixture) -> CredentialFacts<'_> {
         CredentialFacts {
+            account: "default",
             revoked_at: None,
             expires_at: Some(2_000),
             allowed_cidrs: &f.cidrs,
@@ -259,6 +262,12 @@ mod tests {
         assert_eq!(decide(&facts(&f), true, &r, 1_000), VerifyCode::Valid);
         r.account = Some("globex");
         assert_eq!(decide(&facts(&f), true, &r, 1_000), VerifyCode::InsufficientScope);
+        r.account = None;
+        assert_eq!(
+            decide(&facts(&f), true, &r, 1_000),
+            VerifyCode::InsufficientScope,
+            "no account named means the credential's own, not any"
+        );
     }
 
     #[test]

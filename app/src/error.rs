@@ -81,6 +81,13 @@ impl From<keyward::service::ServiceError> for ConsoleError {
             },
             E::Unauthenticated => ConsoleError::Unauthenticated,
             E::Forbidden => ConsoleError::Forbidden,
+            E::Exceeds(message) => ConsoleError::Rule {
+                code: "EXCEEDS_CALLER".to_owned(),
+                message,
+            },
+            E::PreconditionFailed { .. } => ConsoleError::Conflict(
+                "Someone changed this credential while you were editing it. Reload to see what is there now, then make your change again.".to_owned(),
+            ),
             E::NotFound(what) => ConsoleError::NotFound(what.to_owned()),
             E::Conflict(m) => ConsoleError::Conflict(m),
             E::Rule { code, message } => ConsoleError::Rule {

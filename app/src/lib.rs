@@ -57,6 +57,17 @@ pub(crate) fn mark_hydrated() {
     });
 }
 
+/// Pages that stand on their own; every other page lives inside [`Shell`]
+/// and needs a session.
+const PUBLIC_PAGES: [&str; 3] = ["/login", "/setup", "/docs"];
+
+/// Whether the page at `path` needs a session. The server answers a
+/// signed-out request for one with a redirect to the sign-in page, before
+/// anything renders; the shell does the same in the browser.
+pub fn page_needs_session(path: &str) -> bool {
+    !PUBLIC_PAGES.contains(&path)
+}
+
 /// The console's routes. Pages inside [`Shell`] need a session; the shell
 /// sends everyone else to the sign-in page.
 #[component]

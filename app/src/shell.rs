@@ -151,7 +151,7 @@ fn Frame(principal: Principal) -> impl IntoView {
                 <div class="hidden px-2 lg:block"><Brand/></div>
                 <nav aria-label="Main" class="mt-2 flex-1 space-y-1 lg:mt-8">
                     {NAV.iter()
-                        .filter(|item| !item.global_only || principal.can_read_global())
+                        .filter(|item| !item.global_only || keyward::authz::shows_install(&principal))
                         .map(|item| view! { <NavLink item=item/> })
                         .collect_view()}
                 </nav>
@@ -224,7 +224,7 @@ fn UserMenu(principal: Principal) -> impl IntoView {
                 <p class="truncate text-sm font-medium text-zinc-900 dark:text-white" title=principal.email.clone()>{principal.email.clone()}</p>
                 <div class="mt-1.5 flex items-center gap-2">
                     <Badge text=principal.role.label() tone=tone/>
-                    {(!principal.can_write()).then(|| view! { <span class="text-xs text-zinc-500">"read-only"</span> })}
+                    {(!keyward::authz::offers_changes(&principal)).then(|| view! { <span class="text-xs text-zinc-500">"read-only"</span> })}
                 </div>
             </div>
             <div class="mt-3 flex items-center gap-1">

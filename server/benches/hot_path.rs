@@ -104,8 +104,8 @@ async fn seed(dir: &std::path::Path) -> Seeded {
         }
     }
     tx.commit().await.expect("commit");
-    kw.create_user_as(
-        &keyward::service::Actor::system("bench"),
+    kw.create_user(
+        &keyward::service::Caller::System("bench"),
         ADMIN_EMAIL,
         ADMIN_PASSWORD,
         keyward::domain::Role::GlobalAdmin,

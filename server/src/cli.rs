@@ -137,9 +137,12 @@ pub struct ServeArgs {
     /// The URL users reach the console at, e.g. https://keys.example.com (sets Secure cookies).
     #[arg(long, env = "KEYWARD_PUBLIC_URL")]
     pub public_url: Option<String>,
-    /// Believe X-Forwarded-For / X-Real-IP for the client's IP (only behind your own proxy).
+    /// Believe --client-ip-header for the console's and management API's client IP (only behind your own proxy).
     #[arg(long, env = "KEYWARD_TRUST_PROXY")]
     pub trust_proxy: bool,
+    /// The header your proxy sets to the client's address; /v1/auth reads only this one. `X-Forwarded-For` and `Forwarded` count their last hop.
+    #[arg(long, env = "KEYWARD_CLIENT_IP_HEADER", default_value = "X-Forwarded-For", value_parser = header_name)]
+    pub client_ip_header: String,
     /// Minutes of inactivity after which a console session ends.
     #[arg(long, env = "KEYWARD_SESSION_IDLE_MINUTES", default_value_t = 30)]
     pub session_idle_minutes: i64,
@@ -158,6 +161,12 @@ pub struct ServeArgs {
     /// Log format: `text` for people, `json` for log pipelines.
     #[arg(long, env = "KEYWARD_LOG_FORMAT", default_value = "text")]
     pub log_format: LogFormat,
+}
+
+fn header_name(s: &str) -> Result<String, String> {
+    http::HeaderName::from_bytes(s.trim().as_bytes())
+        .map(|_| s.trim().to_owned())
+        .map_err(|_| format!("{s:?} is not an HTTP header name"))
 }
 
 /// How log lines look.
@@ -189,6 +198,7 @@ impl ServeArgs {
         let mut c = Config::new(&self.data.data_dir);
         c.public_url = self.public_url.clone();
         c.trust_proxy = self.trust_proxy;
+        c.client_ip_header = self.client_ip_header.clone();
         c.session_idle_secs = self.session_idle_minutes.max(1) * 60;
         c.session_max_secs = self.session_max_hours.max(1) * 3600;
         c.jwt_algorithm = self.jwt_algorithm;

@@ -4,7 +4,7 @@ use clap::Parser;
 use keyward::clock::SystemClock;
 use keyward::config::Config;
 use keyward::domain::Role;
-use keyward::service::{Actor, Keyward, UserAccessInput};
+use keyward::service::{Caller, Keyward, UserAccessInput};
 use keyward::store::Store;
 use keyward_server::cli::{
     AdminCommand, AdminCreateArgs, Cli, Command, KeysCommand, KeysCreateArgs, LogFormat, ServeArgs, SigningKeysCommand,
@@ -88,7 +88,13 @@ async fn admin_create(args: AdminCreateArgs) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     let user = kw
-        .create_user_as(&Actor::system("cli"), &args.email, password, role, UserAccessInput::All)
+        .create_user(
+            &Caller::System("cli"),
+            &args.email,
+            password,
+            role,
+            UserAccessInput::All,
+        )
         .await
         .map_err(|e| e.to_string())?;
     kw.store().close().await;
@@ -107,7 +113,7 @@ async fn rotate_signing_key(
     let algorithm = match algorithm {
         Some(a) => a,
         None => kw
-            .signing_keys(&keyward::service::Caller::System("cli"))
+            .signing_keys(&Caller::System("cli"))
             .map_err(|e| e.to_string())?
             .iter()
             .find(|k| k.retired_at.is_none())
@@ -115,12 +121,10 @@ async fn rotate_signing_key(
             .unwrap_or(keyward::crypto::jwt::JwtAlgorithm::ES256),
     };
     let key = kw
-        .rotate_signing_key(&keyward::service::Caller::System("cli"), algorithm)
+        .rotate_signing_key(&Caller::System("cli"), algorithm)
         .await
         .map_err(|e| e.to_string())?;
-    let keys = kw
-        .signing_keys(&keyward::service::Caller::System("cli"))
-        .map_err(|e| e.to_string())?;
+    let keys = kw.signing_keys(&Caller::System("cli")).map_err(|e| e.to_string())?;
     kw.store().close().await;
     if json {
         println!("{}", serde_json::json!({ "current": key, "keys": keys }));
@@ -147,9 +151,7 @@ async fn list_signing_keys(config: Config, json: bool) -> Result<(), String> {
     let kw = Keyward::open(config, Arc::new(SystemClock))
         .await
         .map_err(|e| e.to_string())?;
-    let keys = kw
-        .signing_keys(&keyward::service::Caller::System("cli"))
-        .map_err(|e| e.to_string())?;
+    let keys = kw.signing_keys(&Caller::System("cli")).map_err(|e| e.to_string())?;
     kw.store().close().await;
     if json {
         println!("{}", serde_json::to_string(&keys).map_err(|e| e.to_string())?);
@@ -203,7 +205,7 @@ async fn keys_create(args: KeysCreateArgs) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     let created = kw
-        .create_credential(&keyward::service::Caller::System("cli"), input)
+        .create_credential(&Caller::System("cli"), input)
         .await
         .map_err(|e| e.to_string())?;
     kw.store().close().await;

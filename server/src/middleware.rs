@@ -10,24 +10,27 @@ use keyward::service::{ClientIp, Keyward};
 use std::net::{IpAddr, SocketAddr};
 use std::time::Instant;
 
-/// Works out the caller's IP once and stores it as [`ClientIp`]. Forwarding
-/// headers count only with `--trust-proxy`: otherwise anyone could claim any IP.
+/// Works out the caller's IP once and stores it as [`ClientIp`]. The
+/// operator's client-IP header counts only with `--trust-proxy`: otherwise
+/// anyone could claim any IP.
 pub async fn client_ip(State(kw): State<Keyward>, mut req: Request, next: Next) -> Response {
     let socket = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
-    let forwarded = kw.config().trust_proxy.then(|| forwarded_ip(req.headers())).flatten();
+    let forwarded = kw
+        .config()
+        .trust_proxy
+        .then(|| forwarded_ip(req.headers(), &kw.config().client_ip_header))
+        .flatten();
     if let Some(ip) = forwarded.or(socket) {
         req.extensions_mut().insert(ClientIp(ip));
     }
     next.run(req).await
 }
 
-/// The address our proxy saw: `X-Real-IP`, or the last `X-Forwarded-For` hop
-/// (the one the proxy appended; earlier hops are the client's own claims).
-fn forwarded_ip(headers: &HeaderMap) -> Option<IpAddr> {
-    let header_str = |name| headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok());
-    header_str("x-real-ip")
-        .and_then(|v| v.trim().parse().ok())
-        .or_else(|| header_str("x-forwarded-for")?.rsplit(',').next()?.trim().parse().ok())
+/// The address in the operator's client-IP header (every line of it; of a
+/// list, the hop the proxy appended).
+pub fn forwarded_ip(headers: &HeaderMap, name: &str) -> Option<IpAddr> {
+    let values = headers.get_all(name).into_iter().filter_map(|v| v.to_str().ok());
+    keyward::wire::forwarded::client_ip(name, values)
 }
 
 /// Refuses state-changing requests from other sites. Leptos server functions
@@ -59,6 +62,33 @@ fn is_cross_site(headers: &HeaderMap, public_url: Option<&str>) -> bool {
             .is_some_and(|(_, authority)| authority.eq_ignore_ascii_case(host)),
     };
     !ours
+}
+
+/// Answers a signed-out request for a console page with 303 to
+/// `/login?next=…` from the server, instead of an empty page that leaves the
+/// redirect to the browser's WASM.
+pub async fn require_session(State(kw): State<Keyward>, req: Request, next: Next) -> Response {
+    let page = matches!(*req.method(), Method::GET | Method::HEAD) && keyward_app::page_needs_session(req.uri().path());
+    if page {
+        let signed_in = match keyward_app::api::context::session_token_in(req.headers()) {
+            Some(token) => kw.authenticate(&token).await.is_ok(),
+            None => false,
+        };
+        if !signed_in {
+            let here = req.uri().path_and_query().map_or("/", |p| p.as_str());
+            let next: String = url::form_urlencoded::byte_serialize(here.as_bytes()).collect();
+            let to = format!("/login?next={next}");
+            return (
+                StatusCode::SEE_OTHER,
+                [(
+                    header::LOCATION,
+                    HeaderValue::from_str(&to).unwrap_or(HeaderValue::from_static("/login")),
+                )],
+            )
+                .into_response();
+        }
+    }
+    next.run(req).await
 }
 
 /// Adds headers every response should carry.
@@ -147,10 +177,11 @@ mod tests {
     }
 
     #[test]
-    fn forwarded_ip_takes_the_hop_our_proxy_added() {
-        let h = headers(&[("x-forwarded-for", "6.6.6.6, 10.0.0.7")]);
-        assert_eq!(forwarded_ip(&h), Some("10.0.0.7".parse().unwrap()));
-        let h = headers(&[("x-real-ip", "192.0.2.1"), ("x-forwarded-for", "6.6.6.6")]);
-        assert_eq!(forwarded_ip(&h), Some("192.0.2.1".parse().unwrap()));
+    fn forwarded_ip_reads_only_the_named_header() {
+        let h = headers(&[("x-forwarded-for", "6.6.6.6, 10.0.0.7"), ("x-real-ip", "192.0.2.1")]);
+        assert_eq!(forwarded_ip(&h, "X-Forwarded-For"), Some("10.0.0.7".parse().unwrap()));
+        assert_eq!(forwarded_ip(&h, "X-Real-IP"), Some("192.0.2.1".parse().unwrap()));
+        let h = headers(&[("x-real-ip", "192.0.2.1")]);
+        assert_eq!(forwarded_ip(&h, "X-Forwarded-For"), None);
     }
 }

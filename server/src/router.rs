@@ -70,7 +70,9 @@ pub fn router(kw: Keyward) -> Router {
             let options = state.leptos.clone();
             move || shell(options.clone())
         })
+        .route_layer(from_fn_with_state(kw.clone(), middleware::require_session))
         .fallback(assets_or_not_found)
+        .layer(api::no_store())
         .layer(from_fn_with_state(kw.clone(), middleware::refuse_cross_site));
 
     Router::new()

@@ -76,6 +76,8 @@ pub async fn start(config: Config, addr: SocketAddr, clock: Arc<dyn Clock>) -> R
         .trim_end_matches('/')
         .to_owned();
     tracing::info!(%addr, "Keyward is listening on {base}");
+    let issuer = kw.pin_issuer(&base).await?;
+    tracing::info!("Access tokens are issued as {issuer}");
 
     let setup_token = kw.issue_setup_token().await?;
     if let Some(token) = &setup_token {

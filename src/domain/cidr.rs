@@ -38,6 +38,22 @@ impl Cidr {
         Ok(Self(net))
     }
 
+    /// Whether every address of this network is inside `outer` (both read
+    /// with IPv4-mapped ranges as IPv4).
+    pub fn within(&self, outer: &Cidr) -> bool {
+        outer.as_v4_when_mapped().contains(&self.as_v4_when_mapped())
+    }
+
+    fn as_v4_when_mapped(&self) -> IpNet {
+        match self.0 {
+            IpNet::V6(net) if net.prefix_len() >= 96 => match net.addr().to_ipv4_mapped() {
+                Some(v4) => IpNet::V4(ipnet::Ipv4Net::new(v4, net.prefix_len() - 96).expect("a prefix of at most 32")),
+                None => self.0,
+            },
+            other => other,
+        }
+    }
+
     /// Whether `ip` is inside this network, mapping `::ffff:a.b.c.d` to IPv4 first.
     pub fn contains(&self, ip: IpAddr) -> bool {
         let ip = match ip {

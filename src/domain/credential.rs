@@ -286,80 +286,6 @@ impl CredentialRole {
     }
 }
 
-/// Which accounts a credential reaches through the management API or, when a
-/// gateway names an account, through verification.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Reach {
-    own: String,
-    read_all: bool,
-    write_all: bool,
-    read: Vec<String>,
-}
-
-impl Reach {
-    /// The reach of a credential of account `own` holding `roles`.
-    pub fn of(own: &str, roles: &[CredentialRole]) -> Self {
-        let mut reach = Reach {
-            own: own.to_owned(),
-            read_all: false,
-            write_all: false,
-            read: Vec::new(),
-        };
-        for role in roles {
-            match role {
-                CredentialRole::GlobalAdmin => {
-                    reach.read_all = true;
-                    reach.write_all = true;
-                }
-                CredentialRole::GlobalViewer => reach.read_all = true,
-                CredentialRole::AccountViewer { accounts } if accounts.is_empty() => reach.read_all = true,
-                CredentialRole::AccountViewer { accounts } => reach.read.extend(accounts.iter().cloned()),
-            }
-        }
-        reach
-    }
-
-    /// Whether data of `account` may be read.
-    pub fn can_read(&self, account: &str) -> bool {
-        self.read_all || account == self.own || self.read.iter().any(|a| a == account)
-    }
-
-    /// Whether data of `account` may be changed.
-    pub fn can_write(&self, account: &str) -> bool {
-        self.write_all || account == self.own
-    }
-
-    /// Whether every account may be read.
-    pub fn reads_all(&self) -> bool {
-        self.read_all
-    }
-
-    /// Whether install-wide changes (creating accounts) are allowed.
-    pub fn is_global_writer(&self) -> bool {
-        self.write_all
-    }
-}
-
-/// The scopes a credential really holds: its own plus those its roles grant.
-/// When `account` is named, Account Viewer roles count only for their accounts.
-pub fn effective_scopes(scopes: &[Scope], roles: &[CredentialRole], account: Option<&str>) -> Vec<Scope> {
-    let mut all = scopes.to_vec();
-    for role in roles {
-        let applies = match (role, account) {
-            (CredentialRole::AccountViewer { accounts }, Some(a)) => {
-                accounts.is_empty() || accounts.iter().any(|x| x == a)
-            }
-            _ => true,
-        };
-        if applies {
-            all.push(role.scope());
-        }
-    }
-    all.sort();
-    all.dedup();
-    all
-}
-
 /// A free-form JSON object attached to a credential; at most 4 KiB.
 pub fn validate_metadata(v: &serde_json::Value) -> Result<(), ValidationError> {
     if !v.is_object() {
@@ -652,6 +578,10 @@ pub struct Credential {
     /// Its own rate limit instead of the account plan's; absent: the plan's.
     #[cfg_attr(feature = "server", schema(value_type = Option<Object>))]
     pub rate_limit: Option<RateLimitSetting>,
+    /// Changes with every edit, rotation or revocation; `GET` and `PATCH`
+    /// answer it as the `ETag`, and `PATCH` honours `If-Match`.
+    #[serde(default)]
+    pub version: i64,
 }
 
 /// A credential that was just created or rotated, with its secret. The secret
@@ -828,21 +758,6 @@ mod tests {
         );
         assert!(serde_json::from_str::<CredentialRole>(r#""root""#).is_err());
         assert!(serde_json::from_str::<CredentialRole>(r#"{"role":"global_admin","accounts":["x"]}"#).is_err());
-    }
-
-    #[test]
-    fn roles_widen_scopes_and_reach() {
-        let av = CredentialRole::AccountViewer {
-            accounts: vec!["acme".into()],
-        };
-        let held = effective_scopes(&[], std::slice::from_ref(&av), Some("acme"));
-        assert_eq!(held.iter().map(ToString::to_string).collect::<Vec<_>>(), ["*:read"]);
-        assert!(effective_scopes(&[], std::slice::from_ref(&av), Some("globex")).is_empty());
-        let reach = Reach::of("default", &[av]);
-        assert!(reach.can_read("acme") && reach.can_read("default") && !reach.can_read("globex"));
-        assert!(!reach.can_write("acme") && reach.can_write("default"));
-        let admin = Reach::of("default", &[CredentialRole::GlobalAdmin]);
-        assert!(admin.can_write("globex") && admin.is_global_writer());
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod cidr;
 pub mod credential;
 pub mod event;
 pub mod expiry;
+pub mod instance;
 pub mod key;
 pub mod rate_limit;
 pub mod right;
@@ -23,7 +24,6 @@ pub use audit::{ActorKind, AuditEntry, AuditFilter, AuditPage};
 pub use cidr::Cidr;
 pub use credential::{
     Credential, CredentialInput, CredentialKind, CredentialRole, CredentialStatus, KeyFormat, KeyName, NewCredential,
-    Reach,
 };
 pub use expiry::Expiry;
 pub use key::Environment;

@@ -60,6 +60,19 @@ pub enum RateLimitSetting {
 }
 
 impl RateLimitSetting {
+    /// Whether this setting allows no more than `other`: no faster steady
+    /// rate and no larger burst; only unlimited is within unlimited.
+    pub fn within(&self, other: &RateLimitSetting) -> bool {
+        match (self, other) {
+            (_, RateLimitSetting::Unlimited) => true,
+            (RateLimitSetting::Unlimited, RateLimitSetting::Limited(_)) => false,
+            (RateLimitSetting::Limited(a), RateLimitSetting::Limited(b)) => {
+                u64::from(a.limit) * u64::from(b.window_seconds) <= u64::from(b.limit) * u64::from(a.window_seconds)
+                    && a.burst <= b.burst
+            }
+        }
+    }
+
     /// Checks a limited setting's numbers.
     pub fn validate(self, field: &str) -> Result<Self, ValidationError> {
         match self {
@@ -169,6 +182,23 @@ mod tests {
             })
         );
         assert_eq!(Plan::Enterprise.rate_limit(), RateLimitSetting::Unlimited);
+    }
+
+    #[test]
+    fn a_setting_is_within_another_when_no_faster_and_no_burstier() {
+        let l = |limit, window_seconds, burst| {
+            RateLimitSetting::Limited(RateLimit {
+                limit,
+                window_seconds,
+                burst,
+            })
+        };
+        assert!(l(60, 60, 100).within(&l(60, 60, 100)));
+        assert!(l(1, 1, 1).within(&l(60, 60, 100)), "one a second is sixty a minute");
+        assert!(!l(2, 1, 1).within(&l(60, 60, 100)));
+        assert!(!l(60, 60, 101).within(&l(60, 60, 100)));
+        assert!(l(60, 60, 100).within(&RateLimitSetting::Unlimited));
+        assert!(!RateLimitSetting::Unlimited.within(&l(60, 60, 100)));
     }
 
     #[test]

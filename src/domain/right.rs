@@ -1,6 +1,8 @@
 //! Rights: which HTTP methods a credential may use on which paths, as OVHcloud
 //! grants them (`GET,POST /v1/instances/*`). `*` in a path matches any run of
-//! characters, `/` included, so `/*` is everything.
+//! characters, `/` included, so `/*` is everything. Paths are matched only
+//! after [`crate::wire::path::normalize`], so `..` and escapes cannot walk out
+//! of a right.
 
 use serde::{Deserialize, Serialize};
 
@@ -60,10 +62,12 @@ impl Right {
         if !path.starts_with('/') || path.len() > 512 || path.chars().any(|c| c.is_whitespace() || c == '?') {
             return err(format!("{path:?} must be a path starting with / (no query, no spaces)"));
         }
-        Ok(Self {
-            methods,
-            path: path.to_owned(),
-        })
+        if crate::wire::path::has_dot_segments(path) {
+            return err(format!("{path:?} must not contain . or .. segments"));
+        }
+        let path =
+            crate::wire::path::normalize(path).map_err(|e| ValidationError::new("rights", format!("{path:?}: {e}")))?;
+        Ok(Self { methods, path })
     }
 
     /// Parses `GET,POST /v1/instances/*`.
@@ -75,11 +79,23 @@ impl Right {
         Self::new(methods.split(',').map(String::from).collect(), path)
     }
 
-    /// Whether this right allows `method` on `path` (the query string is ignored).
+    /// Whether this right allows `method` on the request target `path`
+    /// (normalised first; the query string is ignored; an ambiguous path is refused).
     pub fn allows(&self, method: &str, path: &str) -> bool {
-        let path = path.split('?').next().unwrap_or(path);
-        let method_ok = self.methods.iter().any(|m| m == "*" || m.eq_ignore_ascii_case(method));
-        method_ok && glob(&self.path, path)
+        crate::wire::path::normalize(path).is_ok_and(|p| self.matches(Some(method), Some(&p)))
+    }
+
+    /// Matches an already normalised path; `None` parts are not checked.
+    fn matches(&self, method: Option<&str>, normal_path: Option<&str>) -> bool {
+        let method_ok = method.is_none_or(|m| self.methods.iter().any(|x| x == "*" || x.eq_ignore_ascii_case(m)));
+        method_ok && normal_path.is_none_or(|p| glob(&self.path, p))
+    }
+
+    /// Whether every call `other` allows, this right allows too.
+    pub fn covers(&self, other: &Right) -> bool {
+        let methods =
+            self.methods.iter().any(|m| m == "*") || other.methods.iter().all(|m| m != "*" && self.methods.contains(m));
+        methods && pattern_covers(self.path.as_bytes(), other.path.as_bytes())
     }
 
     /// The methods granted.
@@ -94,17 +110,40 @@ impl Right {
 }
 
 /// Whether a call may go ahead: no rights means no restriction; a call with
-/// no method or path (a plain verify) passes too, since there is nothing to check.
+/// no method or path (a plain verify) passes too, since there is nothing to
+/// check. A path that cannot be normalised safely passes no right.
 pub fn allowed(rights: &[Right], method: Option<&str>, path: Option<&str>) -> bool {
-    match (method, path) {
-        _ if rights.is_empty() => true,
-        (Some(m), Some(p)) => rights.iter().any(|r| r.allows(m, p)),
-        (Some(m), None) => rights
-            .iter()
-            .any(|r| r.methods.iter().any(|x| x == "*" || x.eq_ignore_ascii_case(m))),
-        (None, Some(p)) => rights.iter().any(|r| glob(&r.path, p.split('?').next().unwrap_or(p))),
-        (None, None) => true,
+    if rights.is_empty() {
+        return true;
     }
+    let normal = match path.map(crate::wire::path::normalize) {
+        Some(Ok(p)) => Some(p),
+        Some(Err(_)) => return false,
+        None => None,
+    };
+    rights.iter().any(|r| r.matches(method, normal.as_deref()))
+}
+
+/// Whether every text `inner` matches, `outer` matches too: `inner`'s `*`
+/// can only be absorbed by a `*` of `outer`. Sound (never claims a cover
+/// that is not one), which is what the grant rule needs.
+fn pattern_covers(outer: &[u8], inner: &[u8]) -> bool {
+    let m = inner.len();
+    // next[j]: outer[i + 1..] covers inner[j..]; row[j]: outer[i..] covers inner[j..].
+    let mut next = vec![false; m + 1];
+    next[m] = true;
+    for &o in outer.iter().rev() {
+        let mut row = vec![false; m + 1];
+        for j in (0..=m).rev() {
+            row[j] = if o == b'*' {
+                next[j] || (j < m && row[j + 1])
+            } else {
+                j < m && inner[j] != b'*' && inner[j] == o && next[j + 1]
+            };
+        }
+        next = row;
+    }
+    next[0]
 }
 
 /// `*` matches any run of characters; everything else matches itself.
@@ -169,7 +208,60 @@ mod tests {
         assert!(!allowed(&rights, Some("GET"), Some("/v2/a")));
     }
 
+    #[test]
+    fn dot_segments_and_escapes_cannot_walk_out_of_a_right() {
+        let r = Right::parse("GET /compute/*").unwrap();
+        assert!(r.allows("GET", "/compute/x/../y"));
+        for raw in [
+            "/compute/../billing/x",
+            "/compute/%2e%2e/billing/x",
+            "/compute/%2E%2E/billing/x",
+            "/compute/..%2fbilling",
+            "/compute/..;/billing",
+            "/compute\\..\\billing",
+        ] {
+            assert!(!r.allows("GET", raw), "{raw}");
+            assert!(!allowed(std::slice::from_ref(&r), Some("GET"), Some(raw)), "{raw}");
+        }
+        assert!(
+            allowed(&[], Some("GET"), Some("/compute/..%2fbilling")),
+            "no rights, no restriction"
+        );
+    }
+
+    #[test]
+    fn patterns_are_normalised_and_dot_segments_refused() {
+        assert_eq!(Right::parse("GET /%41pi/*").unwrap().path(), "/Api/*");
+        assert!(Right::parse("GET /a/../b").is_err());
+        assert!(Right::parse("GET /a/%2e%2e/b").is_err());
+        assert!(Right::parse("GET /a%2fb").is_err());
+    }
+
+    #[test]
+    fn a_right_covers_what_it_contains() {
+        let p = |s: &str| Right::parse(s).unwrap();
+        assert!(p("GET,POST /v1/*").covers(&p("GET /v1/instances/*")));
+        assert!(p("* /*").covers(&p("DELETE /anything")));
+        assert!(!p("GET /v1/*").covers(&p("POST /v1/x")));
+        assert!(!p("GET /v1/*").covers(&p("* /v1/x")));
+        assert!(!p("GET /v1/instances/*").covers(&p("GET /v1/*")));
+        assert!(!p("GET /v1/*/disks").covers(&p("GET /v1/*")));
+        assert!(p("GET /v1/*/disks").covers(&p("GET /v1/a/*/disks")));
+        assert!(p("GET /me").covers(&p("GET /me")));
+        assert!(!p("GET /me").covers(&p("GET /me*")));
+    }
+
     proptest! {
+        /// Whatever path a covered right allows, the covering one allows too.
+        #[test]
+        fn cover_is_sound(outer in "/[ab*/]{0,6}", inner in "/[ab*/]{0,6}", text in "/[ab/]{0,8}") {
+            let o = Right::new(vec!["GET".into()], &outer).unwrap();
+            let i = Right::new(vec!["GET".into()], &inner).unwrap();
+            if o.covers(&i) && i.allows("GET", &text) {
+                prop_assert!(o.allows("GET", &text));
+            }
+        }
+
         #[test]
         fn a_literal_pattern_matches_only_itself(a in "/[a-z/]{0,12}", b in "/[a-z/]{0,12}") {
             prop_assert_eq!(glob(&a, &b), a == b);

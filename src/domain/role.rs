@@ -1,4 +1,4 @@
-//! Console roles and what they may see and change.
+//! Console roles. What each may see and change is decided in `crate::authz`.
 //!
 //! The three roles nest (Global Admin ⊇ Global Viewer ⊇ Account Viewer), so a
 //! user holds exactly one of them: a second role could never add anything.
@@ -100,68 +100,14 @@ pub struct Principal {
     pub access: AccountAccess,
 }
 
-impl Principal {
-    /// Only a Global Admin changes anything.
-    pub fn can_write(&self) -> bool {
-        self.role == Role::GlobalAdmin
-    }
-
-    /// Whether this principal may read data of the account `id`.
-    pub fn can_read_account(&self, id: AccountId) -> bool {
-        match self.role {
-            Role::GlobalAdmin | Role::GlobalViewer => true,
-            Role::AccountViewer => self.access.allows(id),
-        }
-    }
-
-    /// Whether this principal may read install-wide data (users, settings, the whole audit log).
-    pub fn can_read_global(&self) -> bool {
-        matches!(self.role, Role::GlobalAdmin | Role::GlobalViewer)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn principal(role: Role, access: AccountAccess) -> Principal {
-        Principal {
-            user_id: 1,
-            email: "a@example.com".into(),
-            role,
-            access,
-        }
-    }
 
     #[test]
     fn roles_parse_from_both_spellings() {
         assert_eq!("global-admin".parse::<Role>().unwrap(), Role::GlobalAdmin);
         assert_eq!("account_viewer".parse::<Role>().unwrap(), Role::AccountViewer);
         assert!("root".parse::<Role>().is_err());
-    }
-
-    #[test]
-    fn only_global_admin_can_write() {
-        assert!(principal(Role::GlobalAdmin, AccountAccess::All).can_write());
-        assert!(!principal(Role::GlobalViewer, AccountAccess::All).can_write());
-        assert!(!principal(Role::AccountViewer, AccountAccess::All).can_write());
-    }
-
-    #[test]
-    fn account_viewer_reads_only_listed_accounts() {
-        let p = principal(Role::AccountViewer, AccountAccess::Only(vec![2, 5]));
-        assert!(p.can_read_account(2));
-        assert!(!p.can_read_account(3));
-        assert!(!p.can_read_global());
-        let all = principal(Role::AccountViewer, AccountAccess::All);
-        assert!(all.can_read_account(3));
-        assert!(!all.can_read_global());
-    }
-
-    #[test]
-    fn global_viewer_reads_everything() {
-        let p = principal(Role::GlobalViewer, AccountAccess::Only(vec![]));
-        assert!(p.can_read_account(7));
-        assert!(p.can_read_global());
     }
 }

@@ -10,7 +10,7 @@ use std::sync::Mutex;
 
 use sha2::{Digest, Sha256};
 
-use super::AccessClaims;
+use crate::wire::jwt::AccessClaims;
 
 const SHARDS: usize = 16;
 /// Per shard; a full shard is emptied rather than tracked for recency.
@@ -70,6 +70,7 @@ mod tests {
             aud: "a".into(),
             exp: 10,
             iat: 0,
+            nbf: None,
             jti: jti.into(),
             scope: String::new(),
             account: "default".into(),

@@ -2,8 +2,8 @@
 
 use serde_json::json;
 
-use super::caller::Need;
 use super::{Caller, Keyward, ServiceError, ServiceResult};
+use crate::authz::{Access, Action, Area, Target};
 use crate::domain::{Account, AccountName, Email, Plan, RateLimitSetting, ValidationError};
 use crate::store::{self, StoreError};
 use crate::verify::index::AccountGate;
@@ -19,16 +19,25 @@ pub struct AccountPatch {
     pub rate_limit: Option<Option<RateLimitSetting>>,
 }
 
-/// Accounts are managed under the `admin` resource (`admin:read`, `admin:write`).
-const RESOURCE: &str = "admin";
+/// The per-credential limit an account gives: its own, else its plan's.
+fn account_limit(a: &Account) -> RateLimitSetting {
+    a.rate_limit.unwrap_or_else(|| a.plan.rate_limit())
+}
 
 impl Keyward {
-    /// The accounts the caller may read, by name.
+    /// Whether the caller sees an account at all (its credentials or its settings).
+    fn sees(caller: &Caller, a: &Account) -> bool {
+        [Area::Admin, Area::Keys]
+            .into_iter()
+            .any(|area| caller.allows(Action::Use(area, Access::Read), Target::Account(a.into())))
+    }
+
+    /// The accounts the caller sees at all (their credentials or their settings), by name.
     pub async fn list_accounts(&self, caller: &Caller) -> ServiceResult<Vec<Account>> {
         Ok(store::accounts::list(self.store().pool())
             .await?
             .into_iter()
-            .filter(|a| caller.may(RESOURCE, Need::Read, a) || caller.may("keys", Need::Read, a))
+            .filter(|a| Self::sees(caller, a))
             .collect())
     }
 
@@ -36,16 +45,14 @@ impl Keyward {
     /// not "forbidden", so its existence is not revealed.
     pub async fn get_account(&self, caller: &Caller, name: &str) -> ServiceResult<Account> {
         match store::accounts::find_by_name(self.store().pool(), name).await? {
-            Some(a) if caller.may(RESOURCE, Need::Read, &a) || caller.may("keys", Need::Read, &a) => Ok(a),
+            Some(a) if Self::sees(caller, &a) => Ok(a),
             _ => Err(ServiceError::NotFound("account")),
         }
     }
 
     /// Creates an account with API access on.
     pub async fn create_account(&self, caller: &Caller, name: &str, plan: Plan) -> ServiceResult<Account> {
-        if !caller.may_globally(RESOURCE) {
-            return Err(ServiceError::Forbidden);
-        }
+        caller.authorize(Action::Use(Area::Admin, Access::Write), Target::Install, "account")?;
         let name = AccountName::parse(name)?;
         let now = self.now();
         let mut tx = self.store().write().await?;
@@ -90,13 +97,9 @@ impl Keyward {
             .map_err(|e| ValidationError::new("notification_emails", e.message))?;
         let mut tx = self.store().write().await?;
         let before = store::accounts::find_by_name(&mut *tx, name).await?;
-        let before = match before {
-            Some(a) if caller.may(RESOURCE, Need::Write, &a) => a,
-            Some(a) if caller.may(RESOURCE, Need::Read, &a) || caller.may("keys", Need::Read, &a) => {
-                return Err(ServiceError::Forbidden);
-            }
-            _ => return Err(ServiceError::NotFound("account")),
-        };
+        let before = before.ok_or(ServiceError::NotFound("account"))?;
+        let target = Target::Account((&before).into());
+        caller.authorize(Action::Use(Area::Admin, Access::Write), target, "account")?;
         let after = Account {
             plan: patch.plan.unwrap_or(before.plan),
             api_enabled: patch.api_enabled.unwrap_or(before.api_enabled),
@@ -111,6 +114,14 @@ impl Keyward {
         if after == before {
             return Ok(after);
         }
+        caller.authorize(
+            Action::SetAccountLimit {
+                from: account_limit(&before),
+                to: account_limit(&after),
+            },
+            target,
+            "account",
+        )?;
         store::accounts::update(&mut *tx, &after).await?;
         let mut changes = serde_json::Map::new();
         if after.plan != before.plan {

@@ -2,8 +2,8 @@
 
 use sqlx::SqliteExecutor;
 
-use super::caller::Need;
 use super::{Actor, Caller, Keyward, ServiceResult};
+use crate::authz::{Access, Action, Area, Target};
 use crate::domain::{AccountId, AuditFilter, AuditPage};
 use crate::store::{self, audit::NewEntry, audit::Visibility};
 
@@ -42,17 +42,10 @@ impl Keyward {
     /// A newest-first page of the audit trail that the caller may see:
     /// everything for the global roles, only their accounts' entries otherwise.
     pub async fn list_audit(&self, caller: &Caller, filter: &AuditFilter) -> ServiceResult<AuditPage> {
-        let visibility = if caller.reads_globally() {
+        let visibility = if caller.allows(Action::Use(Area::Admin, Access::Read), Target::Install) {
             Visibility::All
         } else {
-            Visibility::Accounts(
-                store::accounts::list(self.store.pool())
-                    .await?
-                    .into_iter()
-                    .filter(|a| caller.may("keys", Need::Read, a) || caller.may("admin", Need::Read, a))
-                    .map(|a| a.id)
-                    .collect(),
-            )
+            Visibility::Accounts(self.list_accounts(caller).await?.iter().map(|a| a.id).collect())
         };
         let limit = filter.limit.unwrap_or(50).clamp(1, MAX_PAGE);
         let mut entries = store::audit::list(self.store.pool(), filter, &visibility, limit + 1).await?;

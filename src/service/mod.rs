@@ -7,11 +7,14 @@ mod audit;
 mod caller;
 mod credentials;
 mod events;
+mod instance;
 
 pub use events::Claimed;
 mod oauth;
 mod sessions;
 mod setup;
+mod signing_keys;
+mod tokens;
 mod usage;
 mod users;
 mod webhooks;
@@ -19,8 +22,9 @@ mod webhooks;
 pub use crate::domain::credential::{Created, CredentialPage, CredentialPatch, CredentialQuery, CredentialSummary};
 pub use accounts::AccountPatch;
 pub use caller::{Caller, KeyCaller};
-pub use oauth::{ClientAuth, ClientAuthMethod, IntrospectedClaims, Introspection, OAuthError, TokenResponse};
+pub use oauth::{ClientAuth, ClientAuthMethod, OAuthError, TokenResponse};
 pub use sessions::{NewSession, SESSION_COOKIE};
+pub use tokens::{IntrospectedClaims, Introspection};
 pub use users::UserAccessInput;
 
 use std::path::Path;
@@ -46,6 +50,13 @@ pub enum ServiceError {
     Unauthenticated,
     #[error("your role does not allow this")]
     Forbidden,
+    /// The credential being issued or changed would be able to do more than
+    /// the caller (the grant rule); the message says what.
+    #[error("{0}")]
+    Exceeds(String),
+    /// `If-Match` named a version that is no longer current.
+    #[error("the credential changed since you read it (it is at version {current}); read it again and retry")]
+    PreconditionFailed { current: i64 },
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("{0}")]
@@ -69,6 +80,8 @@ impl ServiceError {
             ServiceError::Invalid(_) => "VALIDATION_FAILED",
             ServiceError::Unauthenticated => "UNAUTHENTICATED",
             ServiceError::Forbidden => "FORBIDDEN",
+            ServiceError::Exceeds(_) => "EXCEEDS_CALLER",
+            ServiceError::PreconditionFailed { .. } => "PRECONDITION_FAILED",
             ServiceError::NotFound(_) => "NOT_FOUND",
             ServiceError::Conflict(_) => "CONFLICT",
             ServiceError::Rule { code, .. } => code,
@@ -180,6 +193,8 @@ pub struct Keyward {
     denylist: Arc<Denylist>,
     /// Sends webhook requests (a pool of connections, shared by clones).
     webhook_client: reqwest::Client,
+    /// The `iss` of access tokens, set once (see `issuer.rs`).
+    issuer: Arc<std::sync::OnceLock<String>>,
 }
 
 impl Keyward {
@@ -213,6 +228,7 @@ impl Keyward {
             window_secs: 15 * 60,
         };
         let kw = Self {
+            issuer: Arc::default(),
             webhook_client: crate::notify::webhook::client(config.delivery_timeout),
             verifier,
             keyring,
@@ -245,6 +261,10 @@ impl Keyward {
                 window_secs: 15 * 60,
             })),
         };
+        kw.load_issuer().await.map_err(|e| match e {
+            ServiceError::Internal(s) => StartupError::Store(s),
+            other => StartupError::Store(StoreError::Corrupt(other.to_string())),
+        })?;
         if kw.keyring.current().signer.is_none() {
             let alg = kw.config.jwt_algorithm;
             kw.rotate_signing_key(&Caller::System("first start"), alg)
@@ -331,22 +351,4 @@ fn create_private_dir(path: &Path) -> Result<(), StartupError> {
             path: path.display().to_string(),
             source,
         })
-}
-
-/// Refuses unless the principal may change things.
-fn require_write(p: &Principal) -> ServiceResult<()> {
-    if p.can_write() {
-        Ok(())
-    } else {
-        Err(ServiceError::Forbidden)
-    }
-}
-
-/// Refuses unless the principal may read install-wide data.
-fn require_global_read(p: &Principal) -> ServiceResult<()> {
-    if p.can_read_global() {
-        Ok(())
-    } else {
-        Err(ServiceError::Forbidden)
-    }
 }

@@ -1,8 +1,8 @@
 //! Usage analytics: a credential's calls by hour or day and outcome, and the
 //! 90-day retention of the hourly rows.
 
-use super::caller::Need;
 use super::{Caller, Keyward, ServiceResult};
+use crate::authz::Access;
 use crate::domain::ValidationError;
 use crate::domain::usage::{CredentialTraffic, Granularity, RefusalCount, UsageBucket, UsageOverview, UsageSeries};
 use crate::store;
@@ -39,7 +39,7 @@ impl Keyward {
         if to - from > MAX_RANGE_SECS {
             return Err(ValidationError::new("from", "the range may span at most 400 days").into());
         }
-        let (row, _) = self.credential_for(caller, key_id, Need::Read).await?;
+        let (row, _) = self.credential_for(caller, key_id, Access::Read).await?;
         let rows = store::usage::series(self.store().pool(), row.id, from, to, granularity == Granularity::Day).await?;
         Ok(UsageSeries {
             key: row.public_id,
@@ -70,13 +70,8 @@ impl Keyward {
             return Err(ValidationError::new("days", "must be between 1 and 90").into());
         }
         let accounts: Vec<_> = match account {
-            Some(name) => vec![self.account_for(caller, name, Need::Read).await?.id],
-            None => store::accounts::list(self.store().pool())
-                .await?
-                .into_iter()
-                .filter(|a| caller.may(super::credentials::RESOURCE, Need::Read, a))
-                .map(|a| a.id)
-                .collect(),
+            Some(name) => vec![self.account_for(caller, name, Access::Read).await?.id],
+            None => self.readable_accounts(caller).await?.iter().map(|a| a.id).collect(),
         };
         let granularity = if days == 1 { Granularity::Hour } else { Granularity::Day };
         let step = granularity.seconds();

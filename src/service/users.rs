@@ -2,9 +2,10 @@
 
 use serde_json::json;
 
-use super::{Actor, Keyward, ServiceError, ServiceResult, require_global_read, require_write};
+use super::{Caller, Keyward, ServiceError, ServiceResult};
+use crate::authz::{Access, Action, Area, Target};
 use crate::crypto::password;
-use crate::domain::{AccountId, Email, Password, Principal, Role, User, UserId};
+use crate::domain::{AccountId, Email, Password, Role, User, UserId};
 use crate::store::{self, StoreError};
 
 /// Which accounts an Account Viewer gets, as a form or the CLI states it.
@@ -36,8 +37,8 @@ fn last_admin() -> ServiceError {
 
 impl Keyward {
     /// Every user; for the global roles only.
-    pub async fn list_users(&self, p: &Principal) -> ServiceResult<Vec<User>> {
-        require_global_read(p)?;
+    pub async fn list_users(&self, caller: &Caller) -> ServiceResult<Vec<User>> {
+        caller.authorize(Action::Use(Area::Admin, Access::Read), Target::Install, "user")?;
         let rows = store::users::list(self.store.pool()).await?;
         let grants = store::users::all_grants(self.store.pool()).await?;
         rows.into_iter()
@@ -48,30 +49,17 @@ impl Keyward {
             .collect()
     }
 
-    /// Creates a console user; Global Admins only.
+    /// Creates a console user: Global Admins, and the CLI's `admin create`.
     pub async fn create_user(
         &self,
-        p: &Principal,
-        actor: &Actor,
+        caller: &Caller,
         email: &str,
         password_text: &str,
         role: Role,
         access: UserAccessInput,
     ) -> ServiceResult<User> {
-        require_write(p)?;
-        self.create_user_as(actor, email, password_text, role, access).await
-    }
-
-    /// Creates a user on behalf of `actor` without a principal check: the CLI's
-    /// `admin create`, run by whoever can read the data dir.
-    pub async fn create_user_as(
-        &self,
-        actor: &Actor,
-        email: &str,
-        password_text: &str,
-        role: Role,
-        access: UserAccessInput,
-    ) -> ServiceResult<User> {
+        caller.authorize(Action::Use(Area::Admin, Access::Write), Target::Install, "user")?;
+        let actor = &caller.actor();
         let email = Email::parse(email)?;
         let password = Password::parse(password_text)?;
         self.check_accounts_exist(&access).await?;
@@ -108,13 +96,13 @@ impl Keyward {
     /// active Global Admin is refused.
     pub async fn update_user_role(
         &self,
-        p: &Principal,
-        actor: &Actor,
+        caller: &Caller,
         id: UserId,
         role: Role,
         access: UserAccessInput,
     ) -> ServiceResult<User> {
-        require_write(p)?;
+        caller.authorize(Action::Use(Area::Admin, Access::Write), Target::Install, "user")?;
+        let actor = &caller.actor();
         self.check_accounts_exist(&access).await?;
         let mut tx = self.store.write().await?;
         // Writing first takes SQLite's write lock, so two admins demoting each
@@ -153,14 +141,9 @@ impl Keyward {
 
     /// Disables or re-enables a user. Disabling ends their sessions; the last
     /// active Global Admin cannot be disabled.
-    pub async fn set_user_disabled(
-        &self,
-        p: &Principal,
-        actor: &Actor,
-        id: UserId,
-        disabled: bool,
-    ) -> ServiceResult<User> {
-        require_write(p)?;
+    pub async fn set_user_disabled(&self, caller: &Caller, id: UserId, disabled: bool) -> ServiceResult<User> {
+        caller.authorize(Action::Use(Area::Admin, Access::Write), Target::Install, "user")?;
+        let actor = &caller.actor();
         let now = self.now();
         let mut tx = self.store.write().await?;
         store::users::set_disabled(&mut *tx, id, disabled.then_some(now)).await?;

@@ -3,9 +3,9 @@
 
 use serde_json::json;
 
-use super::caller::Need;
 use super::events::{Subject, emit};
 use super::{Caller, Keyward, ServiceError, ServiceResult};
+use crate::authz::{Access, Action, Area, Target};
 use crate::crypto::keygen;
 use crate::domain::event::EventType;
 use crate::domain::webhook::{
@@ -19,8 +19,6 @@ use crate::store::smtp::SmtpRow;
 use crate::store::webhooks::WebhookRow;
 use crate::store::{self, StoreError};
 
-/// Endpoints and SMTP are administration: `admin:read` / `admin:write`.
-const RESOURCE: &str = "admin";
 /// The longest delivery log one request returns.
 const LOG_LIMIT: u32 = 100;
 /// The sealing context of the SMTP password.
@@ -68,31 +66,27 @@ fn delivery(row: DeliveryRow, full: bool) -> Delivery {
 }
 
 impl Keyward {
-    async fn visible_accounts(&self, caller: &Caller, need: Need) -> ServiceResult<Vec<Account>> {
+    /// The accounts whose endpoints the caller may read.
+    async fn webhook_accounts(&self, caller: &Caller) -> ServiceResult<Vec<Account>> {
         Ok(store::accounts::list(self.store().pool())
             .await?
             .into_iter()
-            .filter(|a| caller.may(RESOURCE, need, a))
+            .filter(|a| caller.allows(Action::Use(Area::Admin, Access::Read), Target::Account(a.into())))
             .collect())
     }
 
-    /// Loads an endpoint the caller may see (and change, with `Need::Write`),
+    /// Loads an endpoint the caller may see (and change, with `Access::Write`),
     /// and whether they may change it.
-    async fn webhook_for(&self, caller: &Caller, id: &str, need: Need) -> ServiceResult<(WebhookRow, bool)> {
+    async fn webhook_for(&self, caller: &Caller, id: &str, access: Access) -> ServiceResult<(WebhookRow, bool)> {
         let row = store::webhooks::find_public(self.store().pool(), id)
             .await?
             .ok_or(ServiceError::NotFound("webhook"))?;
         let account = store::accounts::find(self.store().pool(), row.account_id)
             .await?
             .ok_or(ServiceError::NotFound("webhook"))?;
-        match (
-            caller.may(RESOURCE, need, &account),
-            caller.may(RESOURCE, Need::Read, &account),
-        ) {
-            (true, _) => Ok((row, caller.may(RESOURCE, Need::Write, &account))),
-            (false, true) => Err(ServiceError::Forbidden),
-            (false, false) => Err(ServiceError::NotFound("webhook")),
-        }
+        let target = Target::Account((&account).into());
+        caller.authorize(Action::Use(Area::Admin, access), target, "webhook")?;
+        Ok((row, caller.allows(Action::Use(Area::Admin, Access::Write), target)))
     }
 
     /// Adds an endpoint. The answer holds its signing secret, shown only here
@@ -100,21 +94,21 @@ impl Keyward {
     pub async fn create_webhook(&self, caller: &Caller, input: WebhookInput) -> ServiceResult<WebhookCreated> {
         let new = NewWebhook::validate(input)?;
         let account = store::accounts::find_by_name(self.store().pool(), &new.account).await?;
-        let account = match account {
-            Some(a) if caller.may(RESOURCE, Need::Write, &a) => a,
-            Some(a)
-                if caller.may(RESOURCE, Need::Read, &a) || caller.may(super::credentials::RESOURCE, Need::Read, &a) =>
-            {
-                return Err(ServiceError::Forbidden);
-            }
-            _ => {
-                return Err(ValidationError::new(
-                    "account",
-                    format!("no account named {:?} that you can see", new.account),
-                )
-                .into());
-            }
+        let unknown = || {
+            ValidationError::new(
+                "account",
+                format!("no account named {:?} that you can see", new.account),
+            )
         };
+        let account = account.ok_or_else(unknown)?;
+        match caller.authorize(
+            Action::Use(Area::Admin, Access::Write),
+            Target::Account((&account).into()),
+            "account",
+        ) {
+            Err(ServiceError::NotFound(_)) => return Err(unknown().into()),
+            other => other?,
+        }
         let public_id = format!("wh_{}", keygen::base62(16));
         let secret = format!("whsec_{}", keygen::base62(32));
         let sealed = self.sealer().seal(secret.as_bytes(), &public_id);
@@ -154,7 +148,7 @@ impl Keyward {
     /// The endpoints of one account, or of every account the caller may read.
     pub async fn list_webhooks(&self, caller: &Caller, account: Option<&str>) -> ServiceResult<Vec<Webhook>> {
         let visible: Vec<_> = self
-            .visible_accounts(caller, Need::Read)
+            .webhook_accounts(caller)
             .await?
             .into_iter()
             .filter(|a| account.is_none_or(|n| a.name == n))
@@ -162,7 +156,7 @@ impl Keyward {
         let ids: Vec<_> = visible.iter().map(|a| a.id).collect();
         let writable: Vec<_> = visible
             .iter()
-            .filter(|a| caller.may(RESOURCE, Need::Write, a))
+            .filter(|a| caller.allows(Action::Use(Area::Admin, Access::Write), Target::Account((*a).into())))
             .map(|a| a.id)
             .collect();
         Ok(store::webhooks::list(self.store().pool(), &ids)
@@ -177,13 +171,13 @@ impl Keyward {
 
     /// One endpoint.
     pub async fn get_webhook(&self, caller: &Caller, id: &str) -> ServiceResult<Webhook> {
-        let (row, full) = self.webhook_for(caller, id, Need::Read).await?;
+        let (row, full) = self.webhook_for(caller, id, Access::Read).await?;
         Ok(webhook(row, full))
     }
 
     /// Deletes an endpoint; what was still queued for it is dropped.
     pub async fn delete_webhook(&self, caller: &Caller, id: &str) -> ServiceResult<()> {
-        let (row, _) = self.webhook_for(caller, id, Need::Write).await?;
+        let (row, _) = self.webhook_for(caller, id, Access::Write).await?;
         let now = self.now();
         let mut tx = self.store().write().await?;
         if store::webhooks::delete(&mut *tx, row.id, now).await? {
@@ -205,7 +199,7 @@ impl Keyward {
 
     /// An endpoint's deliveries, newest first.
     pub async fn webhook_deliveries(&self, caller: &Caller, id: &str) -> ServiceResult<Vec<Delivery>> {
-        let (row, full) = self.webhook_for(caller, id, Need::Read).await?;
+        let (row, full) = self.webhook_for(caller, id, Access::Read).await?;
         Ok(store::events::of_webhook(self.store().pool(), row.id, LOG_LIMIT)
             .await?
             .into_iter()
@@ -216,7 +210,7 @@ impl Keyward {
     /// Queues a `webhook.test` event for this endpoint only; the worker sends
     /// it within a second.
     pub async fn send_test_event(&self, caller: &Caller, id: &str) -> ServiceResult<Delivery> {
-        let (row, _) = self.webhook_for(caller, id, Need::Write).await?;
+        let (row, _) = self.webhook_for(caller, id, Access::Write).await?;
         let now = self.now();
         let mut tx = self.store().write().await?;
         let event_id = emit(
@@ -248,7 +242,7 @@ impl Keyward {
         webhook_id: &str,
         delivery_id: i64,
     ) -> ServiceResult<Delivery> {
-        let (row, _) = self.webhook_for(caller, webhook_id, Need::Write).await?;
+        let (row, _) = self.webhook_for(caller, webhook_id, Access::Write).await?;
         let original = store::events::find(self.store().pool(), delivery_id)
             .await?
             .filter(|d| d.webhook_id == Some(row.id))
@@ -276,9 +270,7 @@ impl Keyward {
     /// The latest e-mails (notices and alarms) and how their delivery went;
     /// the global roles only, since they name every account's addresses.
     pub async fn email_deliveries(&self, caller: &Caller) -> ServiceResult<Vec<Delivery>> {
-        if !caller.reads_globally() {
-            return Err(ServiceError::Forbidden);
-        }
+        caller.authorize(Action::Use(Area::Admin, Access::Read), Target::Install, "settings")?;
         Ok(store::events::emails(self.store().pool(), LOG_LIMIT)
             .await?
             .into_iter()
@@ -288,9 +280,7 @@ impl Keyward {
 
     /// The SMTP settings, without the password (the global roles only).
     pub async fn smtp_settings(&self, caller: &Caller) -> ServiceResult<Option<SmtpSettings>> {
-        if !caller.reads_globally() {
-            return Err(ServiceError::Forbidden);
-        }
+        caller.authorize(Action::Use(Area::Admin, Access::Read), Target::Install, "settings")?;
         Ok(store::smtp::get(self.store().pool()).await?.map(|r| SmtpSettings {
             host: r.host,
             port: u16::try_from(r.port).unwrap_or(25),
@@ -304,9 +294,7 @@ impl Keyward {
     /// Replaces the SMTP settings; a missing password keeps the stored one,
     /// an empty one clears it.
     pub async fn set_smtp(&self, caller: &Caller, input: SmtpInput) -> ServiceResult<SmtpSettings> {
-        if !caller.may_globally(RESOURCE) {
-            return Err(ServiceError::Forbidden);
-        }
+        caller.authorize(Action::Use(Area::Admin, Access::Write), Target::Install, "settings")?;
         input.validate()?;
         let now = self.now();
         let mut tx = self.store().write().await?;
@@ -358,9 +346,7 @@ impl Keyward {
 
     /// Sends a test e-mail now and says what the server answered.
     pub async fn send_test_email(&self, caller: &Caller, to: &str) -> ServiceResult<()> {
-        if !caller.may_globally(RESOURCE) {
-            return Err(ServiceError::Forbidden);
-        }
+        caller.authorize(Action::Use(Area::Admin, Access::Write), Target::Install, "settings")?;
         let to = Email::parse(to).map_err(|e| ValidationError::new("to", e.message))?;
         let smtp = self
             .smtp()

@@ -41,6 +41,8 @@ pub struct CredentialRow {
     pub format: String,
     pub signing_kid: Option<String>,
     pub rate_limit: Option<String>,
+    /// Bumped by every management change (never by last-used times).
+    pub version: i64,
 }
 
 /// The parsed JSON columns of a row.
@@ -129,6 +131,7 @@ impl CredentialRow {
             format,
             token_ttl_seconds: self.token_ttl_secs,
             rate_limit,
+            version: self.version,
         })
     }
 }
@@ -137,7 +140,7 @@ const SELECT: &str = "SELECT c.id, c.public_id, c.account_id, a.name AS account,
         c.environment, c.display_prefix, c.client_id, c.scopes, c.roles, c.allowed_cidrs, c.rights,
         c.expires_at, c.lifetime_secs, c.auto_renew, c.metadata, c.created_at, c.created_by,
         c.last_used_at, c.last_used_ip, c.revoked_at, c.token_ttl_secs, c.format, c.signing_kid,
-        c.rate_limit
+        c.rate_limit, c.version
    FROM credentials c JOIN accounts a ON a.id = c.account_id";
 
 /// A credential to insert; the JSON columns are already encoded.
@@ -164,7 +167,7 @@ pub struct NewRow<'a> {
     pub rate_limit: Option<RateLimitSetting>,
 }
 
-fn json<T: serde::Serialize>(v: &T) -> String {
+fn json<T: serde::Serialize + ?Sized>(v: &T) -> String {
     serde_json::to_string(v).expect("domain values always serialise")
 }
 
@@ -374,43 +377,65 @@ pub async fn list<'e>(db: impl SqliteExecutor<'e>, f: &ListFilter, now: i64) -> 
     Ok(q.build_query_as().fetch_all(db).await?)
 }
 
-/// The fields a PATCH may change, already validated and encoded.
-#[derive(Debug, Clone)]
+/// The fields a PATCH names, already validated; `None` leaves a column as it is.
+#[derive(Debug, Clone, Default)]
 pub struct Changes<'a> {
-    pub description: Option<&'a str>,
-    pub grants: &'a Grants,
-    pub expires_at: Option<i64>,
-    pub lifetime_secs: Option<i64>,
-    pub auto_renew: bool,
-    pub metadata: &'a serde_json::Value,
+    pub description: Option<Option<&'a str>>,
+    pub scopes: Option<&'a [Scope]>,
+    pub roles: Option<&'a [CredentialRole]>,
+    pub allowed_cidrs: Option<&'a [Cidr]>,
+    pub rights: Option<&'a [Right]>,
+    /// `(expires_at, lifetime_secs)`.
+    pub expiry: Option<(Option<i64>, Option<i64>)>,
+    pub auto_renew: Option<bool>,
+    pub metadata: Option<&'a serde_json::Value>,
     pub token_ttl_secs: Option<i64>,
-    pub rate_limit: Option<RateLimitSetting>,
+    pub rate_limit: Option<Option<RateLimitSetting>>,
 }
 
-/// Writes every changeable field back.
-pub async fn update<'e>(db: impl SqliteExecutor<'e>, id: i64, c: &Changes<'_>) -> StoreResult<()> {
-    sqlx::query(
+/// Writes the named fields, if the row is still at `version`, and bumps it.
+/// Answers whether it was (a column nobody named is never written back, so
+/// concurrent changes of different fields both survive).
+pub async fn update<'e>(db: impl SqliteExecutor<'e>, id: i64, version: i64, c: &Changes<'_>) -> StoreResult<bool> {
+    let (expiry_set, expires_at, lifetime) = match c.expiry {
+        Some((at, life)) => (true, at, life),
+        None => (false, None, None),
+    };
+    let done = sqlx::query(
         "UPDATE credentials
-            SET description = ?, scopes = ?, roles = ?, allowed_cidrs = ?, rights = ?,
-                expires_at = ?, lifetime_secs = ?, auto_renew = ?, metadata = ?, token_ttl_secs = ?,
-                rate_limit = ?
-          WHERE id = ?",
+            SET description    = CASE WHEN ?3 THEN ?4 ELSE description END,
+                scopes         = coalesce(?5, scopes),
+                roles          = coalesce(?6, roles),
+                allowed_cidrs  = coalesce(?7, allowed_cidrs),
+                rights         = coalesce(?8, rights),
+                expires_at     = CASE WHEN ?9 THEN ?10 ELSE expires_at END,
+                lifetime_secs  = CASE WHEN ?9 THEN ?11 ELSE lifetime_secs END,
+                auto_renew     = coalesce(?12, auto_renew),
+                metadata       = coalesce(?13, metadata),
+                token_ttl_secs = coalesce(?14, token_ttl_secs),
+                rate_limit     = CASE WHEN ?15 THEN ?16 ELSE rate_limit END,
+                version        = version + 1
+          WHERE id = ?1 AND version = ?2",
     )
-    .bind(c.description)
-    .bind(json(&c.grants.scopes))
-    .bind(json(&c.grants.roles))
-    .bind(json(&c.grants.allowed_cidrs))
-    .bind(json(&c.grants.rights))
-    .bind(c.expires_at)
-    .bind(c.lifetime_secs)
-    .bind(c.auto_renew)
-    .bind(c.metadata.to_string())
-    .bind(c.token_ttl_secs)
-    .bind(c.rate_limit.as_ref().map(json))
     .bind(id)
+    .bind(version)
+    .bind(c.description.is_some())
+    .bind(c.description.flatten())
+    .bind(c.scopes.map(json))
+    .bind(c.roles.map(json))
+    .bind(c.allowed_cidrs.map(json))
+    .bind(c.rights.map(json))
+    .bind(expiry_set)
+    .bind(expires_at)
+    .bind(lifetime)
+    .bind(c.auto_renew)
+    .bind(c.metadata.map(serde_json::Value::to_string))
+    .bind(c.token_ttl_secs)
+    .bind(c.rate_limit.is_some())
+    .bind(c.rate_limit.flatten().as_ref().map(json))
     .execute(db)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
 /// After a rotation: the new secret's display prefix (opaque API keys) and
@@ -423,7 +448,8 @@ pub async fn set_rotated<'e>(
 ) -> StoreResult<()> {
     sqlx::query(
         "UPDATE credentials
-            SET display_prefix = coalesce(?, display_prefix), signing_kid = coalesce(?, signing_kid)
+            SET display_prefix = coalesce(?, display_prefix), signing_kid = coalesce(?, signing_kid),
+                version = version + 1
           WHERE id = ?",
     )
     .bind(display_prefix)
@@ -437,7 +463,7 @@ pub async fn set_rotated<'e>(
 /// Marks a credential revoked, once. Answers whether it was active until now.
 pub async fn revoke<'e>(db: impl SqliteExecutor<'e>, id: i64, now: i64) -> StoreResult<bool> {
     Ok(
-        sqlx::query("UPDATE credentials SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
+        sqlx::query("UPDATE credentials SET revoked_at = ?, version = version + 1 WHERE id = ? AND revoked_at IS NULL")
             .bind(now)
             .bind(id)
             .execute(db)
@@ -504,16 +530,17 @@ pub async fn expiring_between<'e>(db: impl SqliteExecutor<'e>, from: i64, to: i6
 /// Moves an expiry from `from` to `to`; false if it was changed meanwhile
 /// (an edit, another renewal), so a renewal never overwrites a newer expiry.
 pub async fn renew<'e>(db: impl SqliteExecutor<'e>, id: i64, from: i64, to: i64) -> StoreResult<bool> {
-    Ok(
-        sqlx::query("UPDATE credentials SET expires_at = ? WHERE id = ? AND expires_at = ? AND revoked_at IS NULL")
-            .bind(to)
-            .bind(id)
-            .bind(from)
-            .execute(db)
-            .await?
-            .rows_affected()
-            == 1,
+    Ok(sqlx::query(
+        "UPDATE credentials SET expires_at = ?, version = version + 1
+              WHERE id = ? AND expires_at = ? AND revoked_at IS NULL",
     )
+    .bind(to)
+    .bind(id)
+    .bind(from)
+    .execute(db)
+    .await?
+    .rows_affected()
+        == 1)
 }
 
 /// Working credentials (neither revoked nor expired) not used since `before`

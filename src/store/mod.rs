@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod audit;
 pub mod credentials;
 pub mod events;
+pub mod instance;
 pub mod sessions;
 pub mod setup;
 pub mod signing_keys;

@@ -26,6 +26,8 @@ pub struct Snapshot {
     pub revoked_at: Option<i64>,
     pub token_ttl_secs: Option<i64>,
     pub rate_limit: Option<RateLimitSetting>,
+    /// The row's version: the index never replaces a newer one with an older.
+    pub version: i64,
 }
 
 impl TryFrom<&CredentialRow> for Snapshot {
@@ -44,6 +46,7 @@ impl TryFrom<&CredentialRow> for Snapshot {
             revoked_at: r.revoked_at,
             token_ttl_secs: r.token_ttl_secs,
             rate_limit: r.rate_limit()?,
+            version: r.version,
         })
     }
 }
@@ -128,9 +131,14 @@ impl Index {
         Some((credential, account))
     }
 
-    /// Replaces a credential and all its secrets.
+    /// Replaces a credential and all its secrets, unless a newer version is
+    /// already here: two refreshes racing (a PATCH and a DELETE) must never
+    /// bring back what a later change replaced.
     pub fn put_credential(&mut self, snapshot: Snapshot, secrets: &[SecretRow]) {
         let id = snapshot.id;
+        if self.credentials.get(&id).is_some_and(|c| c.version > snapshot.version) {
+            return;
+        }
         for old in self.digests_of.remove(&id).unwrap_or_default() {
             self.secrets.remove(&probe_key(&old));
         }

@@ -6,20 +6,18 @@ pub mod counts;
 pub mod index;
 pub mod usage;
 
-use std::net::IpAddr;
 use std::sync::{Arc, RwLock};
 use subtle::ConstantTimeEq;
 
-use crate::crypto::{Digest, DigestKey, jwt};
+use crate::crypto::{Digest, DigestKey};
 use crate::domain::key::{self, SecretRole};
 use crate::domain::rate_limit::{self, RateLimitSetting};
 use crate::domain::{CredentialKind, Scope};
-use crate::oauth::KeyClaims;
-use crate::oauth::claims::KEY_TYP;
 use crate::policy::{CredentialFacts, RequestFacts, VerifyCode, decide};
 pub use crate::ratelimit::Decision;
 use crate::service::{Keyward, ServiceResult};
 use crate::store::{self, StoreError};
+use crate::wire::jwt::{self as envelope, KEY_TYP, KeyClaims};
 use counts::CountBuffer;
 use index::{AccountGate, Found, Index, Snapshot};
 use usage::UsageBuffer;
@@ -81,11 +79,9 @@ impl Verdict {
     pub fn granted_scopes(&self, account: Option<&str>) -> Vec<Scope> {
         match (&self.token, &self.credential, &self.account) {
             (Some(t), ..) => t.scopes.clone(),
-            (None, Some(c), owner) => crate::domain::credential::effective_scopes(
-                &c.grants.scopes,
-                &c.grants.roles,
-                account.or(owner.as_ref().map(|a| a.name.as_str())),
-            ),
+            (None, Some(c), Some(owner)) => {
+                crate::authz::held_scopes(&c.grants.scopes, &c.grants.roles, account.unwrap_or(&owner.name))
+            }
             _ => Vec::new(),
         }
     }
@@ -181,7 +177,7 @@ impl Keyward {
 
     async fn verify_uncounted(&self, presented: Presented<'_>, facts: &RequestFacts<'_>) -> ServiceResult<Verdict> {
         if let Presented::Key { key, .. } = presented
-            && jwt::looks_like_jwt(key)
+            && envelope::looks_like_jwt(key)
         {
             return self.verify_jwt(presented, key, facts).await;
         }
@@ -209,7 +205,7 @@ impl Keyward {
         token: &str,
         facts: &RequestFacts<'_>,
     ) -> ServiceResult<Verdict> {
-        let Ok(header) = jwt::peek_header(token) else {
+        let Ok(header) = envelope::peek_header(token) else {
             return Ok(Verdict::bare(VerifyCode::Malformed));
         };
         if header
@@ -222,11 +218,13 @@ impl Keyward {
         }
         if header.typ.as_deref() == Some(KEY_TYP) {
             let ring = self.keyring().current();
+            let now = self.now();
             let signed = header
                 .kid
                 .as_deref()
                 .and_then(|k| ring.verifiers.get(k))
-                .is_some_and(|v| v.verify::<KeyClaims>(token).is_ok());
+                .and_then(|v| v.verify::<KeyClaims>(token).ok())
+                .is_some_and(|claims| envelope::started(claims.nbf, now));
             if !signed {
                 return Ok(Verdict::bare(VerifyCode::NotFound));
             }
@@ -241,7 +239,15 @@ impl Keyward {
         if client.kind != CredentialKind::OauthClient {
             return Ok(Verdict::bare(VerifyCode::NotFound));
         }
+        // The account's "no credentials in the query string" switch covers
+        // access tokens too: a URL ends up in logs and browser history.
+        if matches!(presented, Presented::Key { from_query: true, .. }) && !account.allow_query_key {
+            return Ok(Verdict::bare(VerifyCode::NotFound));
+        }
         let now = self.now();
+        if !envelope::started(claims.nbf, now) {
+            return Ok(Verdict::bare(VerifyCode::NotFound));
+        }
         let scopes: Vec<Scope> = claims
             .scope
             .split(' ')
@@ -254,6 +260,7 @@ impl Keyward {
             .or(client.revoked_at);
         let code = decide(
             &CredentialFacts {
+                account: &account.name,
                 revoked_at: revoked,
                 expires_at: Some(client.expires_at.map_or(claims.exp, |e| e.min(claims.exp))),
                 allowed_cidrs: &client.grants.allowed_cidrs,
@@ -315,6 +322,7 @@ impl Keyward {
         }
         let code = decide(
             &CredentialFacts {
+                account: &found.account.name,
                 revoked_at: cred.revoked_at,
                 expires_at: cred.expires_at,
                 allowed_cidrs: &cred.grants.allowed_cidrs,
@@ -368,14 +376,17 @@ impl Keyward {
         Ok(self.verifier().lookup(digest))
     }
 
-    /// Reloads one credential (and its account) from the database into memory.
+    /// Reloads one credential (and its account) from the database into
+    /// memory, reading the row and its secrets in one snapshot so they agree.
     pub(crate) async fn refresh_credential(&self, id: i64) -> ServiceResult<()> {
-        let pool = self.store().pool();
-        let Some(row) = store::credentials::find(pool, id).await? else {
+        let mut tx = self.store().pool().begin().await.map_err(StoreError::from)?;
+        let Some(row) = store::credentials::find(&mut *tx, id).await? else {
             return Ok(());
         };
-        let secrets = store::credentials::secrets_of(pool, id).await?;
-        if let Some(account) = store::accounts::find(pool, row.account_id).await? {
+        let secrets = store::credentials::secrets_of(&mut *tx, id).await?;
+        let account = store::accounts::find(&mut *tx, row.account_id).await?;
+        drop(tx);
+        if let Some(account) = account {
             self.verifier().put_account(AccountGate::from(&account));
         }
         self.verifier().put_credential(Snapshot::try_from(&row)?, &secrets);
@@ -421,13 +432,4 @@ impl Keyward {
 
 fn same_id(own: Option<&str>, presented: &str) -> bool {
     own.is_some_and(|own| bool::from(own.as_bytes().ct_eq(presented.as_bytes())))
-}
-
-/// Parses an IP from a header or body value, tolerating a port or brackets.
-pub fn parse_ip(s: &str) -> Option<IpAddr> {
-    let s = s.trim();
-    s.parse()
-        .ok()
-        .or_else(|| s.parse::<std::net::SocketAddr>().ok().map(|a| a.ip()))
-        .or_else(|| s.trim_start_matches('[').trim_end_matches(']').parse().ok())
 }

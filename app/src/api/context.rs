@@ -4,7 +4,7 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use http::request::Parts;
 use keyward::domain::Principal;
-use keyward::service::{Actor, Caller, ClientIp, Keyward, RequestMeta, SESSION_COOKIE};
+use keyward::service::{Caller, ClientIp, Keyward, RequestMeta, SESSION_COOKIE};
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
 
@@ -47,9 +47,12 @@ pub fn request_meta() -> RequestMeta {
 
 /// The session token from the request's cookie, if any.
 pub fn session_token() -> Option<String> {
-    let parts = parts()?;
-    parts
-        .headers
+    session_token_in(&parts()?.headers)
+}
+
+/// The session token in a request's `Cookie` headers, if any.
+pub fn session_token_in(headers: &http::HeaderMap) -> Option<String> {
+    headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
@@ -75,11 +78,6 @@ pub async fn principal() -> Result<(Keyward, Principal), ConsoleError> {
 pub async fn caller() -> Result<(Keyward, Caller), ConsoleError> {
     let (kw, p) = principal().await?;
     Ok((kw, Caller::user(p, request_meta().ip)))
-}
-
-/// The audit actor for a principal acting through this request.
-pub fn actor(p: &Principal) -> Actor {
-    Actor::user(p, request_meta().ip)
 }
 
 fn cookie_is_secure(kw: &Keyward) -> bool {

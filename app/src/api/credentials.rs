@@ -60,11 +60,13 @@ pub async fn create_credential(input: CredentialInput) -> Result<Created, Consol
     Ok(kw.create_credential(&caller, input).await?)
 }
 
-/// Changes a credential.
+/// Changes a credential, if it is still at `version` (the one the form was
+/// filled from), so one admin's save never silently undoes another's.
 #[server(prefix = "/api", endpoint = "credentials/update", input = Json)]
-pub async fn update_credential(id: String, patch: CredentialPatch) -> Result<Credential, ConsoleError> {
+pub async fn update_credential(id: String, patch: CredentialPatch, version: i64) -> Result<Credential, ConsoleError> {
     let (kw, caller) = context::caller().await?;
-    Ok(kw.update_credential(&caller, &id, patch).await?)
+    let precondition = keyward::wire::etag::Precondition::OneOf(vec![version]);
+    Ok(kw.update_credential(&caller, &id, patch, &precondition).await?)
 }
 
 /// Issues a new secret; the old one keeps working for `grace_period_seconds`.

@@ -23,8 +23,8 @@ fn access(all_accounts: bool, accounts: Vec<AccountId>) -> UserAccessInput {
 /// Every user; Global Admins and Global Viewers only.
 #[server(prefix = "/api", endpoint = "users/list")]
 pub async fn list_users() -> Result<Vec<User>, ConsoleError> {
-    let (kw, p) = context::principal().await?;
-    Ok(kw.list_users(&p).await?)
+    let (kw, caller) = context::caller().await?;
+    Ok(kw.list_users(&caller).await?)
 }
 
 /// Creates a user; Global Admins only.
@@ -36,16 +36,9 @@ pub async fn create_user(
     all_accounts: bool,
     accounts: Vec<AccountId>,
 ) -> Result<User, ConsoleError> {
-    let (kw, p) = context::principal().await?;
+    let (kw, caller) = context::caller().await?;
     Ok(kw
-        .create_user(
-            &p,
-            &context::actor(&p),
-            &email,
-            &password,
-            role,
-            access(all_accounts, accounts),
-        )
+        .create_user(&caller, &email, &password, role, access(all_accounts, accounts))
         .await?)
 }
 
@@ -57,15 +50,15 @@ pub async fn update_user(
     all_accounts: bool,
     accounts: Vec<AccountId>,
 ) -> Result<User, ConsoleError> {
-    let (kw, p) = context::principal().await?;
+    let (kw, caller) = context::caller().await?;
     Ok(kw
-        .update_user_role(&p, &context::actor(&p), id, role, access(all_accounts, accounts))
+        .update_user_role(&caller, id, role, access(all_accounts, accounts))
         .await?)
 }
 
 /// Disables or re-enables a user; Global Admins only.
 #[server(prefix = "/api", endpoint = "users/set_disabled", input = Json)]
 pub async fn set_user_disabled(id: UserId, disabled: bool) -> Result<User, ConsoleError> {
-    let (kw, p) = context::principal().await?;
-    Ok(kw.set_user_disabled(&p, &context::actor(&p), id, disabled).await?)
+    let (kw, caller) = context::caller().await?;
+    Ok(kw.set_user_disabled(&caller, id, disabled).await?)
 }

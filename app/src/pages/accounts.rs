@@ -28,7 +28,7 @@ pub fn AccountsPage() -> impl IntoView {
     let create = ServerAction::<CreateAccount>::new();
     let accounts = Resource::new(move || create.version().get(), |_| list_accounts());
     let open = RwSignal::new(false);
-    let can_write = me.can_write();
+    let can_write = keyward::authz::offers_changes(&me);
 
     view! {
         <Title text="Accounts"/>
@@ -154,7 +154,7 @@ fn CreateAccountDialog(open: RwSignal<bool>, action: ServerAction<CreateAccount>
 /// Who hears about the account's expiring credentials.
 #[component]
 fn NotificationEmails(account: Account, update: ServerAction<UpdateAccount>) -> impl IntoView {
-    let can_write = use_me().can_write();
+    let can_write = keyward::authz::offers_changes(&use_me());
     let text = RwSignal::new(account.notification_emails.join("\n"));
     let error = field_error(update.value(), "notification_emails");
     let name = account.name.clone();
@@ -237,7 +237,7 @@ pub fn AccountDetailPage() -> impl IntoView {
 #[component]
 fn AccountSettings(account: Account, update: ServerAction<UpdateAccount>) -> impl IntoView {
     let me = use_me();
-    let can_write = me.can_write();
+    let can_write = keyward::authz::offers_changes(&me);
     let name = account.name.clone();
     let patch = move |plan: Option<Plan>, api_enabled: Option<bool>, allow_query_key: Option<bool>| UpdateAccount {
         name: name.clone(),

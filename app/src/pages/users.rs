@@ -48,7 +48,7 @@ pub fn UsersPage() -> impl IntoView {
     let creating = RwSignal::new(false);
     let editing = RwSignal::new(None::<User>);
     let toasts = use_toasts();
-    let can_write = me.can_write();
+    let can_write = keyward::authz::offers_changes(&me);
     Effect::new(move |_| match disable.value().get() {
         Some(Ok(u)) => toasts.success(format!(
             "{} {}.",
@@ -108,7 +108,7 @@ fn UserTable(
     disable: ServerAction<SetUserDisabled>,
 ) -> impl IntoView {
     let me = use_me();
-    let can_write = me.can_write();
+    let can_write = keyward::authz::offers_changes(&me);
     let headers = if can_write {
         vec!["E-mail", "Role", "Accounts", "Status", "Last sign-in", ""]
     } else {

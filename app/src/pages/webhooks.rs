@@ -29,7 +29,7 @@ fn health(w: &Webhook) -> impl IntoView + use<> {
 /// Every endpoint the user can see, with "Add endpoint" for admins.
 #[component]
 pub fn WebhooksPage() -> impl IntoView {
-    let can_write = use_me().can_write();
+    let can_write = keyward::authz::offers_changes(&use_me());
     let create = ServerAction::<CreateWebhook>::new();
     let list = Resource::new(move || create.version().get(), |_| list_webhooks());
     let open = RwSignal::new(false);
@@ -196,7 +196,7 @@ fn CreateWebhookDialog(open: RwSignal<bool>, action: ServerAction<CreateWebhook>
 pub fn WebhookDetailPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id")).unwrap_or_default();
-    let can_write = use_me().can_write();
+    let can_write = keyward::authz::offers_changes(&use_me());
     let test = ServerAction::<SendTestEvent>::new();
     let replay = ServerAction::<ReplayDelivery>::new();
     let delete = ServerAction::<DeleteWebhook>::new();

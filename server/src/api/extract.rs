@@ -8,6 +8,7 @@ use axum::http::request::Parts;
 use keyward::policy::RequestFacts;
 use keyward::service::{Caller, ClientIp, Keyward};
 use keyward::verify::Presented;
+use keyward::wire::authorization::bearer;
 use serde::de::DeserializeOwned;
 
 use super::problem::ApiError;
@@ -126,64 +127,12 @@ impl FromRequestParts<AppState> for ApiCaller {
         if let (keyward::policy::VerifyCode::RateLimited, Some(rate)) = (verdict.code, &verdict.rate) {
             return Err(ApiError::rate_limited(rate));
         }
-        match kw.key_caller(&verdict, ip.map(|i| i.to_string())) {
+        match kw.key_caller(&verdict, ip.map(|i| i.to_string()), keyward::authz::Via::Secret) {
             Some(caller) => Ok(ApiCaller(Caller::Key(caller))),
             None => Err(ApiError::unauthorized(format!(
                 "The credential was refused: {}.",
                 verdict.code
             ))),
         }
-    }
-}
-
-/// The token of an `Authorization: Bearer …` header (the scheme is case-insensitive).
-pub fn bearer(header: &str) -> Option<&str> {
-    let (scheme, token) = header.trim().split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then(|| token.trim())
-        .filter(|t| !t.is_empty())
-}
-
-/// Decodes `%XX` escapes and `+` (form and query encoding); bad bytes become U+FFFD.
-pub fn percent_decode(s: &str) -> String {
-    let hex = |b: u8| (b as char).to_digit(16);
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match (
-            bytes[i],
-            bytes.get(i + 1).copied().and_then(hex),
-            bytes.get(i + 2).copied().and_then(hex),
-        ) {
-            (b'%', Some(hi), Some(lo)) => {
-                out.push((hi * 16 + lo) as u8);
-                i += 3;
-            }
-            (b'+', _, _) => {
-                out.push(b' ');
-                i += 1;
-            }
-            (b, _, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::bearer;
-
-    #[test]
-    fn bearer_tokens_are_read_case_insensitively() {
-        assert_eq!(bearer("Bearer abc"), Some("abc"));
-        assert_eq!(bearer("bearer  abc "), Some("abc"));
-        assert_eq!(bearer("Basic abc"), None);
-        assert_eq!(bearer("Bearer "), None);
-        assert_eq!(bearer("Bearer"), None);
     }
 }

@@ -6,24 +6,33 @@ use axum::extract::State;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use keyward::policy::{RequestFacts, VerifyCode};
 use keyward::service::Keyward;
-use keyward::verify::{Presented, parse_ip};
+use keyward::verify::Presented;
+use keyward::wire::authorization::{self, Authorization};
+use keyward::wire::form::Params;
 
-use super::extract::percent_decode;
-use super::extract::{bearer, client_ip};
+use super::extract::client_ip;
 use super::problem::ApiResult;
 use super::rate_headers::rate_headers;
 use super::verify::required_scopes;
+use crate::middleware::forwarded_ip;
 
 /// Where the credential was found.
 enum Found {
-    Key { key: String, from_query: bool },
-    Basic { id: String, secret: String },
+    Key {
+        key: String,
+        from_query: bool,
+    },
+    Basic {
+        id: String,
+        secret: String,
+    },
+    /// No credential at all (or only an `Authorization` scheme Keyward does
+    /// not read): RFC 6750 §3.1 says to answer without an error code.
     Nothing,
-    Unreadable,
+    /// A Basic header that does not decode to `id:secret`.
+    MalformedBasic,
 }
 
 fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -31,37 +40,21 @@ fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 fn query_key(query: Option<&str>) -> Option<String> {
-    query?.split('&').find_map(|pair| {
-        let (k, v) = pair.split_once('=')?;
-        (k == "api_key").then(|| percent_decode(v))
-    })
+    Params::parse(query?).first("api_key").map(str::to_owned)
 }
 
 fn find_credential(parts: &Parts) -> Found {
     let h = &parts.headers;
-    if let Some(auth) = header(h, header::AUTHORIZATION.as_str()) {
-        if let Some(token) = bearer(auth) {
+    match header(h, header::AUTHORIZATION.as_str()).map(authorization::parse) {
+        Some(Authorization::Bearer(token)) => {
             return Found::Key {
                 key: token.to_owned(),
                 from_query: false,
             };
         }
-        if let Some((scheme, value)) = auth.trim().split_once(' ')
-            && scheme.eq_ignore_ascii_case("basic")
-        {
-            let decoded = STANDARD
-                .decode(value.trim())
-                .ok()
-                .and_then(|b| String::from_utf8(b).ok());
-            return match decoded.as_deref().and_then(|d| d.split_once(':')) {
-                Some((id, secret)) => Found::Basic {
-                    id: id.to_owned(),
-                    secret: secret.to_owned(),
-                },
-                None => Found::Unreadable,
-            };
-        }
-        return Found::Unreadable;
+        Some(Authorization::Basic { id, secret }) => return Found::Basic { id, secret },
+        Some(Authorization::MalformedBasic) => return Found::MalformedBasic,
+        Some(Authorization::Unsupported) | None => {}
     }
     if let Some(key) = header(h, "x-api-key") {
         return Found::Key {
@@ -78,17 +71,17 @@ fn find_credential(parts: &Parts) -> Found {
     }
 }
 
-/// The client's IP as the gateway reports it: `X-Real-IP`, else the last
-/// `X-Forwarded-For` hop (the one the gateway appended), else the socket.
-fn forwarded_client_ip(parts: &Parts) -> Option<std::net::IpAddr> {
-    let h = &parts.headers;
-    header(h, "x-real-ip")
-        .and_then(parse_ip)
-        .or_else(|| header(h, "x-forwarded-for")?.rsplit(',').next().and_then(parse_ip))
-        .or_else(|| client_ip(parts))
+/// How a 401 challenges the client (RFC 6750 §3 and RFC 7617).
+#[derive(Clone, Copy)]
+enum Challenge {
+    /// Nothing was presented: the scheme only, no error code.
+    Bearer,
+    /// A Bearer credential was presented and refused.
+    InvalidToken,
+    Basic,
 }
 
-fn refusal(status: StatusCode, code: VerifyCode, basic: bool) -> Response {
+fn refusal(status: StatusCode, code: VerifyCode, challenge: Challenge) -> Response {
     let mut res = (
         status,
         [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
@@ -98,14 +91,12 @@ fn refusal(status: StatusCode, code: VerifyCode, basic: bool) -> Response {
     let h = res.headers_mut();
     h.insert("x-keyward-code", HeaderValue::from_static(code.as_str()));
     if status == StatusCode::UNAUTHORIZED {
-        let challenge = if basic {
-            "Basic realm=\"keyward\""
-        } else if code == VerifyCode::Malformed {
-            "Bearer realm=\"keyward\""
-        } else {
-            "Bearer realm=\"keyward\", error=\"invalid_token\""
+        let value = match challenge {
+            Challenge::Basic => "Basic realm=\"keyward\"",
+            Challenge::Bearer => "Bearer realm=\"keyward\"",
+            Challenge::InvalidToken => "Bearer realm=\"keyward\", error=\"invalid_token\"",
         };
-        h.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(challenge));
+        h.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(value));
     }
     if status == StatusCode::FORBIDDEN && code == VerifyCode::InsufficientScope {
         h.insert(
@@ -118,13 +109,14 @@ fn refusal(status: StatusCode, code: VerifyCode, basic: bool) -> Response {
 
 /// Forward-auth: reads the credential from `Authorization` (Bearer or Basic),
 /// `X-API-Key` or the `api_key` query parameter; the call from
-/// `X-Forwarded-Method` / `X-Forwarded-Uri`; the client from `X-Real-IP` /
-/// `X-Forwarded-For`; required scopes from `X-Required-Scopes`.
+/// `X-Forwarded-Method` / `X-Forwarded-Uri`; the client's address from the
+/// operator's client-IP header only (default: the last `X-Forwarded-For` hop);
+/// required scopes from `X-Required-Scopes`.
 #[utoipa::path(get, path = "/v1/auth", tag = "verification",
     params(
         ("X-Forwarded-Method" = Option<String>, Header, description = "The client's HTTP method, checked against the key's rights"),
         ("X-Forwarded-Uri" = Option<String>, Header, description = "The client's path and query, checked against the key's rights"),
-        ("X-Forwarded-For" = Option<String>, Header, description = "The client's IP (the last hop is used); X-Real-IP wins when present"),
+        ("X-Forwarded-For" = Option<String>, Header, description = "The client's IP (the last hop is used), or whichever header --client-ip-header names; no other header is read"),
         ("X-Required-Scopes" = Option<String>, Header, description = "Scopes the call needs, comma- or space-separated"),
         ("X-Keyward-Account" = Option<String>, Header, description = "The account the call concerns, for Account Viewer roles"),
         ("X-API-Key" = Option<String>, Header, description = "The key, when not sent as Authorization"),
@@ -151,34 +143,47 @@ pub async fn forward_auth(State(kw): State<Keyward>, parts: Parts) -> ApiResult<
     let path = uri.map(|u| u.split('?').next().unwrap_or(u));
     let account = header(h, "x-keyward-account");
     let facts = RequestFacts {
-        ip: forwarded_client_ip(&parts),
+        ip: forwarded_ip(h, &kw.config().client_ip_header).or_else(|| client_ip(&parts)),
         method: header(h, "x-forwarded-method"),
         path,
         required_scopes: &required,
         account,
     };
     let found = find_credential(&parts);
-    let basic = matches!(found, Found::Basic { .. });
-    let presented = match &found {
-        Found::Key { key, from_query } => Presented::Key {
-            key,
-            from_query: *from_query,
-        },
-        Found::Basic { id, secret } => Presented::Basic { id, secret },
-        Found::Nothing | Found::Unreadable => {
-            return Ok(refusal(StatusCode::UNAUTHORIZED, VerifyCode::Malformed, false));
+    let (presented, challenge) = match &found {
+        Found::Key { key, from_query } => (
+            Presented::Key {
+                key,
+                from_query: *from_query,
+            },
+            Challenge::InvalidToken,
+        ),
+        Found::Basic { id, secret } => (Presented::Basic { id, secret }, Challenge::Basic),
+        Found::Nothing => {
+            return Ok(refusal(
+                StatusCode::UNAUTHORIZED,
+                VerifyCode::Malformed,
+                Challenge::Bearer,
+            ));
+        }
+        Found::MalformedBasic => {
+            return Ok(refusal(
+                StatusCode::UNAUTHORIZED,
+                VerifyCode::Malformed,
+                Challenge::Basic,
+            ));
         }
     };
     let verdict = kw.verify(presented, &facts).await?;
     let status = StatusCode::from_u16(verdict.code.http_status()).unwrap_or(StatusCode::UNAUTHORIZED);
     let limit_headers = verdict.rate.as_ref().map(rate_headers).unwrap_or_default();
     if !verdict.code.is_valid() {
-        let mut res = refusal(status, verdict.code, basic);
+        let mut res = refusal(status, verdict.code, challenge);
         res.headers_mut().extend(limit_headers);
         return Ok(res);
     }
     let (Some(c), Some(a)) = (&verdict.credential, &verdict.account) else {
-        return Ok(refusal(StatusCode::UNAUTHORIZED, VerifyCode::NotFound, basic));
+        return Ok(refusal(StatusCode::UNAUTHORIZED, VerifyCode::NotFound, challenge));
     };
     let scopes = verdict
         .granted_scopes(account)
@@ -214,7 +219,5 @@ mod tests {
         );
         assert_eq!(query_key(Some("api_key=abc")).as_deref(), Some("abc"));
         assert_eq!(query_key(Some("key=abc")), None);
-        assert_eq!(percent_decode("100%"), "100%");
-        assert_eq!(percent_decode("%zz"), "%zz");
     }
 }

@@ -2,9 +2,11 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use keyward::domain::{Credential, CredentialInput};
 use keyward::service::{Created, CredentialPage, CredentialPatch, CredentialQuery, Keyward};
+use keyward::wire::etag::{Precondition, etag};
 use serde::{Deserialize, Serialize};
 
 use super::extract::{ApiCaller, ApiJson, ApiJsonOrEmpty, ApiQuery};
@@ -45,7 +47,7 @@ pub struct RotateRequest {
         (status = 201, description = "Created; `secret` (and `client_id` for a client pair) appear only here", body = KeyWithSecret),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid credential", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing keys:write, or the account is out of reach", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Missing keys:write, the account is out of reach, or `EXCEEDS_CALLER`: the new credential would be able to do more than the caller", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The name is taken in this account", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
@@ -76,11 +78,17 @@ pub async fn list(
     Ok(Json(kw.list_credentials(&caller, &q).await?))
 }
 
+/// A credential with its version as the `ETag`.
+fn tagged(credential: Credential) -> Response {
+    let tag = HeaderValue::from_str(&etag(credential.version)).expect("a quoted number is a header value");
+    ([(header::ETAG, tag)], Json(credential)).into_response()
+}
+
 /// Read one credential.
 #[utoipa::path(get, path = "/v1/keys/{id}", tag = "keys", params(("id" = String, Path, description = "The credential id, key_…")),
     security(("bearer" = ["keys:read"])),
     responses(
-        (status = 200, description = "The credential", body = Credential),
+        (status = 200, description = "The credential; `ETag` is its version, for `If-Match` on `PATCH`", body = Credential),
         (status = 401, description = "No valid credential", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such credential within reach", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -88,18 +96,23 @@ pub async fn get(
     State(kw): State<Keyward>,
     ApiCaller(caller): ApiCaller,
     Path(id): Path<String>,
-) -> ApiResult<Json<Credential>> {
-    Ok(Json(kw.get_credential(&caller, &id).await?))
+) -> ApiResult<Response> {
+    Ok(tagged(kw.get_credential(&caller, &id).await?))
 }
 
 /// Change a credential's description, scopes, roles, CIDRs, rights, expiry, auto-renew or metadata.
+/// Only the fields in the body change; with `If-Match`, only if the credential is still at that version.
 #[utoipa::path(patch, path = "/v1/keys/{id}", tag = "keys", request_body = CredentialPatch,
-    params(("id" = String, Path, description = "The credential id, key_…")),
+    params(
+        ("id" = String, Path, description = "The credential id, key_…"),
+        ("If-Match" = Option<String>, Header, description = "The `ETag` you read; the change applies only if it is still current"),
+    ),
     security(("bearer" = ["keys:write"])),
     responses(
-        (status = 200, description = "The changed credential", body = Credential),
+        (status = 200, description = "The changed credential, with its new `ETag`", body = Credential),
         (status = 401, description = "No valid credential", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing keys:write", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Missing keys:write, or `EXCEEDS_CALLER`: the credential would be able to do more than the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`PRECONDITION_FAILED`: the credential changed since the `If-Match` version", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such credential within reach", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid field; `NAME_IMMUTABLE` when the name would change; `REVOKED` for a revoked credential", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -107,9 +120,14 @@ pub async fn update(
     State(kw): State<Keyward>,
     ApiCaller(caller): ApiCaller,
     Path(id): Path<String>,
+    headers: HeaderMap,
     ApiJson(patch): ApiJson<CredentialPatch>,
-) -> ApiResult<Json<Credential>> {
-    Ok(Json(kw.update_credential(&caller, &id, patch).await?))
+) -> ApiResult<Response> {
+    let precondition = match headers.get(header::IF_MATCH) {
+        Some(v) => Precondition::parse(v.to_str().unwrap_or_default()),
+        None => Precondition::None,
+    };
+    Ok(tagged(kw.update_credential(&caller, &id, patch, &precondition).await?))
 }
 
 /// Revoke a credential. It is refused from the next request on; the record stays for audit.
@@ -118,7 +136,7 @@ pub async fn update(
     responses(
         (status = 204, description = "Revoked (also when it already was)"),
         (status = 401, description = "No valid credential", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing keys:write", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Missing keys:write, or `EXCEEDS_CALLER`: the credential can do more than the caller", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such credential within reach", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn revoke(
@@ -137,7 +155,7 @@ pub async fn revoke(
     responses(
         (status = 200, description = "The new secret, shown once", body = KeyWithSecret),
         (status = 401, description = "No valid credential", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing keys:write", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Missing keys:write, or `EXCEEDS_CALLER`: the credential can do more than the caller", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such credential within reach", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid grace period, or a revoked credential", body = Problem, content_type = "application/problem+json"),
     ))]

@@ -18,6 +18,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::IntoResponse;
 use axum::routing::{any, get, patch, post};
 use std::sync::{Arc, LazyLock};
+use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::router::AppState;
 
@@ -39,6 +40,14 @@ async fn unknown_route() -> problem::ApiError {
     problem::ApiError::new(axum::http::StatusCode::NOT_FOUND, "NOT_FOUND", "No such API route.")
 }
 
+/// `Cache-Control: no-store` unless a handler chose otherwise: management
+/// answers and server functions carry secrets (a create, a rotation, a
+/// webhook's signing secret), and console pages data no cache should keep;
+/// the embedded assets set their own.
+pub fn no_store() -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))
+}
+
 /// The `/v1` routes and `/openapi.json`.
 pub fn routes() -> Router<AppState> {
     let v1 = Router::new()
@@ -56,7 +65,8 @@ pub fn routes() -> Router<AppState> {
         .route("/webhooks/{id}/deliveries", get(webhooks::deliveries))
         .route("/webhooks/{id}/test", post(webhooks::test))
         .route("/webhooks/{id}/deliveries/{delivery}/replay", post(webhooks::replay))
-        .fallback(unknown_route);
+        .fallback(unknown_route)
+        .layer(no_store());
     Router::new()
         .nest("/v1", v1)
         .route("/oauth/token", post(oauth::token))

@@ -8,14 +8,16 @@ use axum::extract::State;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
+use keyward::authz::Via;
 use keyward::policy::RequestFacts;
 use keyward::service::{Caller, ClientAuth, ClientAuthMethod, Introspection, Keyward, OAuthError, TokenResponse};
 use keyward::verify::Presented;
 use serde_json::json;
 
-use super::extract::{bearer, client_ip, percent_decode};
+use keyward::wire::authorization::{self, Authorization, bearer};
+use keyward::wire::form::{Params, percent_decode};
+
+use super::extract::client_ip;
 use crate::router::AppState;
 
 /// An RFC 6749 §5.2 error body.
@@ -62,61 +64,31 @@ fn oauth_error(e: &OAuthError) -> Response {
     no_store(res)
 }
 
-/// Form and query parameters, refusing repeats (RFC 6749 §3.2).
-struct Params(Vec<(String, String)>);
-
-impl Params {
-    fn parse(text: &str) -> Self {
-        Self(form_urlencoded(text))
-    }
-
-    fn one(&self, name: &str) -> Result<Option<&str>, OAuthError> {
-        let mut found = self.0.iter().filter(|(k, _)| k == name);
-        let first = found.next().map(|(_, v)| v.as_str());
-        if found.next().is_some() {
-            return Err(OAuthError::InvalidRequest(format!("{name} was sent more than once")));
-        }
-        Ok(first)
-    }
-}
-
-fn form_urlencoded(text: &str) -> Vec<(String, String)> {
-    text.split('&')
-        .filter(|p| !p.is_empty())
-        .map(|pair| {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            (percent_decode(k), percent_decode(v))
-        })
-        .collect()
+/// `one` with a repeat as RFC 6749 §3.2's `invalid_request`.
+fn one<'a>(params: &'a Params, name: &str) -> Result<Option<&'a str>, OAuthError> {
+    params.one(name).map_err(|e| OAuthError::InvalidRequest(e.to_string()))
 }
 
 /// The client's credentials from exactly one place: Basic, the form body, or the query.
 fn client_auth(headers: &HeaderMap, body: &Params, query: &Params) -> Result<Option<ClientAuth>, OAuthError> {
     let mut found = Vec::new();
-    if let Some(value) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok())
-        && let Some((scheme, encoded)) = value.trim().split_once(' ')
-        && scheme.eq_ignore_ascii_case("basic")
-    {
-        let decoded = STANDARD
-            .decode(encoded.trim())
-            .ok()
-            .and_then(|b| String::from_utf8(b).ok())
-            .ok_or_else(|| OAuthError::InvalidClient {
-                description: "malformed Basic credentials".into(),
-                basic: true,
-            })?;
-        let (id, secret) = decoded.split_once(':').ok_or_else(|| OAuthError::InvalidClient {
+    if let Some(value) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+        let malformed = || OAuthError::InvalidClient {
             description: "malformed Basic credentials".into(),
             basic: true,
-        })?;
-        found.push(ClientAuth {
-            method: ClientAuthMethod::Basic,
-            client_id: percent_decode(id),
-            client_secret: percent_decode(secret),
-        });
+        };
+        match authorization::parse(value) {
+            Authorization::Basic { id, secret } => found.push(ClientAuth {
+                method: ClientAuthMethod::Basic,
+                client_id: percent_decode(&id),
+                client_secret: percent_decode(&secret),
+            }),
+            Authorization::MalformedBasic => return Err(malformed()),
+            Authorization::Bearer(_) | Authorization::Unsupported => {}
+        }
     }
     for (params, method) in [(body, ClientAuthMethod::Body), (query, ClientAuthMethod::Query)] {
-        if let (Some(id), Some(secret)) = (params.one("client_id")?, params.one("client_secret")?) {
+        if let (Some(id), Some(secret)) = (one(params, "client_id")?, one(params, "client_secret")?) {
             found.push(ClientAuth {
                 method,
                 client_id: id.to_owned(),
@@ -133,7 +105,8 @@ fn client_auth(headers: &HeaderMap, body: &Params, query: &Params) -> Result<Opt
     }
 }
 
-/// The base URL the request reached, for the issuer when no public URL is set.
+/// The base URL the request reached, for the metadata's endpoints when no
+/// public URL is set (the issuer itself never follows the request).
 fn request_base(kw: &Keyward, headers: &HeaderMap) -> String {
     let host = headers
         .get(header::HOST)
@@ -175,7 +148,7 @@ pub async fn token(State(state): State<AppState>, parts: Parts, body: Bytes) -> 
         );
         let query = Params::parse(parts.uri.query().unwrap_or(""));
         let pick = |name| -> Result<Option<String>, OAuthError> {
-            Ok(body.one(name)?.or(query.one(name)?).map(str::to_owned))
+            Ok(one(&body, name)?.or(one(&query, name)?).map(str::to_owned))
         };
         let grant_type = pick("grant_type")?;
         let scope = pick("scope")?;
@@ -183,14 +156,8 @@ pub async fn token(State(state): State<AppState>, parts: Parts, body: Bytes) -> 
             description: "client authentication is required".into(),
             basic: false,
         })?;
-        kw.issue_token(
-            grant_type.as_deref(),
-            scope.as_deref(),
-            auth,
-            client_ip(&parts),
-            &request_base(kw, &parts.headers),
-        )
-        .await
+        kw.issue_token(grant_type.as_deref(), scope.as_deref(), auth, client_ip(&parts))
+            .await
     }
     .await;
     match result {
@@ -199,67 +166,57 @@ pub async fn token(State(state): State<AppState>, parts: Parts, body: Bytes) -> 
     }
 }
 
-/// Who may introspect or revoke: an authenticated OAuth client, or a management key.
-enum Authority {
-    Client(String),
-    Key(Caller),
-}
-
-async fn authority(kw: &Keyward, parts: &Parts, body: &Params) -> Result<Authority, OAuthError> {
+/// Who introspects or revokes: a management credential (its Bearer key or
+/// access token), or an OAuth client with its id and secret. What each may
+/// do is the authorization module's to decide.
+async fn caller(kw: &Keyward, parts: &Parts, body: &Params) -> Result<Caller, OAuthError> {
     let ip = client_ip(parts);
+    let facts = RequestFacts {
+        ip,
+        ..RequestFacts::default()
+    };
     if let Some(token) = parts
         .headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(bearer)
     {
-        let verdict = kw
-            .verify(
-                Presented::Key {
-                    key: token,
-                    from_query: false,
-                },
-                &RequestFacts {
-                    ip,
-                    ..RequestFacts::default()
-                },
-            )
-            .await?;
+        let presented = Presented::Key {
+            key: token,
+            from_query: false,
+        };
+        let verdict = kw.verify(presented, &facts).await?;
         return kw
-            .key_caller(&verdict, ip.map(|i| i.to_string()))
-            .map(|c| Authority::Key(Caller::Key(c)))
+            .key_caller(&verdict, ip.map(|i| i.to_string()), Via::Secret)
+            .map(Caller::Key)
             .ok_or_else(|| OAuthError::InvalidClient {
                 description: "the bearer credential was refused".into(),
                 basic: false,
             });
     }
-    let none = Params(Vec::new());
+    let none = Params::default();
     let auth = client_auth(&parts.headers, body, &none)?.ok_or_else(|| OAuthError::InvalidClient {
         description: "authenticate as a client, or with a management key".into(),
         basic: false,
     })?;
     let basic = auth.method == ClientAuthMethod::Basic;
-    let verdict = kw
-        .verify(
-            Presented::ClientPair {
-                id: &auth.client_id,
-                secret: &auth.client_secret,
-            },
-            &RequestFacts {
-                ip,
-                ..RequestFacts::default()
-            },
-        )
-        .await?;
-    match verdict.credential {
-        Some(c) if verdict.code.is_valid() && c.kind == keyward::domain::CredentialKind::OauthClient => {
-            Ok(Authority::Client(auth.client_id))
-        }
-        _ => Err(OAuthError::InvalidClient {
+    let presented = Presented::ClientPair {
+        id: &auth.client_id,
+        secret: &auth.client_secret,
+    };
+    let verdict = kw.verify(presented, &facts).await?;
+    let client = verdict
+        .credential
+        .as_ref()
+        .is_some_and(|c| c.kind == keyward::domain::CredentialKind::OauthClient);
+    client
+        .then(|| kw.key_caller(&verdict, ip.map(|i| i.to_string()), Via::ClientAuth))
+        .flatten()
+        .map(Caller::Key)
+        .ok_or(OAuthError::InvalidClient {
             description: "unknown client or wrong secret".into(),
             basic,
-        }),
-    }
+        })
 }
 
 async fn form(parts: &Parts, body: &Bytes) -> Result<Params, OAuthError> {
@@ -274,7 +231,7 @@ async fn form(parts: &Parts, body: &Bytes) -> Result<Params, OAuthError> {
 
 /// Introspect an access token (RFC 7662).
 #[utoipa::path(post, path = "/oauth/introspect", tag = "oauth",
-    request_body(content_type = "application/x-www-form-urlencoded", description = "`token` (and an optional `token_type_hint`); authenticate as an OAuth client or with a management key (`keys:read`)"),
+    request_body(content_type = "application/x-www-form-urlencoded", description = "`token` (and an optional `token_type_hint`); authenticate as an OAuth client (tokens of the accounts it reaches) or with a management key (`keys:read` on the token's account)"),
     responses(
         (status = 200, description = "The token's claims, or only `{\"active\": false}`", body = Introspection),
         (status = 400, description = "`invalid_request`", body = OAuthErrorBody),
@@ -284,29 +241,9 @@ pub async fn introspect(State(state): State<AppState>, parts: Parts, body: Bytes
     let kw = &state.kw;
     let result = async {
         let params = form(&parts, &body).await?;
-        match authority(kw, &parts, &params).await? {
-            Authority::Key(Caller::Key(k))
-                if !keyward::domain::scope::satisfies(
-                    &k.scopes,
-                    &[keyward::domain::Scope::parse_syntax("keys:read").expect("valid")],
-                ) && !k.roles.iter().any(|r| {
-                    matches!(
-                        r,
-                        keyward::domain::CredentialRole::GlobalAdmin | keyward::domain::CredentialRole::GlobalViewer
-                    )
-                }) =>
-            {
-                return Err(OAuthError::InvalidClient {
-                    description: "the management key needs keys:read".into(),
-                    basic: false,
-                });
-            }
-            _ => {}
-        }
-        let token = params
-            .one("token")?
-            .ok_or_else(|| OAuthError::InvalidRequest("token is required".into()))?;
-        Ok(kw.introspect(token))
+        let caller = caller(kw, &parts, &params).await?;
+        let token = one(&params, "token")?.ok_or_else(|| OAuthError::InvalidRequest("token is required".into()))?;
+        Ok(kw.introspect(&caller, token))
     }
     .await;
     match result {
@@ -317,7 +254,7 @@ pub async fn introspect(State(state): State<AppState>, parts: Parts, body: Bytes
 
 /// Revoke an access token (RFC 7009). Answers 200 even for unknown tokens.
 #[utoipa::path(post, path = "/oauth/revoke", tag = "oauth",
-    request_body(content_type = "application/x-www-form-urlencoded", description = "`token`; a client may revoke its own tokens, a management key (`keys:write`) any"),
+    request_body(content_type = "application/x-www-form-urlencoded", description = "`token`; a client may revoke its own tokens, a management key (`keys:write`) those it could have issued itself"),
     responses(
         (status = 200, description = "Revoked, or nothing to revoke"),
         (status = 400, description = "`invalid_request`", body = OAuthErrorBody),
@@ -327,25 +264,9 @@ pub async fn revoke(State(state): State<AppState>, parts: Parts, body: Bytes) ->
     let kw = &state.kw;
     let result = async {
         let params = form(&parts, &body).await?;
-        let who = authority(kw, &parts, &params).await?;
-        let token = params
-            .one("token")?
-            .ok_or_else(|| OAuthError::InvalidRequest("token is required".into()))?;
-        let (only_client, actor) = match &who {
-            Authority::Client(id) => (
-                Some(id.as_str()),
-                keyward::service::Actor {
-                    kind: keyward::domain::ActorKind::Credential,
-                    id: None,
-                    label: id.clone(),
-                    ip: client_ip(&parts).map(|i| i.to_string()),
-                },
-            ),
-            Authority::Key(caller) => (None, caller.actor()),
-        };
-        kw.revoke_token(token, only_client, &actor)
-            .await
-            .map_err(OAuthError::from)
+        let caller = caller(kw, &parts, &params).await?;
+        let token = one(&params, "token")?.ok_or_else(|| OAuthError::InvalidRequest("token is required".into()))?;
+        kw.revoke_token(&caller, token).await.map_err(OAuthError::from)
     }
     .await;
     match result {
@@ -375,34 +296,23 @@ pub async fn jwks(State(kw): State<Keyward>) -> Response {
 #[utoipa::path(get, path = "/.well-known/oauth-authorization-server", tag = "oauth",
     responses((status = 200, description = "Issuer, endpoints, grant types and client authentication methods")))]
 pub async fn metadata(State(kw): State<Keyward>, headers: HeaderMap) -> Response {
-    let issuer = kw.config().issuer(&request_base(&kw, &headers));
+    let base = match kw.config().public_url.as_deref() {
+        Some(url) => url.trim_end_matches('/').to_owned(),
+        None => request_base(&kw, &headers),
+    };
     Json(json!({
-        "issuer": issuer,
-        "token_endpoint": format!("{issuer}/oauth/token"),
-        "jwks_uri": format!("{issuer}/.well-known/jwks.json"),
-        "introspection_endpoint": format!("{issuer}/oauth/introspect"),
-        "revocation_endpoint": format!("{issuer}/oauth/revoke"),
+        "issuer": kw.issuer().unwrap_or(&base),
+        "token_endpoint": format!("{base}/oauth/token"),
+        "jwks_uri": format!("{base}/.well-known/jwks.json"),
+        "introspection_endpoint": format!("{base}/oauth/introspect"),
+        "revocation_endpoint": format!("{base}/oauth/revoke"),
         "grant_types_supported": ["client_credentials"],
         "response_types_supported": [],
         "scopes_supported": kw.config().catalog.0.iter().flat_map(|r| ["read", "write", "admin"].map(|a| format!("{r}:{a}"))).collect::<Vec<_>>(),
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "bearer"],
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "bearer"],
-        "service_documentation": format!("{issuer}/docs"),
+        "service_documentation": format!("{base}/docs"),
     }))
     .into_response()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn form_parameters_decode_and_repeats_are_refused() {
-        let p = Params::parse("grant_type=client_credentials&scope=compute%3Aread+keys%3Aread&x=1&x=2");
-        assert_eq!(p.one("grant_type").unwrap(), Some("client_credentials"));
-        assert_eq!(p.one("scope").unwrap(), Some("compute:read keys:read"));
-        assert!(p.one("x").is_err());
-        assert_eq!(p.one("missing").unwrap(), None);
-    }
 }

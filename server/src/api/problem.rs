@@ -94,6 +94,18 @@ impl From<ServiceError> for ApiError {
                 code,
                 "The credential lacks the scope or reach for this call.",
             ),
+            ServiceError::Exceeds(m) => Self::new(
+                StatusCode::FORBIDDEN,
+                code,
+                format!("A credential cannot give more than it holds: {m}."),
+            ),
+            ServiceError::PreconditionFailed { current } => Self::new(
+                StatusCode::PRECONDITION_FAILED,
+                code,
+                format!(
+                    "The credential changed since you read it; it is at version {current} (ETag \"{current}\"). Read it again and retry."
+                ),
+            ),
             ServiceError::NotFound(what) => Self::new(StatusCode::NOT_FOUND, code, format!("No such {what}.")),
             ServiceError::Conflict(m) => Self::new(StatusCode::CONFLICT, code, m),
             ServiceError::Rule { message, .. } => Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message),

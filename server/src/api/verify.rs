@@ -7,7 +7,8 @@ use axum::http::request::Parts;
 use keyward::domain::{CredentialRole, Scope};
 use keyward::policy::{RequestFacts, VerifyCode};
 use keyward::service::Keyward;
-use keyward::verify::{Presented, Verdict, parse_ip};
+use keyward::verify::{Presented, Verdict};
+use keyward::wire::forwarded::parse_ip;
 use serde::{Deserialize, Serialize};
 
 use super::extract::{ApiJson, client_ip};

@@ -115,7 +115,7 @@ fn Row(label: &'static str, children: Children) -> impl IntoView {
 
 #[component]
 fn Detail(credential: Credential, version: RwSignal<u32>) -> impl IntoView {
-    let can_write = use_me().can_write() && credential.status != CredentialStatus::Revoked;
+    let can_write = keyward::authz::offers_changes(&use_me()) && credential.status != CredentialStatus::Revoked;
     let editing = RwSignal::new(false);
     let rotating = RwSignal::new(false);
     let revoking = RwSignal::new(false);
@@ -241,6 +241,7 @@ fn EditPanel(credential: Credential, editing: RwSignal<bool>, version: RwSignal<
         _ => None,
     };
     let id = credential.id.clone();
+    let loaded = credential.version;
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         state.submitted.set(true);
@@ -248,6 +249,7 @@ fn EditPanel(credential: Credential, editing: RwSignal<bool>, version: RwSignal<
             action.dispatch(UpdateCredential {
                 id: id.clone(),
                 patch: state.to_patch(),
+                version: loaded,
             });
         }
     };

@@ -66,7 +66,7 @@ pub fn CredentialsPage() -> impl IntoView {
     view! {
         <Title text="Credentials"/>
         <PageHeader title="Credentials" description="API keys, Basic pairs and OAuth clients. Secrets are shown once, when created or rotated.">
-            {me.can_write().then(|| view! {
+            {keyward::authz::offers_changes(&me).then(|| view! {
                 <A href="/credentials/new" attr:class=BTN_PRIMARY attr:data-testid="new-credential"><Icon name="plus"/>"New credential"</A>
             })}
         </PageHeader>
@@ -130,7 +130,7 @@ pub fn CredentialsPage() -> impl IntoView {
                                 } else {
                                     view! {
                                         <EmptyState title="No credentials yet" description="Issue an API key, a Basic pair or an OAuth client. Its secret is shown once, so have a secrets manager ready." icon="key">
-                                            {use_me().can_write().then(|| view! { <a href="/credentials/new" class=BTN_PRIMARY>"Create your first credential"</a> })}
+                                            {keyward::authz::offers_changes(&use_me()).then(|| view! { <a href="/credentials/new" class=BTN_PRIMARY>"Create your first credential"</a> })}
                                         </EmptyState>
                                     }.into_any()
                                 }

@@ -29,7 +29,7 @@ pub fn NewCredentialPage() -> impl IntoView {
         <Suspense fallback=|| view! { <LoadingRows rows=8/> }>
             {move || Suspend::new(async move {
                 match catalog.await {
-                    Ok(c) if use_me().can_write() => view! { <CreateForm catalog=c/> }.into_any(),
+                    Ok(c) if keyward::authz::offers_changes(&use_me()) => view! { <CreateForm catalog=c/> }.into_any(),
                     Ok(_) => view! { <ErrorNotice error=crate::error::ConsoleError::Forbidden/> }.into_any(),
                     Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
                 }

@@ -64,7 +64,7 @@ fn ShortList(items: Vec<Credential>, empty: &'static str, when: fn(&Credential) 
 pub fn DashboardPage() -> impl IntoView {
     crate::mark_hydrated();
     let me = use_me();
-    let global = me.can_read_global();
+    let global = keyward::authz::shows_install(&me);
     let accounts = Resource::new(|| (), |_| list_accounts());
     let users = Resource::new(
         || (),

@@ -92,7 +92,7 @@ fn SigningKeys() -> impl IntoView {
                     <code class="font-mono text-xs">"/.well-known/jwks.json"</code>
                     ". A retired key stays published until every token it signed has expired."
                 </p>
-                {use_me().can_write().then(|| view! {
+                {keyward::authz::offers_changes(&use_me()).then(|| view! {
                     <button type="button" class=BTN_SECONDARY on:click=move |_| open.set(true) data-testid="rotate-signing-key">
                         <Icon name="rotate"/>"Rotate"
                     </button>

@@ -87,7 +87,7 @@ fn EmailLog() -> impl IntoView {
 
 #[component]
 fn SmtpForm(settings: SmtpSettings, save: ServerAction<SaveSmtp>) -> impl IntoView {
-    let can_write = use_me().can_write();
+    let can_write = keyward::authz::offers_changes(&use_me());
     let host = RwSignal::new(settings.host.clone());
     let port = RwSignal::new(if settings.port == 0 {
         "587".to_owned()

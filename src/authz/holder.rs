@@ -1,0 +1,181 @@
+//! Who asks: a console user, an API credential (or an access token of an
+//! OAuth client), or Keyward's own CLI; and what a credential holds.
+
+use crate::domain::{CredentialRole, Principal, Scope};
+
+use super::grant::Grant;
+
+/// How a credential proved itself, which decides how its scopes are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    /// Its own secret (a Bearer key, a Basic pair): its scopes and roles count.
+    Secret,
+    /// An access token of an OAuth client: the token's scopes are final (the
+    /// client's roles were expanded at issuance, and a narrower token stays
+    /// narrow); the client's roles still say which accounts it reaches.
+    AccessToken,
+    /// An OAuth client's id and secret at the token endpoints (RFC 7662 and
+    /// RFC 7009 call such a caller a client, not a bearer).
+    ClientAuth,
+}
+
+/// A credential acting on Keyward.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyHolder {
+    /// Its internal id, so it can be told apart from the credentials it acts on.
+    pub credential_id: i64,
+    /// What it holds (for an access token: the token's scopes).
+    pub grant: Grant,
+    pub via: Via,
+}
+
+impl KeyHolder {
+    /// The scopes it holds when acting on `account`.
+    pub fn scopes_in(&self, account: &str) -> Vec<Scope> {
+        match self.via {
+            Via::AccessToken => self.grant.scopes.clone(),
+            Via::Secret | Via::ClientAuth => held_scopes(&self.grant.scopes, &self.grant.roles, account),
+        }
+    }
+
+    /// Which accounts it reaches.
+    pub fn reach(&self) -> Reach {
+        Reach::of(&self.grant.account, &self.grant.roles)
+    }
+}
+
+/// The caller of an authorization check.
+#[derive(Debug, Clone, Copy)]
+pub enum Holder<'a> {
+    User(&'a Principal),
+    Key(&'a KeyHolder),
+    /// Keyward's own CLI, run by whoever can read the data dir: it may do anything.
+    System,
+}
+
+/// The scopes a credential holds when acting on `account`: its own, plus
+/// those its roles grant there. Account Viewer counts only for its listed
+/// accounts (or every account, with an empty list). Verification names the
+/// account through the gateway, or uses the credential's own: a role never
+/// applies to "no account in particular".
+pub fn held_scopes(scopes: &[Scope], roles: &[CredentialRole], account: &str) -> Vec<Scope> {
+    let mut all = scopes.to_vec();
+    for role in roles {
+        let applies = match role {
+            CredentialRole::AccountViewer { accounts } => accounts.is_empty() || accounts.iter().any(|a| a == account),
+            CredentialRole::GlobalAdmin | CredentialRole::GlobalViewer => true,
+        };
+        if applies {
+            all.push(role.scope());
+        }
+    }
+    all.sort();
+    all.dedup();
+    all
+}
+
+/// Which accounts a credential reaches through the management API: its own
+/// (read and write), every account (Global Admin writes, Global Viewer and
+/// Account Viewer of all read), or the listed ones (Account Viewer, read).
+/// Install-wide data (users, settings, the whole audit trail) is for the
+/// global roles only, as in the console.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reach {
+    own: String,
+    read_all: bool,
+    write_all: bool,
+    read_install: bool,
+    read: Vec<String>,
+}
+
+impl Reach {
+    /// The reach of a credential of account `own` holding `roles`.
+    pub fn of(own: &str, roles: &[CredentialRole]) -> Self {
+        let mut reach = Reach {
+            own: own.to_owned(),
+            read_all: false,
+            write_all: false,
+            read_install: false,
+            read: Vec::new(),
+        };
+        for role in roles {
+            match role {
+                CredentialRole::GlobalAdmin => {
+                    reach.read_all = true;
+                    reach.write_all = true;
+                    reach.read_install = true;
+                }
+                CredentialRole::GlobalViewer => {
+                    reach.read_all = true;
+                    reach.read_install = true;
+                }
+                CredentialRole::AccountViewer { accounts } if accounts.is_empty() => reach.read_all = true,
+                CredentialRole::AccountViewer { accounts } => reach.read.extend(accounts.iter().cloned()),
+            }
+        }
+        reach
+    }
+
+    /// Whether data of `account` may be read.
+    pub fn can_read(&self, account: &str) -> bool {
+        self.read_all || account == self.own || self.read.iter().any(|a| a == account)
+    }
+
+    /// Whether data of `account` may be changed.
+    pub fn can_write(&self, account: &str) -> bool {
+        self.write_all || account == self.own
+    }
+
+    /// Whether every account may be read.
+    pub fn reads_all(&self) -> bool {
+        self.read_all
+    }
+
+    /// Whether every account may be changed (the Global Admin role).
+    pub fn writes_all(&self) -> bool {
+        self.write_all
+    }
+
+    /// Whether install-wide data may be read (the global roles).
+    pub fn reads_install(&self) -> bool {
+        self.read_install
+    }
+
+    /// The accounts listed for reading besides its own.
+    pub fn listed(&self) -> &[String] {
+        &self.read
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn account_viewer_scopes_count_only_in_their_accounts() {
+        let av = CredentialRole::AccountViewer {
+            accounts: vec!["acme".into()],
+        };
+        let held = held_scopes(&[], std::slice::from_ref(&av), "acme");
+        assert_eq!(held.iter().map(ToString::to_string).collect::<Vec<_>>(), ["*:read"]);
+        assert!(held_scopes(&[], std::slice::from_ref(&av), "globex").is_empty());
+        let all = CredentialRole::AccountViewer { accounts: vec![] };
+        assert_eq!(held_scopes(&[], &[all], "globex").len(), 1);
+    }
+
+    #[test]
+    fn roles_widen_reach_and_only_global_roles_read_the_install() {
+        let av = CredentialRole::AccountViewer {
+            accounts: vec!["acme".into()],
+        };
+        let reach = Reach::of("default", &[av]);
+        assert!(reach.can_read("acme") && reach.can_read("default") && !reach.can_read("globex"));
+        assert!(!reach.can_write("acme") && reach.can_write("default"));
+        let everyone = Reach::of("default", &[CredentialRole::AccountViewer { accounts: vec![] }]);
+        assert!(everyone.reads_all() && !everyone.reads_install());
+        let viewer = Reach::of("default", &[CredentialRole::GlobalViewer]);
+        assert!(viewer.reads_install() && !viewer.writes_all());
+        let admin = Reach::of("default", &[CredentialRole::GlobalAdmin]);
+        assert!(admin.can_write("globex") && admin.writes_all() && admin.reads_install());
+    }
+}

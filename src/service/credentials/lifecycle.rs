@@ -1,0 +1,170 @@
+//! Revocation, and rotation with a grace period. Both read the credential
+//! inside their write transaction, so a rotation never hands out a secret
+//! for a credential revoked a moment before, and both refuse a caller that
+//! could not have issued the credential.
+
+use serde_json::json;
+
+use super::super::events::Subject;
+use super::super::{Caller, Keyward, ServiceError, ServiceResult};
+use super::Intent;
+use crate::crypto::keygen;
+use crate::domain::credential::Created;
+use crate::domain::event::EventType;
+use crate::domain::key::{SecretRole, display_prefix};
+use crate::domain::{Credential, CredentialKind, KeyFormat, ValidationError};
+use crate::store::{self, StoreError};
+use crate::wire::jwt::{KEY_TYP, KeyClaims};
+
+/// The grace period a rotation gives the old secret unless told otherwise.
+pub const DEFAULT_GRACE_SECS: i64 = 86_400;
+
+/// The longest grace period accepted: 30 days.
+pub const MAX_GRACE_SECS: i64 = 30 * 86_400;
+
+impl Keyward {
+    /// Revokes a credential. It is refused from the next request on; the record
+    /// stays for the audit trail. With `confirm_name` (the console asks people to
+    /// type it), a name that does not match refuses the revocation.
+    pub async fn revoke_credential(
+        &self,
+        caller: &Caller,
+        public_id: &str,
+        confirm_name: Option<&str>,
+    ) -> ServiceResult<Credential> {
+        let now = self.now();
+        let mut tx = self.store().write().await?;
+        let (row, account) = self
+            .credential_to_change(&mut tx, caller, public_id, Intent::Revoke)
+            .await?;
+        if confirm_name.is_some_and(|n| n.trim() != row.name) {
+            return Err(ValidationError::new("confirm_name", "does not match the credential's name").into());
+        }
+        let revoked = store::credentials::revoke(&mut *tx, row.id, now).await?;
+        let updated = store::credentials::find(&mut *tx, row.id)
+            .await?
+            .ok_or(ServiceError::NotFound("credential"))?
+            .into_credential(now)?;
+        if revoked {
+            super::super::audit::record(
+                &mut *tx,
+                now,
+                &caller.actor(),
+                "key.revoked",
+                Some(format!("key:{public_id}")),
+                Some(account.id),
+                json!({ "name": row.name }),
+            )
+            .await?;
+            super::super::events::emit(
+                &mut tx,
+                now,
+                EventType::KeyRevoked,
+                Subject {
+                    account: Some((account.id, &account.name)),
+                    credential: Some((row.id, &updated)),
+                },
+                json!({}),
+                None,
+            )
+            .await?;
+        }
+        tx.commit().await.map_err(StoreError::from)?;
+        self.refresh_credential(row.id).await?;
+        Ok(updated)
+    }
+
+    /// Issues a new secret. The previous one keeps working for the grace
+    /// period (default 24 h; 0 ends it at once); any older one dies now.
+    pub async fn rotate_credential(
+        &self,
+        caller: &Caller,
+        public_id: &str,
+        grace_secs: Option<i64>,
+    ) -> ServiceResult<Created> {
+        let grace = grace_secs.unwrap_or(DEFAULT_GRACE_SECS);
+        if !(0..=MAX_GRACE_SECS).contains(&grace) {
+            return Err(ValidationError::new("grace_period_seconds", "must be between 0 and 2592000 (30 days)").into());
+        }
+        let now = self.now();
+        // BEGIN IMMEDIATE: concurrent rotations of one credential run one after
+        // another, each seeing the last one's result.
+        let mut tx = self.store().write().await?;
+        let (row, account) = self
+            .credential_to_change(&mut tx, caller, public_id, Intent::Change)
+            .await?;
+        if row.revoked_at.is_some() {
+            return Err(ServiceError::rule("REVOKED", "A revoked credential cannot be rotated."));
+        }
+        let kind = row.kind()?;
+        let (secret, signing_kid) = match (kind, row.format()?) {
+            (CredentialKind::ApiKey, KeyFormat::Jwt) => {
+                let (jwt, kid) = self.sign_key_jwt(&row.public_id, &account.name, now, row.expires_at)?;
+                (jwt, Some(kid))
+            }
+            (CredentialKind::ApiKey, KeyFormat::Opaque) => (
+                keygen::secret(&self.config().key_prefix, SecretRole::ApiKey, row.environment()?),
+                None,
+            ),
+            _ => (
+                keygen::secret(&self.config().key_prefix, SecretRole::ClientSecret, row.environment()?),
+                None,
+            ),
+        };
+        store::credentials::rotate(&mut tx, row.id, &self.verifier().digest(&secret), now, now + grace).await?;
+        let prefix = (kind == CredentialKind::ApiKey && signing_kid.is_none()).then(|| display_prefix(&secret));
+        store::credentials::set_rotated(&mut *tx, row.id, prefix.as_deref(), signing_kid.as_deref()).await?;
+        super::super::audit::record(
+            &mut *tx,
+            now,
+            &caller.actor(),
+            "key.rotated",
+            Some(format!("key:{public_id}")),
+            Some(account.id),
+            json!({ "name": row.name, "grace_period_seconds": grace }),
+        )
+        .await?;
+        let credential = store::credentials::find(&mut *tx, row.id)
+            .await?
+            .ok_or(ServiceError::NotFound("credential"))?
+            .into_credential(now)?;
+        super::super::events::emit(
+            &mut tx,
+            now,
+            EventType::KeyRotated,
+            Subject {
+                account: Some((account.id, &account.name)),
+                credential: Some((row.id, &credential)),
+            },
+            json!({ "grace_period_seconds": grace, "previous_secret_retires_at": now + grace }),
+            None,
+        )
+        .await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        self.refresh_credential(row.id).await?;
+        Ok(Created { credential, secret })
+    }
+
+    /// Signs a JWT-format key's secret with the active signing key.
+    pub(super) fn sign_key_jwt(
+        &self,
+        public_id: &str,
+        account: &str,
+        now: i64,
+        exp: Option<i64>,
+    ) -> ServiceResult<(String, String)> {
+        let signer = self.keyring().current().signer.clone().ok_or_else(|| {
+            ServiceError::rule("NO_SIGNING_KEY", "No signing key is active; rotate the signing keys.")
+        })?;
+        let claims = KeyClaims {
+            iss: self.config().public_url.clone().unwrap_or_else(|| "keyward".into()),
+            sub: public_id.to_owned(),
+            jti: keygen::base62(22),
+            iat: now,
+            exp,
+            nbf: None,
+            account: account.to_owned(),
+        };
+        Ok((signer.sign(KEY_TYP, &claims), signer.kid.clone()))
+    }
+}

@@ -1,0 +1,384 @@
+//! Credentials: create (the secret is shown once), list, read, change, rotate
+//! with a grace period, and revoke. Every change is audited in its own
+//! transaction and then applied to the in-memory verification index. No
+//! caller issues or changes a credential that can do more than itself (the
+//! grant rule in [`crate::authz::grant`]).
+
+mod lifecycle;
+mod update;
+
+use serde_json::json;
+
+use super::events::Subject;
+use super::{Caller, KeyCaller, Keyward, ServiceError, ServiceResult};
+use crate::authz::{Access, AccountRef, Action, Area, Grant, KeyHolder, Target, Via};
+use crate::crypto::keygen;
+use crate::domain::KeyFormat;
+use crate::domain::credential::{Created, CredentialPage, CredentialQuery, CredentialSummary};
+use crate::domain::event::EventType;
+use crate::domain::key::Environment;
+use crate::domain::key::{SecretRole, display_prefix};
+use crate::domain::{
+    Account, Credential, CredentialInput, CredentialKind, CredentialStatus, NewCredential, Plan, RateLimitSetting,
+    ValidationError,
+};
+use crate::store::credentials::{CredentialRow, Grants, ListFilter, NewRow};
+use crate::store::{self, StoreError};
+
+const MAX_PAGE: u32 = 200;
+
+/// What a change to an existing credential is, for the grant rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Intent {
+    /// An edit or a rotation.
+    Change,
+    /// A revocation: a credential may always revoke itself.
+    Revoke,
+}
+
+/// What a credential can do, for the grant rule: its grants, its own rate
+/// limit, and what its account gives (the account's own limit, else its plan's).
+pub(crate) fn grant_of(
+    account: &str,
+    plan: Plan,
+    account_rate: Option<RateLimitSetting>,
+    grants: &Grants,
+    own_limit: Option<RateLimitSetting>,
+) -> Grant {
+    Grant {
+        account: account.to_owned(),
+        scopes: grants.scopes.clone(),
+        roles: grants.roles.clone(),
+        allowed_cidrs: grants.allowed_cidrs.clone(),
+        rights: grants.rights.clone(),
+        own_limit,
+        account_limit: account_rate.unwrap_or_else(|| plan.rate_limit()),
+    }
+}
+
+/// A stored credential's grant.
+fn grant_of_row(row: &CredentialRow, account: &Account) -> ServiceResult<Grant> {
+    Ok(grant_of(
+        &account.name,
+        account.plan,
+        account.rate_limit,
+        &row.grants()?,
+        row.rate_limit()?,
+    ))
+}
+
+impl Keyward {
+    /// Loads an account for an action on its credentials. One out of sight
+    /// reads as a validation error on the `account` field when reading (it
+    /// names no account you can see), and as forbidden when writing.
+    pub(super) async fn account_for(&self, caller: &Caller, name: &str, access: Access) -> ServiceResult<Account> {
+        let unknown = || ValidationError::new("account", format!("no account named {name:?} that you can see"));
+        let account = store::accounts::find_by_name(self.store().pool(), name)
+            .await?
+            .ok_or_else(unknown)?;
+        match caller.authorize(
+            Action::Use(Area::Keys, access),
+            Target::Account((&account).into()),
+            "account",
+        ) {
+            Err(ServiceError::NotFound(_)) if access == Access::Write => Err(ServiceError::Forbidden),
+            Err(ServiceError::NotFound(_)) => Err(unknown().into()),
+            other => other.map(|()| account),
+        }
+    }
+
+    /// Loads a credential the caller may see; one it may not see is "not found".
+    pub(super) async fn credential_for(
+        &self,
+        caller: &Caller,
+        public_id: &str,
+        access: Access,
+    ) -> ServiceResult<(CredentialRow, Account)> {
+        let row = store::credentials::find_public(self.store().pool(), public_id).await?;
+        let account = match &row {
+            Some(r) => store::accounts::find(self.store().pool(), r.account_id).await?,
+            None => None,
+        };
+        let (Some(row), Some(account)) = (row, account) else {
+            return Err(ServiceError::NotFound("credential"));
+        };
+        caller.authorize(
+            Action::Use(Area::Keys, access),
+            Target::Account((&account).into()),
+            "credential",
+        )?;
+        Ok((row, account))
+    }
+
+    /// Inside a write transaction: loads a credential the caller may change
+    /// or revoke, as it is now (a concurrent change has either committed or
+    /// waits), and checks that the caller could have issued it (the grant rule).
+    pub(super) async fn credential_to_change(
+        &self,
+        tx: &mut sqlx::SqliteConnection,
+        caller: &Caller,
+        public_id: &str,
+        intent: Intent,
+    ) -> ServiceResult<(CredentialRow, Account)> {
+        let row = store::credentials::find_public(&mut *tx, public_id).await?;
+        let account = match &row {
+            Some(r) => store::accounts::find(&mut *tx, r.account_id).await?,
+            None => None,
+        };
+        let (Some(row), Some(account)) = (row, account) else {
+            return Err(ServiceError::NotFound("credential"));
+        };
+        let target = Target::Account(AccountRef::from(&account));
+        caller.authorize(Action::Use(Area::Keys, Access::Write), target, "credential")?;
+        let grant = grant_of_row(&row, &account)?;
+        let action = match intent {
+            Intent::Change => Action::Manage(&grant),
+            Intent::Revoke => Action::Revoke {
+                credential: row.id,
+                grant: &grant,
+            },
+        };
+        caller.authorize(action, target, "credential")?;
+        Ok((row, account))
+    }
+
+    /// Creates a credential and returns its secret, once.
+    pub async fn create_credential(&self, caller: &Caller, input: CredentialInput) -> ServiceResult<Created> {
+        let new = NewCredential::validate(input, &self.config().catalog)?;
+        let account = self.account_for(caller, &new.account, Access::Write).await?;
+        let grants = Grants {
+            scopes: new.scopes,
+            roles: new.roles,
+            allowed_cidrs: new.allowed_cidrs,
+            rights: new.rights,
+        };
+        let grant = grant_of(&account.name, account.plan, account.rate_limit, &grants, new.rate_limit);
+        caller.authorize(Action::Manage(&grant), Target::Account((&account).into()), "account")?;
+        let base = self.config().key_prefix.clone();
+        let now = self.now();
+        let public_id = keygen::public_id();
+        let expires_at = new.expiry.expires_at(now);
+        let (secret, client_id, signing_kid) = match (new.kind, new.format) {
+            (CredentialKind::ApiKey, KeyFormat::Jwt) => {
+                let (jwt, kid) = self.sign_key_jwt(&public_id, &account.name, now, expires_at)?;
+                (jwt, None, Some(kid))
+            }
+            (CredentialKind::ApiKey, KeyFormat::Opaque) => {
+                (keygen::secret(&base, SecretRole::ApiKey, new.environment), None, None)
+            }
+            (CredentialKind::Basic | CredentialKind::OauthClient, _) => (
+                keygen::secret(&base, SecretRole::ClientSecret, new.environment),
+                Some(keygen::secret(&base, SecretRole::ClientId, new.environment)),
+                None,
+            ),
+        };
+        let shown_prefix = match new.format {
+            KeyFormat::Jwt => jwt_display_prefix(new.environment, &public_id),
+            KeyFormat::Opaque => display_prefix(client_id.as_deref().unwrap_or(&secret)),
+        };
+        let actor = caller.actor();
+        let mut tx = self.store().write().await?;
+        let inserted = store::credentials::insert(
+            &mut tx,
+            &NewRow {
+                public_id: &public_id,
+                account_id: account.id,
+                name: new.name.as_str(),
+                description: new.description.as_deref(),
+                kind: new.kind,
+                environment: new.environment,
+                display_prefix: &shown_prefix,
+                client_id: client_id.as_deref(),
+                grants: &grants,
+                expires_at,
+                lifetime_secs: new.expiry.lifetime_secs(),
+                auto_renew: new.auto_renew,
+                metadata: &new.metadata,
+                created_at: now,
+                created_by: &actor.label,
+                format: new.format,
+                token_ttl_secs: new.token_ttl_secs,
+                signing_kid: signing_kid.as_deref(),
+                rate_limit: new.rate_limit,
+            },
+        )
+        .await;
+        let id = match inserted {
+            Err(StoreError::Conflict(_)) => {
+                return Err(ServiceError::Conflict(format!(
+                    "A credential named {:?} already exists in {}.",
+                    new.name.as_str(),
+                    account.name
+                )));
+            }
+            other => other?,
+        };
+        store::credentials::insert_secret(&mut tx, &self.verifier().digest(&secret), id, now).await?;
+        super::audit::record(
+            &mut *tx,
+            now,
+            &actor,
+            "key.created",
+            Some(format!("key:{public_id}")),
+            Some(account.id),
+            json!({ "name": new.name.as_str(), "kind": new.kind, "expires": new.expiry }),
+        )
+        .await?;
+        let credential = store::credentials::find(&mut *tx, id)
+            .await?
+            .ok_or(ServiceError::NotFound("credential"))?
+            .into_credential(now)?;
+        super::events::emit(
+            &mut tx,
+            now,
+            EventType::KeyCreated,
+            Subject {
+                account: Some((account.id, &account.name)),
+                credential: Some((id, &credential)),
+            },
+            json!({}),
+            None,
+        )
+        .await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        self.refresh_credential(id).await?;
+        Ok(Created { credential, secret })
+    }
+
+    /// The accounts whose credentials the caller may read.
+    pub(super) async fn readable_accounts(&self, caller: &Caller) -> ServiceResult<Vec<Account>> {
+        Ok(store::accounts::list(self.store().pool())
+            .await?
+            .into_iter()
+            .filter(|a| caller.allows(Action::Use(Area::Keys, Access::Read), Target::Account(a.into())))
+            .collect())
+    }
+
+    /// A newest-first page of the credentials the caller may see.
+    pub async fn list_credentials(&self, caller: &Caller, q: &CredentialQuery) -> ServiceResult<CredentialPage> {
+        let visible: Vec<Account> = self
+            .readable_accounts(caller)
+            .await?
+            .into_iter()
+            .filter(|a| q.account.as_deref().is_none_or(|n| n == a.name))
+            .collect();
+        let before = match q.cursor.as_deref().filter(|c| !c.is_empty()) {
+            Some(c) => Some(
+                c.parse::<i64>()
+                    .map_err(|_| ValidationError::new("cursor", "is not a cursor from a previous page"))?,
+            ),
+            None => None,
+        };
+        let limit = q.limit.unwrap_or(50).clamp(1, MAX_PAGE);
+        let now = self.now();
+        let mut rows = store::credentials::list(
+            self.store().pool(),
+            &ListFilter {
+                accounts: Some(visible.iter().map(|a| a.id).collect()),
+                status: q.status,
+                kind: q.kind,
+                environment: q.environment,
+                query: q.q.clone(),
+                before,
+                limit: limit + 1,
+            },
+            now,
+        )
+        .await?;
+        let next_cursor = if rows.len() > limit as usize {
+            rows.truncate(limit as usize);
+            rows.last().map(|r| r.id.to_string())
+        } else {
+            None
+        };
+        Ok(CredentialPage {
+            items: rows
+                .into_iter()
+                .map(|r| r.into_credential(now))
+                .collect::<Result<_, _>>()?,
+            next_cursor,
+        })
+    }
+
+    /// The dashboard's view of the credentials the caller may see.
+    pub async fn credential_summary(&self, caller: &Caller) -> ServiceResult<CredentialSummary> {
+        let pool = self.store().pool();
+        let visible: Vec<_> = self.readable_accounts(caller).await?.iter().map(|a| a.id).collect();
+        let now = self.now();
+        let [active, expiring, expired, revoked] =
+            store::credentials::count_by_status(pool, Some(&visible), now).await?;
+        let mut soon = store::credentials::list(
+            pool,
+            &ListFilter {
+                accounts: Some(visible.clone()),
+                status: Some(CredentialStatus::Expiring),
+                limit: 100,
+                ..Default::default()
+            },
+            now,
+        )
+        .await?;
+        soon.sort_by_key(|r| r.expires_at);
+        soon.truncate(8);
+        let recent = store::credentials::recently_used(pool, &visible, 8).await?;
+        Ok(CredentialSummary {
+            active,
+            expiring,
+            expired,
+            revoked,
+            expiring_soon: soon
+                .into_iter()
+                .map(|r| r.into_credential(now))
+                .collect::<Result<_, _>>()?,
+            recently_used: recent
+                .into_iter()
+                .map(|r| r.into_credential(now))
+                .collect::<Result<_, _>>()?,
+        })
+    }
+
+    /// One credential.
+    pub async fn get_credential(&self, caller: &Caller, public_id: &str) -> ServiceResult<Credential> {
+        let (row, _) = self.credential_for(caller, public_id, Access::Read).await?;
+        Ok(row.into_credential(self.now())?)
+    }
+
+    /// Resolves an API caller: the credential must verify (not revoked,
+    /// expired, API-disabled or outside its CIDRs) before it counts. `via`
+    /// says how it proved itself; an access token counts with its own scopes.
+    pub fn key_caller(&self, verdict: &crate::verify::Verdict, ip: Option<String>, via: Via) -> Option<KeyCaller> {
+        let (Some(c), Some(a)) = (&verdict.credential, &verdict.account) else {
+            return None;
+        };
+        if !verdict.code.is_valid() {
+            return None;
+        }
+        let mut grant = grant_of(&a.name, a.plan, a.rate_limit, &c.grants, c.rate_limit);
+        let via = match &verdict.token {
+            Some(t) => {
+                grant.scopes = t.scopes.clone();
+                Via::AccessToken
+            }
+            None => via,
+        };
+        Some(KeyCaller {
+            public_id: c.public_id.clone(),
+            label: match via {
+                Via::ClientAuth => c.client_id.clone().unwrap_or_else(|| c.display_prefix.clone()),
+                Via::Secret | Via::AccessToken => c.display_prefix.clone(),
+            },
+            ip,
+            holder: KeyHolder {
+                credential_id: c.id,
+                grant,
+                via,
+            },
+        })
+    }
+}
+
+/// What the console shows for a JWT-format key: `jwt_prod_8xK9`.
+fn jwt_display_prefix(environment: Environment, public_id: &str) -> String {
+    let tail = public_id.trim_start_matches("key_");
+    format!("jwt_{}_{}", environment.as_str(), &tail[..tail.len().min(4)])
+}

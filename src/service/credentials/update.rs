@@ -1,0 +1,145 @@
+//! `PATCH`: change a credential's description, grants, expiry, auto-renew,
+//! metadata, token lifetime or rate limit. The row is read inside the write
+//! transaction, only the fields the request names are written, and the
+//! version the change read must still be current, so concurrent changes
+//! neither lose each other's fields nor bring back a revoked credential.
+
+use serde_json::json;
+
+use super::super::{Caller, Keyward, ServiceError, ServiceResult};
+use super::{Intent, grant_of};
+use crate::authz::{Action, Target};
+use crate::domain::credential::{
+    CredentialPatch, check_auto_renew, check_kind_rules, check_token_ttl, parse_cidrs, parse_scopes,
+    validate_description, validate_metadata,
+};
+use crate::domain::{Credential, Expiry};
+use crate::store::credentials::{Changes, Grants};
+use crate::store::{self, StoreError};
+
+use crate::wire::etag::Precondition;
+
+impl Keyward {
+    /// Applies `patch` if `precondition` (the request's `If-Match`) holds.
+    pub async fn update_credential(
+        &self,
+        caller: &Caller,
+        public_id: &str,
+        patch: CredentialPatch,
+        precondition: &Precondition,
+    ) -> ServiceResult<Credential> {
+        let now = self.now();
+        let mut tx = self.store().write().await?;
+        let (row, account) = self
+            .credential_to_change(&mut tx, caller, public_id, Intent::Change)
+            .await?;
+        if !precondition.holds(row.version) {
+            return Err(ServiceError::PreconditionFailed { current: row.version });
+        }
+        if patch.name.as_deref().is_some_and(|n| n.trim() != row.name) {
+            return Err(ServiceError::rule(
+                "NAME_IMMUTABLE",
+                "A credential's name never changes, so audit entries and logs keep meaning the same thing. Create a new credential instead.",
+            ));
+        }
+        if row.revoked_at.is_some() {
+            return Err(ServiceError::rule("REVOKED", "A revoked credential cannot be changed."));
+        }
+        let kind = row.kind()?;
+        let catalog = &self.config().catalog;
+        let scopes = patch.scopes.as_deref().map(|s| parse_scopes(s, catalog)).transpose()?;
+        let allowed_cidrs = patch.allowed_cidrs.as_deref().map(parse_cidrs).transpose()?;
+        let expiry = patch.expires.as_deref().map(Expiry::parse).transpose()?;
+        let description = patch
+            .description
+            .clone()
+            .map(|d| validate_description(Some(d)))
+            .transpose()?;
+        if let Some(m) = &patch.metadata {
+            validate_metadata(m)?;
+        }
+        if patch.token_ttl_seconds.is_some() {
+            check_token_ttl(kind, patch.token_ttl_seconds)?;
+        }
+        let rate_limit = patch
+            .rate_limit
+            .map(|new| new.map(|r| r.validate("rate_limit")).transpose())
+            .transpose()?;
+
+        let old = row.grants()?;
+        let grants = Grants {
+            scopes: scopes.clone().unwrap_or_else(|| old.scopes.clone()),
+            roles: patch.roles.clone().unwrap_or_else(|| old.roles.clone()),
+            allowed_cidrs: allowed_cidrs.clone().unwrap_or_else(|| old.allowed_cidrs.clone()),
+            rights: patch.rights.clone().unwrap_or_else(|| old.rights.clone()),
+        };
+        let (expires_at, lifetime_secs) = match expiry {
+            Some(e) => (e.expires_at(now), e.lifetime_secs()),
+            None => (row.expires_at, row.lifetime_secs),
+        };
+        check_kind_rules(kind, expires_at.map(|t| t - now), &grants.allowed_cidrs)?;
+        let auto_renew = patch.auto_renew.unwrap_or(row.auto_renew);
+        if patch.auto_renew == Some(true) || (auto_renew && expiry.is_some()) {
+            check_auto_renew(auto_renew, lifetime_secs)?;
+        }
+        let own_limit = match rate_limit {
+            Some(new) => new,
+            None => row.rate_limit()?,
+        };
+        let after = grant_of(&account.name, account.plan, account.rate_limit, &grants, own_limit);
+        caller.authorize(Action::Manage(&after), Target::Account((&account).into()), "credential")?;
+
+        let changed: Vec<&str> = [
+            ("description", patch.description.is_some()),
+            ("scopes", patch.scopes.is_some()),
+            ("roles", patch.roles.is_some()),
+            ("allowed_cidrs", patch.allowed_cidrs.is_some()),
+            ("rights", patch.rights.is_some()),
+            ("expires", patch.expires.is_some()),
+            ("auto_renew", patch.auto_renew.is_some()),
+            ("metadata", patch.metadata.is_some()),
+            ("token_ttl_seconds", patch.token_ttl_seconds.is_some()),
+            ("rate_limit", patch.rate_limit.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(f, set)| set.then_some(f))
+        .collect();
+        let applied = store::credentials::update(
+            &mut *tx,
+            row.id,
+            row.version,
+            &Changes {
+                description: description.as_ref().map(|d| d.as_deref()),
+                scopes: scopes.as_deref(),
+                roles: patch.roles.as_deref(),
+                allowed_cidrs: allowed_cidrs.as_deref(),
+                rights: patch.rights.as_deref(),
+                expiry: expiry.map(|_| (expires_at, lifetime_secs)),
+                auto_renew: patch.auto_renew,
+                metadata: patch.metadata.as_ref(),
+                token_ttl_secs: patch.token_ttl_seconds,
+                rate_limit,
+            },
+        )
+        .await?;
+        if !applied {
+            return Err(ServiceError::PreconditionFailed { current: row.version });
+        }
+        super::super::audit::record(
+            &mut *tx,
+            now,
+            &caller.actor(),
+            "key.updated",
+            Some(format!("key:{public_id}")),
+            Some(account.id),
+            json!({ "name": row.name, "fields": changed, "scopes": grants.scopes, "allowed_cidrs": grants.allowed_cidrs, "expires_at": expires_at }),
+        )
+        .await?;
+        let updated = store::credentials::find(&mut *tx, row.id)
+            .await?
+            .ok_or(ServiceError::NotFound("credential"))?;
+        tx.commit().await.map_err(StoreError::from)?;
+        self.refresh_credential(row.id).await?;
+        Ok(updated.into_credential(now)?)
+    }
+}

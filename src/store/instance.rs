@@ -1,0 +1,27 @@
+//! Queries on `instance_settings`: values chosen once for the install.
+
+use sqlx::SqliteExecutor;
+
+use super::StoreResult;
+
+/// The stored value of `name`.
+pub async fn get<'e>(db: impl SqliteExecutor<'e>, name: &str) -> StoreResult<Option<String>> {
+    Ok(sqlx::query_scalar("SELECT value FROM instance_settings WHERE name = ?")
+        .bind(name)
+        .fetch_optional(db)
+        .await?)
+}
+
+/// Stores `value` under `name` unless one is there, and answers the value
+/// that is kept (two instances starting at once agree on the first).
+pub async fn get_or_insert<'e>(db: impl SqliteExecutor<'e>, name: &str, value: &str) -> StoreResult<String> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO instance_settings (name, value) VALUES (?1, ?2)
+         ON CONFLICT (name) DO UPDATE SET value = value
+         RETURNING value",
+    )
+    .bind(name)
+    .bind(value)
+    .fetch_one(db)
+    .await?)
+}
