@@ -60,8 +60,8 @@ async fn setup_is_refused_once_any_user_exists_even_with_a_new_link() {
     let app = spawn_app().await;
     let kw = app.server.as_ref().unwrap().keyward.clone();
     let fresh = kw.issue_setup_token().await.unwrap().unwrap();
-    kw.create_user_as(
-        &keyward::service::Actor::system("test"),
+    kw.create_user(
+        &keyward::service::Caller::System("test"),
         "ops@example.com",
         ADMIN_PASSWORD,
         keyward::domain::Role::GlobalAdmin,

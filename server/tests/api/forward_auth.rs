@@ -105,9 +105,11 @@ async fn forwarded_call_details_drive_ip_rights_and_scope_checks() {
     let res = auth(&app.base, &bad_ip).await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     assert_eq!(res.headers()["x-keyward-code"], "IP_NOT_ALLOWED");
+    // Only the configured header counts (X-Forwarded-For by default): a
+    // client's own X-Real-IP is not believed.
     let mut real_ip = ok;
     real_ip[1] = ("x-real-ip", "203.0.113.200");
-    assert_eq!(auth(&app.base, &real_ip).await.status(), StatusCode::OK);
+    assert_eq!(auth(&app.base, &real_ip).await.status(), StatusCode::FORBIDDEN);
     let mut bad_method = ok;
     bad_method[2] = ("x-forwarded-method", "DELETE");
     assert_eq!(

@@ -148,29 +148,32 @@ impl TestApp {
         (created.credential.id, created.secret)
     }
 
-    /// A management key for the default account with keys:read and keys:write,
-    /// and no rate limit (tests make more calls than a plan allows at once).
+    /// A management key of the default account holding every scope there
+    /// (so it may issue any scope: a credential never grants more than it
+    /// holds), and no rate limit (tests make more calls than a plan allows).
     pub async fn management_key(&self) -> Api {
         let (_, secret) = self
-            .key(json!({
-                "name": "management",
-                "scopes": ["keys:read", "keys:write", "admin:read", "admin:write"],
-                "rate_limit": "unlimited"
-            }))
+            .key(json!({ "name": "management", "scopes": ["*:*"], "rate_limit": "unlimited" }))
             .await;
         self.api(&secret)
     }
 
-    /// Another unlimited key with every management scope (a new one per
-    /// call, so names never clash).
+    /// Another key like [`Self::management_key`] (a new one per call, so
+    /// names never clash).
     pub async fn management_key_for_admin(&self) -> Api {
         let name = format!("admin-{}", keyward::crypto::keygen::base62(8));
         let (_, secret) = self
-            .key(json!({
-                "name": name,
-                "scopes": ["keys:read", "keys:write", "admin:read", "admin:write"],
-                "rate_limit": "unlimited"
-            }))
+            .key(json!({ "name": name, "scopes": ["*:*"], "rate_limit": "unlimited" }))
+            .await;
+        self.api(&secret)
+    }
+
+    /// A Global Admin key: every account, and it may grant anything (a new
+    /// one per call).
+    pub async fn global_admin_key(&self) -> Api {
+        let name = format!("root-{}", keyward::crypto::keygen::base62(8));
+        let (_, secret) = self
+            .key(json!({ "name": name, "scopes": ["*:*"], "roles": ["global_admin"], "rate_limit": "unlimited" }))
             .await;
         self.api(&secret)
     }

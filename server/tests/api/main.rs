@@ -1,9 +1,12 @@
 //! Integration tests: a real server on 127.0.0.1:0 with a fresh data dir per
 //! test, called over HTTP. One binary, so everything compiles once.
 
+mod authz;
 mod binary;
+mod concurrency;
 mod console;
 mod crash;
+mod doors;
 mod forward_auth;
 mod helpers;
 mod keys;
@@ -13,5 +16,6 @@ mod oauth;
 mod operations;
 mod peers;
 mod rate_limits;
+mod token_reach;
 mod usage;
 mod users;

@@ -30,6 +30,14 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// The nginx block of the README's forward-auth section, exactly as written.
+fn readme_recipe() -> String {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).expect("README.md");
+    let start = readme.find("```nginx\n").expect("the README has an nginx block") + "```nginx\n".len();
+    let len = readme[start..].find("```").expect("the block ends");
+    readme[start..start + len].to_owned()
+}
+
 async fn start_upstream() -> u16 {
     let app = axum::Router::new().fallback(get(|headers: axum::http::HeaderMap| async move {
         let key = headers
@@ -56,6 +64,17 @@ async fn start_nginx(app: &TestApp) -> Nginx {
     std::fs::create_dir_all(dir.join("tmp")).unwrap();
     let keyward = app.base.trim_start_matches("http://");
     let d = dir.display();
+    let recipe = readme_recipe()
+        .replace("http://127.0.0.1:3000", &format!("http://{keyward}"))
+        .replace("http://upstream", &format!("http://127.0.0.1:{upstream}"));
+    // A second protected location, the README's own with another scope, so a
+    // request that walks out of /compute/ lands somewhere that checks too.
+    let compute = &recipe[recipe
+        .find("location /compute/")
+        .expect("the README protects /compute/")..];
+    let billing = compute
+        .replace("location /compute/", "location /billing/")
+        .replace("compute:read", "billing:read");
     let conf = format!(
         r#"daemon off;
 master_process off;
@@ -72,33 +91,8 @@ http {{
     scgi_temp_path {d}/tmp/scgi;
     server {{
         listen 127.0.0.1:{port};
-
-        # The subrequest shares the calling location's variables, so each
-        # protected location states its scopes with `set $required_scopes`.
-        location = /_keyward {{
-            internal;
-            proxy_pass http://{keyward}/v1/auth;
-            proxy_pass_request_body off;
-            proxy_set_header Content-Length "";
-            proxy_set_header X-Forwarded-Method $request_method;
-            proxy_set_header X-Forwarded-Uri $request_uri;
-            proxy_set_header X-Forwarded-For $remote_addr;
-            proxy_set_header X-Required-Scopes $required_scopes;
-        }}
-
-        location /compute/ {{
-            set $required_scopes "compute:read";
-            auth_request /_keyward;
-            auth_request_set $keyward_key $upstream_http_x_keyward_key_id;
-            proxy_set_header X-Keyward-Key-Id $keyward_key;
-            proxy_pass http://127.0.0.1:{upstream};
-        }}
-
-        location /billing/ {{
-            set $required_scopes "billing:write";
-            auth_request /_keyward;
-            proxy_pass http://127.0.0.1:{upstream};
-        }}
+{recipe}
+{billing}
     }}
 }}
 "#
@@ -245,4 +239,122 @@ async fn nginx_auth_request_lets_good_keys_through_and_stops_the_rest() {
             .0,
         StatusCode::UNAUTHORIZED
     );
+}
+
+/// Sends a request line exactly as written (no client-side normalisation,
+/// like `curl --path-as-is`) with extra header lines; answers the status.
+async fn raw(nginx: &Nginx, method: &str, target: &str, header_lines: &[String]) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = nginx.base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let mut request = format!("{method} {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for h in header_lines {
+        request.push_str(h);
+        request.push_str("\r\n");
+    }
+    request.push_str("\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    answer
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no status line in {answer:?}"))
+}
+
+#[tokio::test]
+async fn the_readme_recipe_overwrites_every_header_a_client_could_spoof() {
+    let app = spawn_app().await;
+    let nginx = start_nginx(&app).await;
+    let (_, office) = app
+        .key(json!({ "name": "office", "scopes": ["compute:read"], "allowed_cidrs": ["10.0.0.0/8"] }))
+        .await;
+    let bearer = format!("Authorization: Bearer {office}");
+    for spoof in [
+        "X-Real-IP: 10.1.2.3",
+        "X-Forwarded-For: 10.1.2.3",
+        "Forwarded: for=10.1.2.3",
+    ] {
+        assert_eq!(
+            raw(&nginx, "GET", "/compute/x", &[bearer.clone(), spoof.to_owned()]).await,
+            403,
+            "{spoof}: nginx calls from 127.0.0.1, outside 10.0.0.0/8"
+        );
+    }
+    // The mandatory CIDR of a Basic credential cannot be spoofed either.
+    let (_, basic_secret) = app
+        .key(json!({ "name": "vpn", "kind": "basic", "scopes": ["compute:read"], "allowed_cidrs": ["10.0.0.0/8"], "expires": "7d" }))
+        .await;
+    let client_id = app
+        .kw()
+        .list_credentials(
+            &keyward::service::Caller::System("t"),
+            &keyward::domain::credential::CredentialQuery {
+                q: Some("vpn".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .items[0]
+        .client_id
+        .clone()
+        .unwrap();
+    use base64::Engine;
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("{client_id}:{basic_secret}"));
+    assert_eq!(
+        raw(
+            &nginx,
+            "GET",
+            "/compute/x",
+            &[format!("Authorization: Basic {basic}"), "X-Real-IP: 10.1.2.3".into()]
+        )
+        .await,
+        403
+    );
+    // Nor can a client name the account an Account Viewer role reads.
+    let (_, viewer) = app
+        .key(json!({ "name": "acme-viewer", "roles": [{ "role": "account_viewer", "accounts": ["acme"] }] }))
+        .await;
+    assert_eq!(
+        raw(
+            &nginx,
+            "GET",
+            "/compute/x",
+            &[
+                format!("Authorization: Bearer {viewer}"),
+                "X-Keyward-Account: acme".into()
+            ]
+        )
+        .await,
+        403
+    );
+}
+
+#[tokio::test]
+async fn raw_paths_cannot_walk_out_of_a_right_through_nginx() {
+    let app = spawn_app().await;
+    let nginx = start_nginx(&app).await;
+    let (_, key) = app
+        .key(json!({ "name": "compute-only", "scopes": ["compute:read", "billing:read"], "rights": [{ "methods": ["GET"], "path": "/compute/*" }] }))
+        .await;
+    let auth = vec![format!("Authorization: Bearer {key}")];
+    assert_eq!(raw(&nginx, "GET", "/compute/instances", &auth).await, 200);
+    assert_eq!(raw(&nginx, "GET", "/billing/x", &auth).await, 403);
+    for target in [
+        "/compute/../billing/x",
+        "/compute/%2e%2e/billing/x",
+        "/compute/%2E%2E/billing/x",
+        "/compute/.%2e/billing/x",
+        "/compute/..%2fbilling/x",
+        "/compute/..%2Fbilling/x",
+    ] {
+        let status = raw(&nginx, "GET", target, &auth).await;
+        assert!(
+            status == 403 || status == 400,
+            "{target}: nginx serves /billing/x, which the right does not allow (got {status})"
+        );
+        assert_ne!(status, 200, "{target}");
+    }
 }

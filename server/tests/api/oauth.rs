@@ -588,7 +588,7 @@ async fn revoking_the_client_stops_its_tokens_at_once() {
 #[tokio::test]
 async fn rotating_the_signing_key_keeps_old_tokens_valid_and_signs_new_ones_with_the_new_kid() {
     let app = spawn_app().await;
-    let api = app.management_key().await;
+    let api = app.global_admin_key().await;
     // It asks for a token every 100 ms until the server notices the rotation.
     let (_, client_id, secret) = oauth_client(&api, "rotation", json!({ "rate_limit": "unlimited" })).await;
     let get = || async {

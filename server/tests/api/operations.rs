@@ -43,8 +43,12 @@ async fn pages_without_a_session_redirect_to_sign_in() {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), StatusCode::FOUND);
-    assert_eq!(res.headers()["location"], "/login?next=/users");
+    assert_eq!(
+        res.status(),
+        StatusCode::SEE_OTHER,
+        "from the server, before anything renders"
+    );
+    assert_eq!(res.headers()["location"], "/login?next=%2Fusers");
 }
 
 #[tokio::test]

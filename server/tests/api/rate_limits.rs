@@ -81,7 +81,13 @@ async fn the_plan_sets_the_limit_and_a_credential_override_wins() {
         assert!(res.headers().get("ratelimit").is_none());
     }
 
-    let api = app.management_key().await;
+    // An account's own admin key may not lift its limits; a Global Admin may.
+    let tenant = app.management_key().await;
+    let res = tenant
+        .patch("/v1/accounts/default", json!({ "plan": "enterprise" }))
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let api = app.global_admin_key().await;
     let res = api.patch("/v1/accounts/default", json!({ "plan": "enterprise" })).await;
     assert_eq!(res.status(), StatusCode::OK);
     for _ in 0..20 {
