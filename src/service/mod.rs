@@ -178,8 +178,9 @@ pub struct Keyward {
     verifier: Arc<Verifier>,
     keyring: Arc<KeyRing>,
     denylist: Arc<Denylist>,
-    /// Sends webhook requests (a pool of connections, shared by clones).
-    webhook_client: reqwest::Client,
+    /// Sends webhook requests (a pool of connections, shared by clones) and
+    /// holds the rules for where they may go.
+    webhook_client: crate::notify::webhook::WebhookClient,
 }
 
 impl Keyward {
@@ -213,7 +214,10 @@ impl Keyward {
             window_secs: 15 * 60,
         };
         let kw = Self {
-            webhook_client: crate::notify::webhook::client(config.delivery_timeout),
+            webhook_client: crate::notify::webhook::WebhookClient::new(
+                config.delivery_timeout,
+                crate::notify::destination::Destinations::new(config.webhook_allowed_cidrs.clone()),
+            ),
             verifier,
             keyring,
             denylist,

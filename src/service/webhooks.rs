@@ -99,6 +99,8 @@ impl Keyward {
     /// and stored sealed under the master key.
     pub async fn create_webhook(&self, caller: &Caller, input: WebhookInput) -> ServiceResult<WebhookCreated> {
         let new = NewWebhook::validate(input)?;
+        let reachable = self.webhook_client.destinations().check_url(new.url.as_str());
+        reachable.map_err(|e| ValidationError::new("url", e.to_string()))?;
         let account = store::accounts::find_by_name(self.store().pool(), &new.account).await?;
         let account = match account {
             Some(a) if caller.may(RESOURCE, Need::Write, &a) => a,
