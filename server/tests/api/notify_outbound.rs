@@ -1,8 +1,9 @@
 //! What notifications may reach: webhooks stay out of loopback, private,
-//! link-local and metadata addresses unless the operator allows them.
+//! link-local and metadata addresses unless the operator allows them, and the
+//! SMTP password never follows a switch to a plain connection.
 
-use crate::helpers::{Api, spawn_app, spawn_app_with};
-use crate::peers::Receiver;
+use crate::helpers::{Api, Session, spawn_app, spawn_app_with};
+use crate::peers::{Receiver, SmtpSink};
 use keyward::domain::Cidr;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -186,4 +187,67 @@ async fn send_test_event_does_not_reveal_whether_an_internal_port_is_open() {
     let expected = (json!("pending"), Value::Null, json!(NOT_ALLOWED));
     assert!(seen.iter().all(|s| *s == expected), "{seen:?}");
     assert!(receiver.received().is_empty(), "the open port got a request");
+}
+
+/// Saves SMTP settings for the sink through the console, as an admin does.
+async fn save_smtp(admin: &Session, port: u16, security: &str, password: Option<&str>) {
+    let res = admin
+        .json(
+            "/api/settings/save_smtp",
+            json!({ "input": {
+                "host": "127.0.0.1", "port": port, "security": security,
+                "username": "keyward", "password": password, "from": "keyward@example.com"
+            }}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK, "{}", res.text().await.unwrap());
+}
+
+/// Whether the console says a password is stored.
+async fn password_set(admin: &Session) -> bool {
+    let settings: Value = admin.json("/api/settings/smtp", json!({})).await.json().await.unwrap();
+    settings["password_set"].as_bool().unwrap()
+}
+
+/// "Send test e-mail", which must succeed.
+async fn send_test_email(admin: &Session) {
+    let res = admin
+        .json("/api/settings/test_email", json!({ "to": "ops@example.com" }))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK, "{}", res.text().await.unwrap());
+}
+
+#[tokio::test]
+async fn switching_smtp_to_no_encryption_drops_the_stored_password() {
+    let app = spawn_app().await;
+    // A server that offers AUTH on a plain connection and records what it gets.
+    let sink = SmtpSink::start().await;
+    let admin = app.admin().await;
+    save_smtp(&admin, sink.port, "starttls", Some("Stored-for-TLS-only")).await;
+    assert!(password_set(&admin).await);
+
+    // Same host, port and user, encryption off, no password typed: dropped.
+    save_smtp(&admin, sink.port, "none", None).await;
+    send_test_email(&admin).await;
+    sink.wait_for(1).await;
+    assert_eq!(sink.logins(), [], "the stored password was sent in clear");
+    assert!(
+        !password_set(&admin).await,
+        "the stored password survived the downgrade"
+    );
+
+    // Typed again with the change: the admin's explicit choice, and it works.
+    save_smtp(&admin, sink.port, "none", Some("typed-for-plain")).await;
+    assert!(password_set(&admin).await);
+    // Saved again without a password: no downgrade this time, so it is kept.
+    save_smtp(&admin, sink.port, "none", None).await;
+    send_test_email(&admin).await;
+    sink.wait_for(2).await;
+    let logins = sink.logins();
+    assert_eq!(logins.len(), 1, "{logins:?}");
+    assert_eq!(
+        (logins[0].user.as_str(), logins[0].password.as_str()),
+        ("keyward", "typed-for-plain")
+    );
+    assert!(logins.iter().all(|l| l.password != "Stored-for-TLS-only"));
 }
