@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use crate::crypto::jwt::JwtAlgorithm;
-use crate::domain::Catalog;
+use crate::domain::{Catalog, Cidr};
 
 /// How a Keyward instance behaves. Holds no secrets: those live in the key file.
 #[derive(Debug, Clone)]
@@ -36,10 +36,15 @@ pub struct Config {
     pub token_audience: String,
     /// How long a webhook receiver (or an SMTP server) may take to answer.
     pub delivery_timeout: std::time::Duration,
+    /// Networks webhooks may reach although they are loopback, private,
+    /// link-local or otherwise special (see `notify::destination`): for
+    /// receivers on the operator's own network. Empty by default.
+    pub webhook_allowed_cidrs: Vec<Cidr>,
 }
 
 impl Config {
-    /// Defaults for a data dir: 30 minutes idle, 12 hours absolute, no proxy.
+    /// Defaults for a data dir: 30 minutes idle, 12 hours absolute, no proxy,
+    /// webhooks to public addresses only.
     pub fn new(data_dir: impl Into<PathBuf>) -> Self {
         Self {
             data_dir: data_dir.into(),
@@ -53,6 +58,7 @@ impl Config {
             jwt_algorithm: JwtAlgorithm::ES256,
             token_audience: "keyward".to_owned(),
             delivery_timeout: std::time::Duration::from_secs(10),
+            webhook_allowed_cidrs: Vec::new(),
         }
     }
 

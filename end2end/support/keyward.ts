@@ -28,7 +28,14 @@ export async function startKeyward(): Promise<Keyward> {
   chmodSync(bin, 0o755);
   const child = spawn(bin, [], {
     cwd: dir,
-    env: { PATH: process.env.PATH, KEYWARD_ADDR: "127.0.0.1:0", KEYWARD_LOG_FORMAT: "json", RUST_BACKTRACE: "1" },
+    env: {
+      PATH: process.env.PATH,
+      KEYWARD_ADDR: "127.0.0.1:0",
+      KEYWARD_LOG_FORMAT: "json",
+      // The specs' webhook receivers listen on loopback, which is refused by default.
+      KEYWARD_WEBHOOK_ALLOWED_CIDRS: "127.0.0.0/8,::1/128",
+      RUST_BACKTRACE: "1",
+    },
     stdio: ["ignore", "ignore", "pipe"],
   });
   let log = "";

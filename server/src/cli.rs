@@ -3,7 +3,7 @@
 use clap::{Args, Parser, Subcommand};
 use keyward::config::Config;
 use keyward::crypto::jwt::JwtAlgorithm;
-use keyward::domain::RateLimitSetting;
+use keyward::domain::{Cidr, RateLimitSetting};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -158,6 +158,9 @@ pub struct ServeArgs {
     /// Seconds a webhook receiver or SMTP server may take to answer (1–60).
     #[arg(long, env = "KEYWARD_DELIVERY_TIMEOUT_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=60))]
     pub delivery_timeout_secs: u64,
+    /// Comma-separated networks webhooks may reach although they are loopback, private, link-local or otherwise special, e.g. 10.0.0.0/8,127.0.0.1/32 (none by default).
+    #[arg(long, env = "KEYWARD_WEBHOOK_ALLOWED_CIDRS", value_delimiter = ',', value_parser = cidr)]
+    pub webhook_allowed_cidrs: Vec<Cidr>,
     /// Log format: `text` for people, `json` for log pipelines.
     #[arg(long, env = "KEYWARD_LOG_FORMAT", default_value = "text")]
     pub log_format: LogFormat,
@@ -204,6 +207,13 @@ impl ServeArgs {
         c.jwt_algorithm = self.jwt_algorithm;
         c.token_audience = self.token_audience.clone();
         c.delivery_timeout = std::time::Duration::from_secs(self.delivery_timeout_secs);
+        c.webhook_allowed_cidrs = self.webhook_allowed_cidrs.clone();
         c
     }
+}
+
+/// Parses one network of `--webhook-allowed-cidrs`, with the same rules and
+/// hints as a credential's allowed CIDRs.
+fn cidr(s: &str) -> Result<Cidr, String> {
+    Cidr::parse(s).map_err(|e| e.message)
 }

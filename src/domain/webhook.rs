@@ -7,8 +7,9 @@ use super::ValidationError;
 use super::event::EventType;
 
 /// Where a webhook is sent: an absolute `http` or `https` URL without
-/// credentials in it. Loopback and private addresses are allowed, because the
-/// receiver is often a service beside Keyward; only admins can set one.
+/// credentials in it. Which addresses it may reach depends on the server's
+/// configuration, so the server checks that separately
+/// (`notify::destination`), at creation and again at each delivery.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct WebhookUrl(String);

@@ -191,9 +191,10 @@ pub struct Keyward {
     verifier: Arc<Verifier>,
     keyring: Arc<KeyRing>,
     denylist: Arc<Denylist>,
-    /// Sends webhook requests (a pool of connections, shared by clones).
-    webhook_client: reqwest::Client,
-    /// The `iss` of access tokens, set once (see `issuer.rs`).
+    /// Sends webhook requests (a pool of connections, shared by clones) and
+    /// holds the rules for where they may go.
+    webhook_client: crate::notify::webhook::WebhookClient,
+    /// The `iss` of access tokens, set once (see `instance.rs`).
     issuer: Arc<std::sync::OnceLock<String>>,
 }
 
@@ -229,7 +230,10 @@ impl Keyward {
         };
         let kw = Self {
             issuer: Arc::default(),
-            webhook_client: crate::notify::webhook::client(config.delivery_timeout),
+            webhook_client: crate::notify::webhook::WebhookClient::new(
+                config.delivery_timeout,
+                crate::notify::destination::Destinations::new(config.webhook_allowed_cidrs.clone()),
+            ),
             verifier,
             keyring,
             denylist,

@@ -93,6 +93,8 @@ impl Keyward {
     /// and stored sealed under the master key.
     pub async fn create_webhook(&self, caller: &Caller, input: WebhookInput) -> ServiceResult<WebhookCreated> {
         let new = NewWebhook::validate(input)?;
+        let reachable = self.webhook_client.destinations().check_url(new.url.as_str());
+        reachable.map_err(|e| ValidationError::new("url", e.to_string()))?;
         let account = store::accounts::find_by_name(self.store().pool(), &new.account).await?;
         let unknown = || {
             ValidationError::new(
@@ -291,8 +293,8 @@ impl Keyward {
         }))
     }
 
-    /// Replaces the SMTP settings; a missing password keeps the stored one,
-    /// an empty one clears it.
+    /// Replaces the SMTP settings; a missing password keeps the stored one
+    /// (unless the change turns encryption off), an empty one clears it.
     pub async fn set_smtp(&self, caller: &Caller, input: SmtpInput) -> ServiceResult<SmtpSettings> {
         caller.authorize(Action::Use(Area::Admin, Access::Write), Target::Install, "settings")?;
         input.validate()?;
@@ -312,10 +314,19 @@ impl Keyward {
             )
             .into());
         }
-        let password_sealed = match input.password.as_deref() {
-            None => previous.and_then(|p| p.password_sealed),
-            Some("") => None,
-            Some(p) => Some(self.sealer().seal(p.as_bytes(), SMTP_CONTEXT)),
+        // Nor does it follow a switch to no encryption, where it would cross
+        // the network in clear: only a password typed with that change (the
+        // admin's explicit choice) is sent that way.
+        let downgraded = input.security == SmtpSecurity::None
+            && previous
+                .as_ref()
+                .is_some_and(|p| SmtpSecurity::parse(&p.security) != Some(SmtpSecurity::None));
+        let stored = previous.and_then(|p| p.password_sealed);
+        let (password_sealed, password_dropped) = match input.password.as_deref() {
+            None if downgraded => (None, stored.is_some()),
+            None => (stored, false),
+            Some("") => (None, false),
+            Some(p) => (Some(self.sealer().seal(p.as_bytes(), SMTP_CONTEXT)), false),
         };
         store::smtp::put(
             &mut *tx,
@@ -337,7 +348,10 @@ impl Keyward {
             "smtp.updated",
             None,
             None,
-            json!({ "host": input.host.trim(), "port": input.port, "security": input.security, "username": username }),
+            json!({
+                "host": input.host.trim(), "port": input.port, "security": input.security,
+                "username": username, "password_dropped": password_dropped,
+            }),
         )
         .await?;
         tx.commit().await.map_err(StoreError::from)?;

@@ -25,6 +25,8 @@ impl Binary {
             // A delivery cut off by a crash is retried when its lease (twice
             // this, plus 2 s) ends.
             .env("KEYWARD_DELIVERY_TIMEOUT_SECS", "1")
+            // The tests' webhook receivers listen on loopback.
+            .env("KEYWARD_WEBHOOK_ALLOWED_CIDRS", "127.0.0.0/8,::1/128")
             .stderr(std::process::Stdio::piped())
             .kill_on_drop(true)
             .spawn()

@@ -2,6 +2,7 @@
 
 use keyward::clock::ManualClock;
 use keyward::config::Config;
+use keyward::domain::Cidr;
 use keyward_server::RunningServer;
 use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::{Client, Response, StatusCode};
@@ -27,27 +28,36 @@ pub struct Session {
 }
 
 /// The test configuration: the defaults, except that webhook receivers and
-/// SMTP servers get one second to answer, so timeouts are tested quickly.
+/// SMTP servers get one second to answer, so timeouts are tested quickly, and
+/// webhooks may reach loopback, where the tests' receivers listen (an
+/// operator's allow-list, since loopback is refused by default).
 pub fn config_for(dir: &TempDir) -> Config {
     let mut config = Config::new(dir.path().join("data"));
     config.delivery_timeout = std::time::Duration::from_secs(1);
+    config.webhook_allowed_cidrs = ["127.0.0.0/8", "::1/128"]
+        .into_iter()
+        .map(|c| Cidr::parse(c).unwrap())
+        .collect();
     config
 }
 
 /// Starts a fresh server on a random loopback port.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts a fresh server with the test configuration as `adjust` changes it.
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     // reqwest shares its features with Keyward's, which leave the TLS
     // provider to the process: every test client needs it installed.
     keyward::notify::webhook::install_tls_provider();
     let dir = tempfile::tempdir().expect("temp dir");
     let clock = ManualClock::starting_now();
-    let server = keyward_server::start(
-        config_for(&dir),
-        "127.0.0.1:0".parse().unwrap(),
-        Arc::new(clock.clone()),
-    )
-    .await
-    .expect("server starts");
+    let mut config = config_for(&dir);
+    adjust(&mut config);
+    let server = keyward_server::start(config, "127.0.0.1:0".parse().unwrap(), Arc::new(clock.clone()))
+        .await
+        .expect("server starts");
     TestApp {
         base: server.base_url(),
         server: Some(server),
@@ -198,14 +208,18 @@ impl TestApp {
 
     /// Stops the server gracefully and starts it again on the same data and clock.
     pub async fn restart(&mut self) {
+        self.restart_with(|_| {}).await;
+    }
+
+    /// Restarts on the same data and clock with the test configuration as
+    /// `adjust` changes it, as an operator changing a flag would.
+    pub async fn restart_with(&mut self, adjust: impl FnOnce(&mut Config)) {
         self.stop().await;
-        let server = keyward_server::start(
-            config_for(&self.dir),
-            "127.0.0.1:0".parse().unwrap(),
-            Arc::new(self.clock.clone()),
-        )
-        .await
-        .expect("server restarts");
+        let mut config = config_for(&self.dir);
+        adjust(&mut config);
+        let server = keyward_server::start(config, "127.0.0.1:0".parse().unwrap(), Arc::new(self.clock.clone()))
+            .await
+            .expect("server restarts");
         self.base = server.base_url();
         self.server = Some(server);
     }

@@ -12,6 +12,7 @@ mod helpers;
 mod keys;
 mod nginx;
 mod notifications;
+mod notify_outbound;
 mod oauth;
 mod operations;
 mod peers;

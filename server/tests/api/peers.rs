@@ -175,11 +175,28 @@ pub struct Mail {
     pub html: Option<String>,
 }
 
-/// aiosmtpd on 127.0.0.1, printing each message as a JSON line.
+/// A login the SMTP server was sent (over a plain connection: it has no TLS).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct Login {
+    pub mechanism: String,
+    pub user: String,
+    pub password: String,
+}
+
+/// One line aiosmtpd prints: a login, or a message it accepted.
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum SinkLine {
+    Login { login: Login },
+    Mail(Mail),
+}
+
+/// aiosmtpd on 127.0.0.1, printing each message and each login as a JSON line.
 pub struct SmtpSink {
     pub port: u16,
     _child: tokio::process::Child,
     mail: Arc<Mutex<Vec<Mail>>>,
+    logins: Arc<Mutex<Vec<Login>>>,
     arrived: Arc<Notify>,
 }
 
@@ -205,13 +222,15 @@ impl SmtpSink {
             .expect("aiosmtpd says it is ready");
         assert!(first.contains("ready"), "{first}");
         let mail = Arc::new(Mutex::new(Vec::new()));
+        let logins = Arc::new(Mutex::new(Vec::new()));
         let arrived = Arc::new(Notify::new());
-        let (m, n) = (mail.clone(), arrived.clone());
+        let (m, l, n) = (mail.clone(), logins.clone(), arrived.clone());
         tokio::spawn(async move {
             while let Ok(Some(line)) = lines.next_line().await {
-                m.lock()
-                    .unwrap()
-                    .push(serde_json::from_str(&line).expect("a JSON line"));
+                match serde_json::from_str(&line).expect("a JSON line") {
+                    SinkLine::Login { login } => l.lock().unwrap().push(login),
+                    SinkLine::Mail(mail) => m.lock().unwrap().push(mail),
+                }
                 n.notify_waiters();
             }
         });
@@ -219,12 +238,18 @@ impl SmtpSink {
             port,
             _child: child,
             mail,
+            logins,
             arrived,
         }
     }
 
     pub fn mail(&self) -> Vec<Mail> {
         self.mail.lock().unwrap().clone()
+    }
+
+    /// The logins sent so far, in order.
+    pub fn logins(&self) -> Vec<Login> {
+        self.logins.lock().unwrap().clone()
     }
 
     /// Waits (up to 15 s) until `n` messages have arrived; returns them all.

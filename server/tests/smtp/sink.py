@@ -1,5 +1,7 @@
 """A real SMTP server for the notification tests: aiosmtpd on 127.0.0.1,
-printing each message it accepts as one JSON line on stdout.
+printing each message it accepts as one JSON line on stdout. It offers AUTH
+without TLS, as a careless or hostile server would, and prints every login it
+is sent ({"login": …}): the tests look there for a password sent in clear.
 
 Usage: sink.py PORT
 """
@@ -11,6 +13,7 @@ import json
 import sys
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
 
 class Print:
@@ -33,8 +36,30 @@ class Print:
         return "250 OK"
 
 
+def record_login(server, session, envelope, mechanism, auth_data):
+    print(
+        json.dumps(
+            {
+                "login": {
+                    "mechanism": mechanism,
+                    "user": auth_data.login.decode(),
+                    "password": auth_data.password.decode(),
+                }
+            }
+        ),
+        flush=True,
+    )
+    return AuthResult(success=True)
+
+
 async def main(port):
-    controller = Controller(Print(), hostname="127.0.0.1", port=port)
+    controller = Controller(
+        Print(),
+        hostname="127.0.0.1",
+        port=port,
+        authenticator=record_login,
+        auth_require_tls=False,
+    )
     controller.start()
     print(json.dumps({"ready": port}), flush=True)
     await asyncio.Event().wait()

@@ -121,10 +121,10 @@ fn SmtpForm(settings: SmtpSettings, save: ServerAction<SaveSmtp>) -> impl IntoVi
             },
         });
     };
-    let password_hint = if settings.password_set {
-        "A password is stored. Leave empty to keep it."
-    } else {
-        "Leave empty if the server needs none."
+    let password_hint = match (settings.password_set, settings.security) {
+        (true, SmtpSecurity::None) => "A password is stored. Leave empty to keep it.",
+        (true, _) => "A password is stored. Leave empty to keep it; switching to no encryption drops it.",
+        (false, _) => "Leave empty if the server needs none.",
     };
     view! {
         <form on:submit=submit class="grid gap-4 sm:grid-cols-2" novalidate data-testid="smtp-form">
