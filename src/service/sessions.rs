@@ -7,7 +7,7 @@ use serde_json::json;
 use sqlx::Sqlite;
 
 use super::{Actor, Keyward, RequestMeta, ServiceError, ServiceResult};
-use crate::crypto::{password, random};
+use crate::crypto::random;
 use crate::domain::{Email, Principal, Role, UserId};
 use crate::store::{self, StoreError};
 
@@ -44,7 +44,10 @@ impl Keyward {
             Ok(e) => store::users::find_by_email(self.store.pool(), e.as_str()).await?,
             Err(_) => None,
         };
-        let ok = password::verify(user.as_ref().map(|u| u.password_hash.clone()), password_text.to_owned()).await;
+        let ok = self
+            .passwords
+            .verify(user.as_ref().map(|u| u.password_hash.clone()), password_text.to_owned())
+            .await?;
 
         let user = match user {
             Some(u) if ok => u,

@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use super::{Actor, Keyward, NewSession, RequestMeta, ServiceError, ServiceResult};
-use crate::crypto::{password, random};
+use crate::crypto::random;
 use crate::domain::{Email, Password, Role};
 use crate::store;
 
@@ -40,7 +40,7 @@ impl Keyward {
     ) -> ServiceResult<NewSession> {
         let email = Email::parse(email)?;
         let password = Password::parse(password_text)?;
-        let hash = password::hash(&password).await;
+        let hash = self.passwords.hash(&password).await?;
         let now = self.now();
         let closed = || {
             ServiceError::rule(
