@@ -13,5 +13,6 @@ mod oauth;
 mod operations;
 mod peers;
 mod rate_limits;
+mod sign_in_races;
 mod usage;
 mod users;
