@@ -6,6 +6,7 @@ use std::fmt::Write;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
+use crate::crypto::password::PasswordStats;
 use crate::policy::VerifyCode;
 
 /// Upper bounds of the latency buckets, in seconds.
@@ -55,6 +56,8 @@ pub struct Gauges {
     pub pending_usage: usize,
     /// Webhook and e-mail deliveries waiting for an attempt or a retry.
     pub outbox_pending: i64,
+    /// argon2 work: how much ran, how much was refused, how much at once.
+    pub passwords: PasswordStats,
 }
 
 impl Metrics {
@@ -203,8 +206,28 @@ impl Metrics {
         out.push_str("# HELP keyward_credentials_in_memory Credentials in the verification index.\n");
         out.push_str("# TYPE keyward_credentials_in_memory gauge\n");
         let _ = writeln!(out, "keyward_credentials_in_memory {}", g.credentials_in_memory);
+        render_passwords(&mut out, g.passwords);
         out
     }
+}
+
+/// The argon2 counters: a peak near the slots means sign-ins queue, and
+/// refusals mean the queue overflowed.
+fn render_passwords(out: &mut String, p: PasswordStats) {
+    out.push_str("# HELP keyward_password_hashes_total Password hashes and checks (argon2id) run.\n");
+    out.push_str("# TYPE keyward_password_hashes_total counter\n");
+    let _ = writeln!(out, "keyward_password_hashes_total {}", p.hashes_total);
+    out.push_str(
+        "# HELP keyward_password_hashes_refused_total Password hashes and checks refused because the queue was full.\n",
+    );
+    out.push_str("# TYPE keyward_password_hashes_refused_total counter\n");
+    let _ = writeln!(out, "keyward_password_hashes_refused_total {}", p.refused_total);
+    out.push_str("# HELP keyward_password_hashes_peak_concurrency The most password hashes run at once since start.\n");
+    out.push_str("# TYPE keyward_password_hashes_peak_concurrency gauge\n");
+    let _ = writeln!(out, "keyward_password_hashes_peak_concurrency {}", p.peak_concurrency);
+    out.push_str("# HELP keyward_password_hash_slots How many password hashes may run at once.\n");
+    out.push_str("# TYPE keyward_password_hash_slots gauge\n");
+    let _ = writeln!(out, "keyward_password_hash_slots {}", p.slots);
 }
 
 /// A label value with `\`, `"` and newlines escaped.
@@ -225,6 +248,12 @@ mod tests {
             credentials_in_memory: 2,
             pending_usage: 1,
             outbox_pending: 0,
+            passwords: PasswordStats {
+                hashes_total: 7,
+                refused_total: 1,
+                peak_concurrency: 2,
+                slots: 2,
+            },
         }
     }
 
@@ -247,6 +276,10 @@ mod tests {
         assert!(text.contains("keyward_rate_limited_total 1"));
         assert!(text.contains("keyward_usage_flush_lag_seconds 10"));
         assert!(text.contains("keyward_sqlite_pool_saturation 0.125"));
+        assert!(text.contains("keyward_password_hashes_total 7\n"));
+        assert!(text.contains("keyward_password_hashes_refused_total 1\n"));
+        assert!(text.contains("keyward_password_hashes_peak_concurrency 2\n"));
+        assert!(text.contains("keyward_password_hash_slots 2\n"));
         m.mark_flushed(9_500);
         assert!(m.render(gauges()).contains("keyward_usage_flush_lag_seconds 0.5"));
     }

@@ -19,7 +19,7 @@ pub enum ConsoleError {
     Conflict(String),
     #[error("{message}")]
     Rule { code: String, message: String },
-    #[error("Too many failed attempts. Try again in {retry_after} seconds.")]
+    #[error("Too many attempts. Try again in {retry_after} seconds.")]
     Throttled { retry_after: i64 },
     #[error("Invalid e-mail or password.")]
     BadCredentials,

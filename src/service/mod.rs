@@ -32,6 +32,7 @@ use std::sync::Arc;
 
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::crypto::password::{self, Passwords};
 use crate::crypto::sealed::Sealer;
 use crate::crypto::{DigestKey, MasterKey, MasterKeyError};
 use crate::domain::{ActorKind, Principal, ValidationError};
@@ -64,7 +65,8 @@ pub enum ServiceError {
     /// A business rule refused the change (the last admin, a used setup link…).
     #[error("{message}")]
     Rule { code: &'static str, message: String },
-    #[error("too many failed attempts; try again in {retry_after} seconds")]
+    /// Too many failed attempts, or too many password checks at once.
+    #[error("too many attempts; try again in {retry_after} seconds")]
     Throttled { retry_after: i64 },
     #[error("invalid e-mail or password")]
     BadCredentials,
@@ -95,6 +97,15 @@ impl ServiceError {
         ServiceError::Rule {
             code,
             message: message.into(),
+        }
+    }
+}
+
+/// A full password queue is a refusal to retry shortly, as a throttle's is.
+impl From<password::Busy> for ServiceError {
+    fn from(_: password::Busy) -> Self {
+        ServiceError::Throttled {
+            retry_after: password::BUSY_RETRY_SECS,
         }
     }
 }
@@ -183,6 +194,8 @@ pub struct Keyward {
     keys: Arc<Keys>,
     login_by_email: Arc<Throttle>,
     login_by_ip: Arc<Throttle>,
+    /// argon2 work, capped per process (shared by clones).
+    passwords: Arc<Passwords>,
     /// Per-credential rate limits (in memory; a restart refills every bucket).
     limiter: Arc<crate::ratelimit::RateLimiter>,
     metrics: Arc<crate::metrics::Metrics>,
@@ -264,6 +277,7 @@ impl Keyward {
                 max_lock_secs: 15 * 60,
                 window_secs: 15 * 60,
             })),
+            passwords: Arc::new(Passwords::for_this_machine()),
         };
         kw.load_issuer().await.map_err(|e| match e {
             ServiceError::Internal(s) => StartupError::Store(s),
@@ -338,6 +352,7 @@ impl Keyward {
             credentials_in_memory: self.verifier().len(),
             pending_usage: self.verifier().usage().pending(),
             outbox_pending,
+            passwords: self.passwords.stats(),
         })
     }
 }

@@ -111,11 +111,12 @@ impl Keyward {
         let basic = auth.method == ClientAuthMethod::Basic;
         let now = self.now();
         let ip_key = ip.map(|i| i.to_string()).unwrap_or_default();
-        for (throttle, key) in [(&self.token_by_client, &auth.client_id), (&self.token_by_ip, &ip_key)] {
-            if let Err(retry_after) = throttle.check(key, now) {
-                return Err(OAuthError::TemporarilyUnavailable { retry_after });
-            }
-        }
+        let unavailable = |retry_after| OAuthError::TemporarilyUnavailable { retry_after };
+        let by_client = self
+            .token_by_client
+            .reserve(&auth.client_id, now)
+            .map_err(unavailable)?;
+        let by_ip = self.token_by_ip.reserve(&ip_key, now).map_err(unavailable)?;
         let facts = RequestFacts {
             ip,
             ..RequestFacts::default()
@@ -142,12 +143,8 @@ impl Keyward {
                 });
             }
             (code, ..) => {
-                let fail = |t: &crate::throttle::Throttle, k: &str| t.record_failure(k, now);
-                if let Some(retry_after) =
-                    fail(&self.token_by_client, &auth.client_id).max(fail(&self.token_by_ip, &ip_key))
-                {
-                    return Err(OAuthError::TemporarilyUnavailable { retry_after });
-                }
+                by_client.failed(now);
+                by_ip.failed(now);
                 return Err(refused(match code {
                     VerifyCode::Revoked => "the client was revoked",
                     VerifyCode::Expired => "the client has expired",
@@ -157,7 +154,8 @@ impl Keyward {
                 }));
             }
         };
-        self.token_by_client.reset(&auth.client_id);
+        by_client.succeeded();
+        drop(by_ip);
         if client.kind != CredentialKind::OauthClient {
             return Err(OAuthError::UnauthorizedClient(
                 "this credential is not an OAuth client".into(),

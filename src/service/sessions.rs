@@ -7,7 +7,7 @@ use serde_json::json;
 use sqlx::Sqlite;
 
 use super::{Actor, Keyward, RequestMeta, ServiceError, ServiceResult};
-use crate::crypto::{password, random};
+use crate::crypto::random;
 use crate::domain::{Email, Principal, Role, UserId};
 use crate::store::{self, StoreError};
 
@@ -30,25 +30,36 @@ pub struct NewSession {
 impl Keyward {
     /// Checks an e-mail and password and opens a session. Failures are throttled
     /// per e-mail and per IP; an unknown e-mail and a wrong password look alike.
+    ///
+    /// The attempt is reserved with both throttles before the slow check, so
+    /// parallel guesses cannot all pass before the first failure is counted.
     pub async fn sign_in(&self, email: &str, password_text: &str, meta: &RequestMeta) -> ServiceResult<NewSession> {
         let now = self.now();
         let email_key = email.trim().to_lowercase();
         let ip_key = meta.ip.clone().unwrap_or_default();
-        for (throttle, key) in [(&self.login_by_email, &email_key), (&self.login_by_ip, &ip_key)] {
-            if let Err(retry_after) = throttle.check(key, now) {
-                return Err(ServiceError::Throttled { retry_after });
-            }
-        }
+        let throttled = |retry_after| ServiceError::Throttled { retry_after };
+        let by_email = self.login_by_email.reserve(&email_key, now).map_err(throttled)?;
+        let by_ip = self.login_by_ip.reserve(&ip_key, now).map_err(throttled)?;
 
         let user = match Email::parse(email) {
             Ok(e) => store::users::find_by_email(self.store.pool(), e.as_str()).await?,
             Err(_) => None,
         };
-        let ok = password::verify(user.as_ref().map(|u| u.password_hash.clone()), password_text.to_owned()).await;
+        let ok = self
+            .passwords
+            .verify(user.as_ref().map(|u| u.password_hash.clone()), password_text.to_owned())
+            .await?;
 
         let user = match user {
             Some(u) if ok => u,
-            _ => return Err(self.sign_in_failed(&email_key, &ip_key, meta, now).await?),
+            _ => {
+                by_email.failed(now);
+                by_ip.failed(now);
+                self.audit_failed_sign_in(&email_key, meta, now).await?;
+                // The password was checked, so the answer says so; the next
+                // attempt learns of any lock this failure caused.
+                return Err(ServiceError::BadCredentials);
+            }
         };
         if user.disabled_at.is_some() {
             return Err(ServiceError::rule(
@@ -56,7 +67,10 @@ impl Keyward {
                 "This user is disabled. Ask a Global Admin to enable it.",
             ));
         }
-        self.login_by_email.reset(&email_key);
+        by_email.succeeded();
+        // The IP keeps its earlier failures (one user's success says nothing
+        // about other guesses from there); this attempt was not one of them.
+        drop(by_ip);
 
         let mut tx = self.store.write().await?;
         store::users::touch_sign_in(&mut *tx, user.id, now).await?;
@@ -81,16 +95,8 @@ impl Keyward {
         Ok(session)
     }
 
-    /// Counts and audits a failed sign-in, and says whether it caused a lock.
-    async fn sign_in_failed(
-        &self,
-        email_key: &str,
-        ip_key: &str,
-        meta: &RequestMeta,
-        now: i64,
-    ) -> ServiceResult<ServiceError> {
-        let by_email = self.login_by_email.record_failure(email_key, now);
-        let by_ip = self.login_by_ip.record_failure(ip_key, now);
+    /// Audits a failed sign-in: the e-mail and the IP, never the password.
+    async fn audit_failed_sign_in(&self, email_key: &str, meta: &RequestMeta, now: i64) -> ServiceResult<()> {
         super::audit::record(
             self.store.pool(),
             now,
@@ -101,10 +107,7 @@ impl Keyward {
             json!({ "email": email_key }),
         )
         .await?;
-        Ok(match by_email.max(by_ip) {
-            Some(retry_after) => ServiceError::Throttled { retry_after },
-            None => ServiceError::BadCredentials,
-        })
+        Ok(())
     }
 
     /// Stores a new session for `user_id` inside the caller's transaction.

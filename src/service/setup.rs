@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use super::{Actor, Keyward, NewSession, RequestMeta, ServiceError, ServiceResult};
-use crate::crypto::{password, random};
+use crate::crypto::random;
 use crate::domain::{Email, Password, Role};
 use crate::store;
 
@@ -31,6 +31,10 @@ impl Keyward {
 
     /// Creates the first Global Admin with a valid, unused setup token and
     /// signs them in. Refused once any user exists or the token was used.
+    ///
+    /// Both are checked with cheap reads before the password is hashed, so the
+    /// endpoint costs an attacker's request no argon2 work once setup is done
+    /// or without the link; the transaction checks them again for real.
     pub async fn complete_setup(
         &self,
         token: &str,
@@ -38,9 +42,6 @@ impl Keyward {
         password_text: &str,
         meta: &RequestMeta,
     ) -> ServiceResult<NewSession> {
-        let email = Email::parse(email)?;
-        let password = Password::parse(password_text)?;
-        let hash = password::hash(&password).await;
         let now = self.now();
         let closed = || {
             ServiceError::rule(
@@ -48,11 +49,19 @@ impl Keyward {
                 "This setup link is invalid, expired or already used. Restart Keyward with no users to get a new one, or sign in.",
             )
         };
+        let digest = self.keys.setup.digest(token.as_bytes());
+        if !self.needs_setup().await?
+            || !store::setup::is_open(self.store.pool(), &digest, now - SETUP_LINK_TTL_SECS).await?
+        {
+            return Err(closed());
+        }
+        let email = Email::parse(email)?;
+        let password = Password::parse(password_text)?;
+        let hash = self.passwords.hash(&password).await?;
 
         let mut tx = self.store.write().await?;
         // The write comes first so that a concurrent attempt waits for this one
         // and then finds the link used.
-        let digest = self.keys.setup.digest(token.as_bytes());
         if !store::setup::consume(&mut *tx, &digest, now - SETUP_LINK_TTL_SECS, now).await? {
             return Err(closed());
         }

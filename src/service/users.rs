@@ -4,7 +4,6 @@ use serde_json::json;
 
 use super::{Caller, Keyward, ServiceError, ServiceResult};
 use crate::authz::{Access, Action, Area, Target};
-use crate::crypto::password;
 use crate::domain::{AccountId, Email, Password, Role, User, UserId};
 use crate::store::{self, StoreError};
 
@@ -63,7 +62,7 @@ impl Keyward {
         let email = Email::parse(email)?;
         let password = Password::parse(password_text)?;
         self.check_accounts_exist(&access).await?;
-        let hash = password::hash(&password).await;
+        let hash = self.passwords.hash(&password).await?;
         let now = self.now();
         let mut tx = self.store.write().await?;
         let id = match store::users::insert(&mut *tx, email.as_str(), &hash, role, access.all_accounts(), now).await {

@@ -18,6 +18,20 @@ pub async fn replace(conn: &mut SqliteConnection, token_hash: &Digest, now: i64)
     Ok(())
 }
 
+/// Whether the link exists, is unused and was created after `not_before`: a
+/// read-only look-up, so a bad link is refused before any slow work.
+pub async fn is_open<'e>(db: impl SqliteExecutor<'e>, token_hash: &Digest, not_before: i64) -> StoreResult<bool> {
+    Ok(sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM setup_tokens
+          WHERE token_hash = ? AND used_at IS NULL AND created_at >= ?",
+    )
+    .bind(token_hash.as_bytes())
+    .bind(not_before)
+    .fetch_one(db)
+    .await?
+        > 0)
+}
+
 /// Marks the link used if it exists, is unused and was created after
 /// `not_before`. Answers whether it did: a second use finds nothing to mark.
 pub async fn consume<'e>(

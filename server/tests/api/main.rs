@@ -17,6 +17,7 @@ mod oauth;
 mod operations;
 mod peers;
 mod rate_limits;
+mod sign_in_races;
 mod token_reach;
 mod usage;
 mod users;
