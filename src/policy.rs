@@ -118,6 +118,9 @@ pub struct CredentialFacts<'a> {
     pub rights: &'a [Right],
     pub scopes: &'a [Scope],
     pub roles: &'a [CredentialRole],
+    /// For an access token: the scopes it was issued with. It may do only
+    /// what both it and its client (as the client is now) may do.
+    pub token_scopes: Option<&'a [Scope]>,
 }
 
 /// What the decision needs to know about the call.
@@ -151,7 +154,10 @@ pub fn decide(c: &CredentialFacts<'_>, api_enabled: bool, r: &RequestFacts<'_>, 
         return VerifyCode::ForbiddenRight;
     }
     if !r.required_scopes.is_empty() {
-        let held = held_scopes(c.scopes, c.roles, r.account.unwrap_or(c.account));
+        let mut held = held_scopes(c.scopes, c.roles, c.account, r.account.unwrap_or(c.account));
+        if let Some(token) = c.token_scopes {
+            held = scope::intersect(token, &held);
+        }
         if !scope::satisfies(&held, r.required_scopes) {
             return VerifyCode::InsufficientScope;
         }
@@ -190,6 +196,7 @@ mod tests {
             rights: &f.rights,
             scopes: &f.scopes,
             roles: &f.roles,
+            token_scopes: None,
         }
     }
 

@@ -12,25 +12,46 @@ use std::time::Instant;
 
 /// Works out the caller's IP once and stores it as [`ClientIp`]. The
 /// operator's client-IP header counts only with `--trust-proxy`: otherwise
-/// anyone could claim any IP.
+/// anyone could claim any IP. A header that is there but unreadable leaves
+/// the caller without an address, so no allow-list passes.
 pub async fn client_ip(State(kw): State<Keyward>, mut req: Request, next: Next) -> Response {
     let socket = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
-    let forwarded = kw
-        .config()
-        .trust_proxy
-        .then(|| forwarded_ip(req.headers(), &kw.config().client_ip_header))
-        .flatten();
-    if let Some(ip) = forwarded.or(socket) {
+    let ip = match kw.config().trust_proxy {
+        false => socket,
+        true => match forwarded_ip(req.headers(), &kw.config().client_ip_header) {
+            Forwarded::Address(ip) => Some(ip),
+            Forwarded::Absent => socket,
+            Forwarded::Unreadable => None,
+        },
+    };
+    if let Some(ip) = ip {
         req.extensions_mut().insert(ClientIp(ip));
     }
     next.run(req).await
 }
 
+/// What the operator's client-IP header says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Forwarded {
+    /// Not sent: the connection's own address counts.
+    Absent,
+    /// Sent, but not an address Keyward can read (bytes a proxy passed
+    /// through, a mangled list): never fall back to the proxy's own address.
+    Unreadable,
+    Address(IpAddr),
+}
+
 /// The address in the operator's client-IP header (every line of it; of a
 /// list, the hop the proxy appended).
-pub fn forwarded_ip(headers: &HeaderMap, name: &str) -> Option<IpAddr> {
-    let values = headers.get_all(name).into_iter().filter_map(|v| v.to_str().ok());
-    keyward::wire::forwarded::client_ip(name, values)
+pub fn forwarded_ip(headers: &HeaderMap, name: &str) -> Forwarded {
+    let lines: Vec<&HeaderValue> = headers.get_all(name).into_iter().collect();
+    if lines.is_empty() {
+        return Forwarded::Absent;
+    }
+    let Ok(values) = lines.iter().map(|v| v.to_str()).collect::<Result<Vec<_>, _>>() else {
+        return Forwarded::Unreadable;
+    };
+    keyward::wire::forwarded::client_ip(name, values).map_or(Forwarded::Unreadable, Forwarded::Address)
 }
 
 /// Refuses state-changing requests from other sites. Leptos server functions
@@ -179,9 +200,15 @@ mod tests {
     #[test]
     fn forwarded_ip_reads_only_the_named_header() {
         let h = headers(&[("x-forwarded-for", "6.6.6.6, 10.0.0.7"), ("x-real-ip", "192.0.2.1")]);
-        assert_eq!(forwarded_ip(&h, "X-Forwarded-For"), Some("10.0.0.7".parse().unwrap()));
-        assert_eq!(forwarded_ip(&h, "X-Real-IP"), Some("192.0.2.1".parse().unwrap()));
+        let ip = |s: &str| Forwarded::Address(s.parse().unwrap());
+        assert_eq!(forwarded_ip(&h, "X-Forwarded-For"), ip("10.0.0.7"));
+        assert_eq!(forwarded_ip(&h, "X-Real-IP"), ip("192.0.2.1"));
         let h = headers(&[("x-real-ip", "192.0.2.1")]);
-        assert_eq!(forwarded_ip(&h, "X-Forwarded-For"), None);
+        assert_eq!(forwarded_ip(&h, "X-Forwarded-For"), Forwarded::Absent);
+        let mut h = HeaderMap::new();
+        h.insert("x-forwarded-for", HeaderValue::from_bytes(b"10.0.0.1, \x80").unwrap());
+        assert_eq!(forwarded_ip(&h, "X-Forwarded-For"), Forwarded::Unreadable);
+        let h = headers(&[("x-forwarded-for", "unknown")]);
+        assert_eq!(forwarded_ip(&h, "X-Forwarded-For"), Forwarded::Unreadable);
     }
 }

@@ -2,7 +2,7 @@
 //! credential that can do no more than itself. "More" is measured on what
 //! a credential can do: the scopes it holds in each account (roles
 //! expanded), the accounts it reaches, where it may be used from, which
-//! paths it may call, and whether it escapes rate limiting.
+//! paths it may call, how fast (its rate limit), and for how long.
 
 use crate::domain::{Cidr, CredentialRole, RateLimitSetting, Right, Scope, scope};
 
@@ -22,6 +22,22 @@ pub struct Grant {
     /// What its account gives a credential without an override: the
     /// account's own limit, else its plan's.
     pub account_limit: RateLimitSetting,
+    pub lifetime: Lifetime,
+}
+
+/// How long a credential works: until `expires_at` (never, when absent),
+/// or for ever when it renews itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Lifetime {
+    pub expires_at: Option<i64>,
+    pub auto_renew: bool,
+}
+
+impl Lifetime {
+    /// When it stops working for good, if ever.
+    pub fn end(&self) -> Option<i64> {
+        self.expires_at.filter(|_| !self.auto_renew)
+    }
 }
 
 impl Grant {
@@ -47,8 +63,10 @@ pub enum Excess {
     Network(String),
     #[error("it could call {0}, which you cannot")]
     Right(String),
-    #[error("it would not be rate-limited, and you are")]
-    RateLimitExemption,
+    #[error("its rate limit ({theirs}) is above yours ({mine})")]
+    RateLimit { theirs: String, mine: String },
+    #[error("it would outlive yours, which ends at {mine}: {theirs}")]
+    Lifetime { theirs: &'static str, mine: i64 },
     #[error("its own rate limit ({0}) is above its account's; only a Global Admin sets that")]
     AboveAccountLimit(String),
 }
@@ -71,13 +89,30 @@ pub fn within(k: &KeyHolder, t: &Grant) -> Result<(), Excess> {
     scopes_within(k, &mine, t, &theirs)?;
     network_within(&k.grant.allowed_cidrs, &t.allowed_cidrs)?;
     rights_within(&k.grant.rights, &t.rights)?;
-    if t.rate() == RateLimitSetting::Unlimited && k.grant.rate() != RateLimitSetting::Unlimited {
-        return Err(Excess::RateLimitExemption);
+    if !t.rate().within(&k.grant.rate()) {
+        return Err(Excess::RateLimit {
+            theirs: t.rate().to_string(),
+            mine: k.grant.rate().to_string(),
+        });
     }
+    lifetime_within(&k.grant.lifetime, &t.lifetime)?;
     if t.above_account_limit() {
         return Err(Excess::AboveAccountLimit(t.rate().to_string()));
     }
     Ok(())
+}
+
+fn lifetime_within(mine: &Lifetime, theirs: &Lifetime) -> Result<(), Excess> {
+    let Some(mine) = mine.end() else {
+        return Ok(());
+    };
+    let theirs = match (theirs.auto_renew, theirs.expires_at) {
+        (true, _) => "it renews itself",
+        (false, None) => "it never expires",
+        (false, Some(t)) if t > mine => "it expires later",
+        (false, Some(_)) => return Ok(()),
+    };
+    Err(Excess::Lifetime { theirs, mine })
 }
 
 fn reach_within(mine: &Reach, theirs: &Reach, account: &str) -> Result<(), Excess> {
@@ -109,7 +144,7 @@ fn scopes_within(k: &KeyHolder, mine: &Reach, t: &Grant, theirs: &Reach) -> Resu
     places.extend(mine.listed().iter().map(String::as_str));
     for place in places {
         let held = k.scopes_in(place);
-        if let Some(s) = held_scopes(&t.scopes, &t.roles, place)
+        if let Some(s) = held_scopes(&t.scopes, &t.roles, &t.account, place)
             .into_iter()
             .find(|s| !scope::satisfies(&held, std::slice::from_ref(s)))
         {

@@ -1,19 +1,21 @@
 //! Who asks: a console user, an API credential (or an access token of an
 //! OAuth client), or Keyward's own CLI; and what a credential holds.
 
+use crate::domain::scope::intersect;
 use crate::domain::{CredentialRole, Principal, Scope};
 
 use super::grant::Grant;
 
 /// How a credential proved itself, which decides how its scopes are read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Via {
     /// Its own secret (a Bearer key, a Basic pair): its scopes and roles count.
     Secret,
-    /// An access token of an OAuth client: the token's scopes are final (the
-    /// client's roles were expanded at issuance, and a narrower token stays
-    /// narrow); the client's roles still say which accounts it reaches.
-    AccessToken,
+    /// An access token of an OAuth client, with the scopes it was issued
+    /// with: it holds what both the token and its client (as the client is
+    /// now) hold, so a narrower token stays narrow and a client narrowed
+    /// since takes its tokens down with it.
+    AccessToken(Vec<Scope>),
     /// An OAuth client's id and secret at the token endpoints (RFC 7662 and
     /// RFC 7009 call such a caller a client, not a bearer).
     ClientAuth,
@@ -32,9 +34,10 @@ pub struct KeyHolder {
 impl KeyHolder {
     /// The scopes it holds when acting on `account`.
     pub fn scopes_in(&self, account: &str) -> Vec<Scope> {
-        match self.via {
-            Via::AccessToken => self.grant.scopes.clone(),
-            Via::Secret | Via::ClientAuth => held_scopes(&self.grant.scopes, &self.grant.roles, account),
+        let held = held_scopes(&self.grant.scopes, &self.grant.roles, &self.grant.account, account);
+        match &self.via {
+            Via::AccessToken(token) => intersect(token, &held),
+            Via::Secret | Via::ClientAuth => held,
         }
     }
 
@@ -53,13 +56,14 @@ pub enum Holder<'a> {
     System,
 }
 
-/// The scopes a credential holds when acting on `account`: its own, plus
-/// those its roles grant there. Account Viewer counts only for its listed
-/// accounts (or every account, with an empty list). Verification names the
-/// account through the gateway, or uses the credential's own: a role never
-/// applies to "no account in particular".
-pub fn held_scopes(scopes: &[Scope], roles: &[CredentialRole], account: &str) -> Vec<Scope> {
-    let mut all = scopes.to_vec();
+/// The scopes a credential of account `own` holds when acting on `account`:
+/// its own scopes there only if it is its own account, plus what its roles
+/// grant there (Account Viewer only in its listed accounts, or every account
+/// with an empty list). Verification names the account through the gateway,
+/// or uses the credential's own: a role never applies to "no account in
+/// particular", and a key of one account holds nothing of its own in another.
+pub fn held_scopes(scopes: &[Scope], roles: &[CredentialRole], own: &str, account: &str) -> Vec<Scope> {
+    let mut all = if account == own { scopes.to_vec() } else { Vec::new() };
     for role in roles {
         let applies = match role {
             CredentialRole::AccountViewer { accounts } => accounts.is_empty() || accounts.iter().any(|a| a == account),
@@ -156,11 +160,22 @@ mod tests {
         let av = CredentialRole::AccountViewer {
             accounts: vec!["acme".into()],
         };
-        let held = held_scopes(&[], std::slice::from_ref(&av), "acme");
+        let held = held_scopes(&[], std::slice::from_ref(&av), "default", "acme");
         assert_eq!(held.iter().map(ToString::to_string).collect::<Vec<_>>(), ["*:read"]);
-        assert!(held_scopes(&[], std::slice::from_ref(&av), "globex").is_empty());
+        assert!(held_scopes(&[], std::slice::from_ref(&av), "default", "globex").is_empty());
         let all = CredentialRole::AccountViewer { accounts: vec![] };
-        assert_eq!(held_scopes(&[], &[all], "globex").len(), 1);
+        assert_eq!(held_scopes(&[], &[all], "default", "globex").len(), 1);
+    }
+
+    #[test]
+    fn own_scopes_count_only_in_the_own_account() {
+        let billing = [Scope::parse_syntax("billing:read").unwrap()];
+        assert_eq!(held_scopes(&billing, &[], "globex", "globex").len(), 1);
+        assert!(held_scopes(&billing, &[], "globex", "acme").is_empty());
+        assert_eq!(
+            held_scopes(&billing, &[CredentialRole::GlobalViewer], "globex", "acme").len(),
+            1
+        );
     }
 
     #[test]

@@ -12,10 +12,10 @@ pub mod holder;
 #[cfg(test)]
 mod properties;
 
-pub use grant::{Excess, Grant};
+pub use grant::{Excess, Grant, Lifetime};
 pub use holder::{Holder, KeyHolder, Reach, Via, held_scopes};
 
-use crate::domain::{AccountId, Action as ScopeAction, Principal, RateLimitSetting, Role, Scope, scope};
+use crate::domain::{AccountId, Action as ScopeAction, Plan, Principal, RateLimitSetting, Role, Scope, scope};
 
 /// A part of Keyward, named like the scope resource that guards it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,17 +80,31 @@ pub enum Action<'a> {
     /// [`Action::Manage`], except that a credential may always revoke itself
     /// (with `keys:write`), which only ever takes power away.
     Revoke { credential: i64, grant: &'a Grant },
-    /// Move an account's per-credential limit from `from` to `to` (its plan
-    /// or its own limit): above where it was needs a Global Admin.
-    SetAccountLimit {
-        from: RateLimitSetting,
-        to: RateLimitSetting,
-    },
+    /// Move an account from `from` to `to` (its plan, or its own limit), or
+    /// create one at `to` (from the cheapest plan): anything above where it
+    /// was needs a Global Admin.
+    SetAccountLimit { from: AccountLimit, to: AccountLimit },
     /// Read an access token's claims (RFC 7662) for a token of the target account.
     Introspect,
     /// Revoke an access token (RFC 7009) issued to the client with this
     /// credential id, granting `grant`.
     RevokeToken { client: i64, grant: &'a Grant },
+}
+
+/// What an account gives its credentials: its plan, and the limit (its own,
+/// else the plan's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AccountLimit {
+    pub plan: Plan,
+    pub limit: RateLimitSetting,
+}
+
+impl AccountLimit {
+    /// Whether this gives no more than `other`: no dearer plan, no higher limit.
+    pub fn within(&self, other: &AccountLimit) -> bool {
+        let rank = |p: Plan| Plan::ALL.iter().position(|x| *x == p);
+        rank(self.plan) <= rank(other.plan) && self.limit.within(&other.limit)
+    }
 }
 
 /// Why an action is refused.
@@ -129,7 +143,10 @@ pub fn authorize(holder: Holder<'_>, action: Action<'_>, target: Target<'_>) -> 
             if to.within(&from) || is_global_admin(holder) {
                 Ok(())
             } else {
-                Err(Denied::Exceeds(Excess::AboveAccountLimit(to.to_string())))
+                Err(Denied::Exceeds(Excess::AboveAccountLimit(format!(
+                    "{}, {}",
+                    to.plan, to.limit
+                ))))
             }
         }
         Action::Introspect => match holder {
@@ -246,6 +263,7 @@ mod tests {
                 rights: vec![],
                 own_limit: None,
                 account_limit: RateLimitSetting::Unlimited,
+                lifetime: Lifetime::default(),
             },
             via: Via::Secret,
         }
@@ -326,15 +344,35 @@ mod tests {
     #[test]
     fn only_a_global_admin_raises_an_account_limit() {
         let k = key("default", &["admin:write"], vec![]);
-        let starter = crate::domain::Plan::Starter.rate_limit();
+        let starter = AccountLimit {
+            plan: Plan::Starter,
+            limit: Plan::Starter.rate_limit(),
+        };
         let raise = Action::SetAccountLimit {
             from: starter,
-            to: RateLimitSetting::Unlimited,
+            to: AccountLimit {
+                limit: RateLimitSetting::Unlimited,
+                ..starter
+            },
+        };
+        let dearer = Action::SetAccountLimit {
+            from: starter,
+            to: AccountLimit {
+                plan: Plan::Enterprise,
+                ..starter
+            },
         };
         let lower = Action::SetAccountLimit {
-            from: RateLimitSetting::Unlimited,
+            from: AccountLimit {
+                plan: Plan::Enterprise,
+                limit: RateLimitSetting::Unlimited,
+            },
             to: starter,
         };
+        assert!(matches!(
+            authorize(Holder::Key(&k), dearer, DEFAULT),
+            Err(Denied::Exceeds(_))
+        ));
         assert!(matches!(
             authorize(Holder::Key(&k), raise, DEFAULT),
             Err(Denied::Exceeds(_))

@@ -88,9 +88,18 @@ fn limit() -> impl Strategy<Value = Option<RateLimitSetting>> {
     ]
 }
 
+fn lifetime() -> impl Strategy<Value = Lifetime> {
+    (prop::sample::select(vec![None, Some(100), Some(1_000)]), any::<bool>()).prop_map(|(expires_at, auto_renew)| {
+        Lifetime {
+            expires_at,
+            auto_renew: auto_renew && expires_at.is_some(),
+        }
+    })
+}
+
 fn grant(account: &'static str) -> impl Strategy<Value = Grant> {
-    (scopes(), roles(), cidrs(), rights(), limit(), any::<bool>()).prop_map(
-        move |(scopes, roles, allowed_cidrs, rights, own_limit, enterprise)| Grant {
+    (scopes(), roles(), cidrs(), rights(), limit(), any::<bool>(), lifetime()).prop_map(
+        move |(scopes, roles, allowed_cidrs, rights, own_limit, enterprise, lifetime)| Grant {
             account: account.to_owned(),
             scopes,
             roles,
@@ -102,15 +111,19 @@ fn grant(account: &'static str) -> impl Strategy<Value = Grant> {
             } else {
                 Plan::Starter.rate_limit()
             },
+            lifetime,
         },
     )
 }
 
+/// Moments before, between and after the expiries `lifetime()` draws.
+const TIMES: [i64; 3] = [50, 500, 5_000];
+
 fn holder() -> impl Strategy<Value = KeyHolder> {
-    (grant("default"), any::<bool>()).prop_map(|(grant, token)| KeyHolder {
+    (grant("default"), prop::option::of(scopes())).prop_map(|(grant, token)| KeyHolder {
         credential_id: 1,
         grant,
-        via: if token { Via::AccessToken } else { Via::Secret },
+        via: token.map_or(Via::Secret, Via::AccessToken),
     })
 }
 
@@ -120,17 +133,24 @@ fn target() -> impl Strategy<Value = Grant> {
     prop_oneof![4 => grant("default"), 1 => grant("acme")]
 }
 
-/// Every call `g` could make through verification, as `policy::decide` sees it.
-fn can_call(g: &Grant, token: bool, account: Option<&str>, required: &Scope, ip: &str, call: (&str, &str)) -> bool {
-    let roles: &[CredentialRole] = if token { &[] } else { &g.roles };
+/// Every call `g` (through an access token with `token`'s scopes, if any)
+/// could make through verification, as `policy::decide` sees it.
+fn can_call(
+    g: &Grant,
+    token: Option<&[Scope]>,
+    account: Option<&str>,
+    required: &Scope,
+    (ip, call, now): (&str, (&str, &str), i64),
+) -> bool {
     let facts = CredentialFacts {
         account: &g.account,
         revoked_at: None,
-        expires_at: None,
+        expires_at: g.lifetime.end(),
         allowed_cidrs: &g.allowed_cidrs,
         rights: &g.rights,
         scopes: &g.scopes,
-        roles,
+        roles: &g.roles,
+        token_scopes: token,
     };
     let request = RequestFacts {
         ip: Some(ip.parse().unwrap()),
@@ -139,20 +159,25 @@ fn can_call(g: &Grant, token: bool, account: Option<&str>, required: &Scope, ip:
         required_scopes: std::slice::from_ref(required),
         account,
     };
-    decide(&facts, true, &request, 0).is_valid()
+    decide(&facts, true, &request, now).is_valid()
 }
 
 fn assert_within(k: &KeyHolder, t: &Grant) -> Result<(), TestCaseError> {
-    let token = k.via == Via::AccessToken;
+    let token = match &k.via {
+        Via::AccessToken(scopes) => Some(scopes.as_slice()),
+        Via::Secret | Via::ClientAuth => None,
+    };
     for account in [None, Some("default"), Some("acme"), Some("globex")] {
         for required in SCOPES.iter().map(|s| Scope::parse_syntax(s).unwrap()) {
             for ip in IPS {
                 for call in CALLS {
-                    if can_call(t, false, account, &required, ip, call) {
-                        prop_assert!(
-                            can_call(&k.grant, token, account, &required, ip, call),
-                            "the new credential can make {call:?} from {ip} with {required} in {account:?}; its grantor cannot"
-                        );
+                    for now in TIMES {
+                        if can_call(t, None, account, &required, (ip, call, now)) {
+                            prop_assert!(
+                                can_call(&k.grant, token, account, &required, (ip, call, now)),
+                                "the new credential can make {call:?} from {ip} with {required} in {account:?} at {now}; its grantor cannot"
+                            );
+                        }
                     }
                 }
             }
@@ -164,7 +189,7 @@ fn assert_within(k: &KeyHolder, t: &Grant) -> Result<(), TestCaseError> {
         prop_assert!(!theirs.can_write(a) || mine.can_write(a), "writes {a}");
     }
     prop_assert!(!theirs.reads_install() || mine.reads_install());
-    prop_assert!(t.rate() != RateLimitSetting::Unlimited || k.grant.rate() == RateLimitSetting::Unlimited);
+    prop_assert!(t.rate().within(&k.grant.rate()), "a faster rate limit");
     prop_assert!(!t.above_account_limit());
     Ok(())
 }
@@ -218,6 +243,10 @@ fn the_escalations_of_the_report_are_refused() {
             rights: vec![],
             own_limit: None,
             account_limit: Plan::Starter.rate_limit(),
+            lifetime: Lifetime {
+                expires_at: Some(1_000),
+                auto_renew: false,
+            },
         },
         via: Via::Secret,
     };
@@ -231,5 +260,8 @@ fn the_escalations_of_the_report_are_refused() {
     let mut unlimited = writer.grant.clone();
     unlimited.own_limit = Some(RateLimitSetting::Unlimited);
     assert!(!manage(&writer, &unlimited), "nor lift its own limit");
+    let mut forever = writer.grant.clone();
+    forever.lifetime.expires_at = None;
+    assert!(!manage(&writer, &forever), "nor outlive itself");
     assert!(manage(&writer, &writer.grant), "but it can issue its equal");
 }

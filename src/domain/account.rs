@@ -148,6 +148,9 @@ pub struct Account {
     pub rate_limit: Option<super::rate_limit::RateLimitSetting>,
     /// Unix seconds.
     pub created_at: i64,
+    /// Changes with every change of the account.
+    #[serde(default)]
+    pub version: i64,
 }
 
 #[cfg(test)]

@@ -154,6 +154,33 @@ pub fn satisfies(held: &[Scope], required: &[Scope]) -> bool {
     required.iter().all(|r| held.iter().any(|h| h.grants(r)))
 }
 
+impl Scope {
+    /// The largest scope both `self` and `other` grant: it grants exactly
+    /// what both of them grant (`*:admin` and `compute:read` meet at
+    /// `compute:read`; `keys:*` and `*:write` at `keys:write`).
+    pub fn meet(&self, other: &Scope) -> Option<Scope> {
+        let resource = match (self.resource.as_str(), other.resource.as_str()) {
+            ("*", r) | (r, "*") => r,
+            (a, b) if a == b => a,
+            _ => return None,
+        };
+        let action = match (self.action, other.action) {
+            (None, a) | (a, None) => a,
+            (Some(a), Some(b)) => Some(a.min(b)),
+        };
+        Some(Scope::new(resource, action))
+    }
+}
+
+/// The scopes that grant what both lists grant, and nothing else: what an
+/// access token may still do once its client was narrowed after issuance.
+pub fn intersect(a: &[Scope], b: &[Scope]) -> Vec<Scope> {
+    let mut out: Vec<Scope> = a.iter().flat_map(|x| b.iter().filter_map(|y| x.meet(y))).collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -213,6 +240,21 @@ mod tests {
             let action = ["read", "write", "admin", "*"][a];
             let scope = s(&format!("{r}:{action}"));
             prop_assert!(scope.grants(&scope));
+        }
+
+        /// A requirement is granted by the intersection exactly when both
+        /// lists grant it.
+        #[test]
+        fn the_intersection_grants_what_both_grant(
+            a in prop::collection::vec(0usize..8, 0..4),
+            b in prop::collection::vec(0usize..8, 0..4),
+            r in 0usize..8,
+        ) {
+            let pool = ["*:read", "*:admin", "*:*", "keys:*", "keys:write", "compute:read", "compute:admin", "billing:write"];
+            let pick = |ix: &[usize]| ix.iter().map(|i| s(pool[*i])).collect::<Vec<_>>();
+            let (a, b, r) = (pick(&a), pick(&b), s(pool[r]));
+            let both = satisfies(&a, std::slice::from_ref(&r)) && satisfies(&b, std::slice::from_ref(&r));
+            prop_assert_eq!(satisfies(&intersect(&a, &b), std::slice::from_ref(&r)), both);
         }
 
         #[test]

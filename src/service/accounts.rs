@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use super::{Caller, Keyward, ServiceError, ServiceResult};
-use crate::authz::{Access, Action, Area, Target};
+use crate::authz::{Access, AccountLimit, Action, Area, Target};
 use crate::domain::{Account, AccountName, Email, Plan, RateLimitSetting, ValidationError};
 use crate::store::{self, StoreError};
 use crate::verify::index::AccountGate;
@@ -19,9 +19,12 @@ pub struct AccountPatch {
     pub rate_limit: Option<Option<RateLimitSetting>>,
 }
 
-/// The per-credential limit an account gives: its own, else its plan's.
-fn account_limit(a: &Account) -> RateLimitSetting {
-    a.rate_limit.unwrap_or_else(|| a.plan.rate_limit())
+/// What an account gives its credentials: its plan, and its own limit, else the plan's.
+fn account_limit(a: &Account) -> AccountLimit {
+    AccountLimit {
+        plan: a.plan,
+        limit: a.rate_limit.unwrap_or_else(|| a.plan.rate_limit()),
+    }
 }
 
 impl Keyward {
@@ -53,9 +56,21 @@ impl Keyward {
     /// Creates an account with API access on.
     pub async fn create_account(&self, caller: &Caller, name: &str, plan: Plan) -> ServiceResult<Account> {
         caller.authorize(Action::Use(Area::Admin, Access::Write), Target::Install, "account")?;
+        let cheapest = Plan::ALL[0];
+        let limits = Action::SetAccountLimit {
+            from: AccountLimit {
+                plan: cheapest,
+                limit: cheapest.rate_limit(),
+            },
+            to: AccountLimit {
+                plan,
+                limit: plan.rate_limit(),
+            },
+        };
+        caller.authorize(limits, Target::Install, "account")?;
         let name = AccountName::parse(name)?;
         let now = self.now();
-        let mut tx = self.store().write().await?;
+        let mut tx = self.write_as(caller).await?;
         let id = match store::accounts::insert(&mut *tx, name.as_str(), plan, now).await {
             Err(StoreError::Conflict(_)) => {
                 return Err(ServiceError::Conflict(format!(
@@ -95,7 +110,7 @@ impl Keyward {
             })
             .transpose()
             .map_err(|e| ValidationError::new("notification_emails", e.message))?;
-        let mut tx = self.store().write().await?;
+        let mut tx = self.write_as(caller).await?;
         let before = store::accounts::find_by_name(&mut *tx, name).await?;
         let before = before.ok_or(ServiceError::NotFound("account"))?;
         let target = Target::Account((&before).into());
@@ -114,6 +129,10 @@ impl Keyward {
         if after == before {
             return Ok(after);
         }
+        let after = Account {
+            version: before.version + 1,
+            ..after
+        };
         caller.authorize(
             Action::SetAccountLimit {
                 from: account_limit(&before),

@@ -166,7 +166,12 @@ impl Keyward {
                 "credentials in the query string are disabled for this account; use HTTP Basic or the form body".into(),
             ));
         }
-        let held = held_scopes(&client.grants.scopes, &client.grants.roles, &account.name);
+        let held = held_scopes(
+            &client.grants.scopes,
+            &client.grants.roles,
+            &account.name,
+            &account.name,
+        );
         let granted = match requested_scope.map(str::trim).filter(|s| !s.is_empty()) {
             None => held,
             Some(requested) => {

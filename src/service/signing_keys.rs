@@ -23,7 +23,7 @@ impl Keyward {
         let kid = format!("{}-{}", now, keygen::base62(8));
         let generated = jwt::generate(alg, &kid);
         let sealed = self.sealer().seal(&generated.pkcs8, &kid);
-        let mut tx = self.store().write().await?;
+        let mut tx = self.write_as(caller).await?;
         let current = store::signing_keys::active_kids(&mut *tx).await?;
         store::signing_keys::insert(
             &mut tx,

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use super::credentials::grant_of;
 use super::{Caller, Keyward, ServiceResult};
-use crate::authz::{AccountRef, Action, Grant, Target};
+use crate::authz::{AccountRef, Action, Grant, Lifetime, Target};
 use crate::domain::Scope;
 use crate::oauth::Denylist;
 use crate::store;
@@ -106,12 +106,17 @@ impl Keyward {
             scopes,
             ..client.grants.clone()
         };
+        let lifetime = Lifetime {
+            expires_at: Some(claims.exp),
+            auto_renew: false,
+        };
         let grant = grant_of(
             &account.name,
             account.plan,
             account.rate_limit,
             &grants,
             client.rate_limit,
+            lifetime,
         );
         Some((client.id, grant, account))
     }
@@ -172,7 +177,7 @@ impl Keyward {
         if !caller.allows(Action::RevokeToken { client, grant: &grant }, target) {
             return Ok(());
         }
-        let mut tx = self.store().write().await?;
+        let mut tx = self.write_as(caller).await?;
         store::signing_keys::revoke_token(&mut *tx, &claims.jti, claims.exp).await?;
         super::audit::record(
             &mut *tx,

@@ -64,7 +64,7 @@ impl Keyward {
         self.check_accounts_exist(&access).await?;
         let hash = self.passwords.hash(&password).await?;
         let now = self.now();
-        let mut tx = self.store.write().await?;
+        let mut tx = self.write_as(caller).await?;
         let id = match store::users::insert(&mut *tx, email.as_str(), &hash, role, access.all_accounts(), now).await {
             Err(StoreError::Conflict(_)) => {
                 return Err(ServiceError::Conflict(format!(
@@ -103,7 +103,7 @@ impl Keyward {
         caller.authorize(Action::Use(Area::Admin, Access::Write), Target::Install, "user")?;
         let actor = &caller.actor();
         self.check_accounts_exist(&access).await?;
-        let mut tx = self.store.write().await?;
+        let mut tx = self.write_as(caller).await?;
         // Writing first takes SQLite's write lock, so two admins demoting each
         // other at once are serialised and the count below sees the other's change.
         store::users::update_role(&mut *tx, id, role, access.all_accounts()).await?;
@@ -144,7 +144,7 @@ impl Keyward {
         caller.authorize(Action::Use(Area::Admin, Access::Write), Target::Install, "user")?;
         let actor = &caller.actor();
         let now = self.now();
-        let mut tx = self.store.write().await?;
+        let mut tx = self.write_as(caller).await?;
         store::users::set_disabled(&mut *tx, id, disabled.then_some(now)).await?;
         let user = store::users::find(&mut *tx, id)
             .await?

@@ -116,7 +116,7 @@ impl Keyward {
         let sealed = self.sealer().seal(secret.as_bytes(), &public_id);
         let events: Vec<&str> = new.events.iter().map(|e| e.as_str()).collect();
         let now = self.now();
-        let mut tx = self.store().write().await?;
+        let mut tx = self.write_as(caller).await?;
         let id = store::webhooks::insert(
             &mut tx,
             &public_id,
@@ -181,7 +181,7 @@ impl Keyward {
     pub async fn delete_webhook(&self, caller: &Caller, id: &str) -> ServiceResult<()> {
         let (row, _) = self.webhook_for(caller, id, Access::Write).await?;
         let now = self.now();
-        let mut tx = self.store().write().await?;
+        let mut tx = self.write_as(caller).await?;
         if store::webhooks::delete(&mut *tx, row.id, now).await? {
             store::events::cancel(&mut *tx, row.id).await?;
             super::audit::record(
@@ -214,7 +214,7 @@ impl Keyward {
     pub async fn send_test_event(&self, caller: &Caller, id: &str) -> ServiceResult<Delivery> {
         let (row, _) = self.webhook_for(caller, id, Access::Write).await?;
         let now = self.now();
-        let mut tx = self.store().write().await?;
+        let mut tx = self.write_as(caller).await?;
         let event_id = emit(
             &mut tx,
             now,
@@ -250,7 +250,7 @@ impl Keyward {
             .filter(|d| d.webhook_id == Some(row.id))
             .ok_or(ServiceError::NotFound("delivery"))?;
         let now = self.now();
-        let mut tx = self.store().write().await?;
+        let mut tx = self.write_as(caller).await?;
         let id = store::events::queue(&mut tx, original.event_id, Destination::Webhook(row.id), now).await?;
         super::audit::record(
             &mut *tx,
@@ -299,7 +299,7 @@ impl Keyward {
         caller.authorize(Action::Use(Area::Admin, Access::Write), Target::Install, "settings")?;
         input.validate()?;
         let now = self.now();
-        let mut tx = self.store().write().await?;
+        let mut tx = self.write_as(caller).await?;
         let previous = store::smtp::get(&mut *tx).await?;
         let username = input.username.map(|u| u.trim().to_owned()).filter(|u| !u.is_empty());
         // The stored password goes only to the server it was given for: a new

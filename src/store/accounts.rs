@@ -15,6 +15,7 @@ struct AccountRow {
     notification_emails: String,
     rate_limit: Option<String>,
     created_at: i64,
+    version: i64,
 }
 
 impl TryFrom<AccountRow> for Account {
@@ -41,11 +42,13 @@ impl TryFrom<AccountRow> for Account {
             notification_emails,
             rate_limit,
             created_at: r.created_at,
+            version: r.version,
         })
     }
 }
 
-const COLUMNS: &str = "id, name, plan, api_enabled, allow_query_key, notification_emails, rate_limit, created_at";
+const COLUMNS: &str =
+    "id, name, plan, api_enabled, allow_query_key, notification_emails, rate_limit, created_at, version";
 
 /// Every account, by name.
 pub async fn list<'e>(db: impl SqliteExecutor<'e>) -> StoreResult<Vec<Account>> {
@@ -96,7 +99,8 @@ pub async fn insert<'e>(db: impl SqliteExecutor<'e>, name: &str, plan: Plan, now
     )
 }
 
-/// Writes every mutable field of an account back.
+/// Writes every mutable field of an account back and bumps its version (the
+/// caller read the row in the same write transaction).
 pub async fn update<'e>(db: impl SqliteExecutor<'e>, account: &Account) -> StoreResult<()> {
     let emails = serde_json::to_string(&account.notification_emails).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let rate_limit = account
@@ -106,7 +110,8 @@ pub async fn update<'e>(db: impl SqliteExecutor<'e>, account: &Account) -> Store
         .map_err(|e| StoreError::Corrupt(e.to_string()))?;
     sqlx::query(
         "UPDATE accounts
-            SET plan = ?, api_enabled = ?, allow_query_key = ?, notification_emails = ?, rate_limit = ?
+            SET plan = ?, api_enabled = ?, allow_query_key = ?, notification_emails = ?, rate_limit = ?,
+                version = version + 1
           WHERE id = ?",
     )
     .bind(account.plan.as_str())

@@ -300,6 +300,24 @@ pub async fn find<'e>(db: impl SqliteExecutor<'e>, id: i64) -> StoreResult<Optio
         .await?)
 }
 
+/// Whether a credential still stands, and at which version.
+#[derive(Debug, Clone, Copy, sqlx::FromRow)]
+pub struct Standing {
+    pub revoked_at: Option<i64>,
+    pub expires_at: Option<i64>,
+    pub version: i64,
+}
+
+/// A credential's standing, read inside a write transaction.
+pub async fn standing<'e>(db: impl SqliteExecutor<'e>, id: i64) -> StoreResult<Option<Standing>> {
+    Ok(
+        sqlx::query_as("SELECT revoked_at, expires_at, version FROM credentials WHERE id = ?")
+            .bind(id)
+            .fetch_optional(db)
+            .await?,
+    )
+}
+
 /// One credential by public id.
 pub async fn find_public<'e>(db: impl SqliteExecutor<'e>, public_id: &str) -> StoreResult<Option<CredentialRow>> {
     Ok(sqlx::query_as(&format!("{SELECT} WHERE c.public_id = ?"))

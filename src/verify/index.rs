@@ -23,6 +23,7 @@ pub struct Snapshot {
     pub client_id: Option<String>,
     pub grants: Grants,
     pub expires_at: Option<i64>,
+    pub auto_renew: bool,
     pub revoked_at: Option<i64>,
     pub token_ttl_secs: Option<i64>,
     pub rate_limit: Option<RateLimitSetting>,
@@ -43,6 +44,7 @@ impl TryFrom<&CredentialRow> for Snapshot {
             client_id: r.client_id.clone(),
             grants: r.grants()?,
             expires_at: r.expires_at,
+            auto_renew: r.auto_renew,
             revoked_at: r.revoked_at,
             token_ttl_secs: r.token_ttl_secs,
             rate_limit: r.rate_limit()?,
@@ -60,6 +62,8 @@ pub struct AccountGate {
     pub allow_query_key: bool,
     pub plan: Plan,
     pub rate_limit: Option<RateLimitSetting>,
+    /// The account's version: the index never replaces a newer gate with an older.
+    pub version: i64,
 }
 
 impl From<&Account> for AccountGate {
@@ -71,6 +75,7 @@ impl From<&Account> for AccountGate {
             allow_query_key: a.allow_query_key,
             plan: a.plan,
             rate_limit: a.rate_limit,
+            version: a.version,
         }
     }
 }
@@ -163,8 +168,11 @@ impl Index {
         self.credentials.insert(id, Arc::new(snapshot));
     }
 
-    /// Replaces an account's gate.
+    /// Replaces an account's gate, unless a newer version is already here.
     pub fn put_account(&mut self, gate: AccountGate) {
+        if self.accounts.get(&gate.id).is_some_and(|a| a.version > gate.version) {
+            return;
+        }
         self.accounts.insert(gate.id, Arc::new(gate));
     }
 
@@ -193,5 +201,60 @@ impl Index {
             index.put_credential(Snapshot::try_from(row)?, &secrets);
         }
         Ok(index)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Plan;
+
+    fn gate(version: i64, api_enabled: bool) -> AccountGate {
+        AccountGate {
+            id: 1,
+            name: "default".into(),
+            api_enabled,
+            allow_query_key: true,
+            plan: Plan::Starter,
+            rate_limit: None,
+            version,
+        }
+    }
+
+    fn snapshot(version: i64, revoked_at: Option<i64>) -> Snapshot {
+        Snapshot {
+            id: 7,
+            public_id: "key_x".into(),
+            account_id: 1,
+            name: "x".into(),
+            kind: CredentialKind::ApiKey,
+            display_prefix: "kw_prod_x".into(),
+            client_id: None,
+            grants: Grants {
+                scopes: vec![],
+                roles: vec![],
+                allowed_cidrs: vec![],
+                rights: vec![],
+            },
+            expires_at: None,
+            auto_renew: false,
+            revoked_at,
+            token_ttl_secs: None,
+            rate_limit: None,
+            version,
+        }
+    }
+
+    #[test]
+    fn a_slower_refresh_never_brings_back_an_older_version() {
+        let mut index = Index::default();
+        index.put_account(gate(2, false));
+        index.put_account(gate(1, true));
+        assert!(!index.accounts[&1].api_enabled, "the switch stays off");
+        index.put_credential(snapshot(3, Some(100)), &[]);
+        index.put_credential(snapshot(2, None), &[]);
+        assert_eq!(index.credentials[&7].revoked_at, Some(100), "the revocation stays");
+        index.put_credential(snapshot(3, Some(100)), &[]);
+        assert_eq!(index.credentials[&7].version, 3, "the same version refreshes");
     }
 }

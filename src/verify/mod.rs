@@ -73,16 +73,18 @@ impl Verdict {
         }
     }
 
-    /// What the caller may do: an access token's own scopes (final), or the
-    /// credential's scopes and roles, with Account Viewer limited to `account`
-    /// (the credential's own account when none is named).
+    /// What the caller may do in `account` (its own when none is named): the
+    /// credential's scopes and roles there, and for an access token only what
+    /// the token also grants.
     pub fn granted_scopes(&self, account: Option<&str>) -> Vec<Scope> {
-        match (&self.token, &self.credential, &self.account) {
-            (Some(t), ..) => t.scopes.clone(),
-            (None, Some(c), Some(owner)) => {
-                crate::authz::held_scopes(&c.grants.scopes, &c.grants.roles, account.unwrap_or(&owner.name))
-            }
-            _ => Vec::new(),
+        let (Some(c), Some(owner)) = (&self.credential, &self.account) else {
+            return Vec::new();
+        };
+        let place = account.unwrap_or(&owner.name);
+        let held = crate::authz::held_scopes(&c.grants.scopes, &c.grants.roles, &owner.name, place);
+        match &self.token {
+            Some(t) => crate::domain::scope::intersect(&t.scopes, &held),
+            None => held,
         }
     }
 }
@@ -265,8 +267,9 @@ impl Keyward {
                 expires_at: Some(client.expires_at.map_or(claims.exp, |e| e.min(claims.exp))),
                 allowed_cidrs: &client.grants.allowed_cidrs,
                 rights: &client.grants.rights,
-                scopes: &scopes,
-                roles: &[],
+                scopes: &client.grants.scopes,
+                roles: &client.grants.roles,
+                token_scopes: Some(&scopes),
             },
             account.api_enabled,
             facts,
@@ -329,6 +332,7 @@ impl Keyward {
                 rights: &cred.grants.rights,
                 scopes: &cred.grants.scopes,
                 roles: &cred.grants.roles,
+                token_scopes: None,
             },
             found.account.api_enabled,
             facts,

@@ -61,11 +61,16 @@ pub async fn create_credential(input: CredentialInput) -> Result<Created, Consol
 }
 
 /// Changes a credential, if it is still at `version` (the one the form was
-/// filled from), so one admin's save never silently undoes another's.
+/// filled from: one admin's save never silently undoes another's).
 #[server(prefix = "/api", endpoint = "credentials/update", input = Json)]
-pub async fn update_credential(id: String, patch: CredentialPatch, version: i64) -> Result<Credential, ConsoleError> {
+pub async fn update_credential(
+    id: String,
+    patch: CredentialPatch,
+    version: Option<i64>,
+) -> Result<Credential, ConsoleError> {
+    use keyward::wire::etag::Precondition;
     let (kw, caller) = context::caller().await?;
-    let precondition = keyward::wire::etag::Precondition::OneOf(vec![version]);
+    let precondition = version.map_or(Precondition::None, |v| Precondition::OneOf(vec![v]));
     Ok(kw.update_credential(&caller, &id, patch, &precondition).await?)
 }
 

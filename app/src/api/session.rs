@@ -22,10 +22,18 @@ pub async fn current_user() -> Result<Option<Principal>, ConsoleError> {
     }
 }
 
-/// Only same-site paths are followed after sign-in, never `//evil.example`.
+/// Only same-site paths are followed after sign-in, never `//evil.example`
+/// nor spellings a browser turns into one (`/\\evil`, `/\t/evil`: browsers
+/// drop tabs and newlines and read `\\` as `/`).
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => n.to_owned(),
+        Some(n)
+            if n.starts_with('/')
+                && !n.chars().any(|c| c.is_control() || c.is_whitespace() || c == '\\')
+                && !n[1..].starts_with('/') =>
+        {
+            n.to_owned()
+        }
         _ => "/".to_owned(),
     }
 }
@@ -93,5 +101,13 @@ mod tests {
         assert_eq!(safe_next(Some("/\\evil.example")), "/");
         assert_eq!(safe_next(Some("https://evil.example")), "/");
         assert_eq!(safe_next(None), "/");
+        // Browsers drop tabs and newlines, which would make these `//evil`.
+        for bad in ["/\t/evil.example", "/\n/evil.example", "/ /evil.example"] {
+            assert_eq!(safe_next(Some(bad)), "/", "{bad:?}");
+        }
+        assert_eq!(
+            safe_next(Some("/credentials?status=active")),
+            "/credentials?status=active"
+        );
     }
 }

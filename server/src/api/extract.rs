@@ -94,9 +94,20 @@ pub fn client_ip(parts: &Parts) -> Option<std::net::IpAddr> {
     parts.extensions.get::<ClientIp>().map(|c| c.0)
 }
 
+/// The path the client asked for, as it came in: a nested router sees its
+/// own part only (`/keys` for `/v1/keys`), and rights name the whole path.
+pub fn request_path(parts: &Parts) -> &str {
+    parts
+        .extensions
+        .get::<axum::extract::OriginalUri>()
+        .map_or(parts.uri.path(), |o| o.0.path())
+}
+
 /// A management API caller authenticated by `Authorization: Bearer <api key>`.
-/// The key must verify like any other (not revoked, expired, API-disabled or
-/// outside its CIDRs); its scopes are checked by the service for each call.
+/// The key must verify like any other call, this one included: not revoked,
+/// expired or API-disabled, inside its CIDRs, and with rights (if it has
+/// any) that allow this method and path of Keyward's own API. Its scopes
+/// and reach are the authorization module's, per service call.
 pub struct ApiCaller(pub Caller);
 
 impl FromRequestParts<AppState> for ApiCaller {
@@ -111,8 +122,11 @@ impl FromRequestParts<AppState> for ApiCaller {
             .and_then(bearer)
             .ok_or_else(|| ApiError::unauthorized("Send a credential as Authorization: Bearer <key>."))?;
         let ip = client_ip(parts);
+        let path = request_path(parts).to_owned();
         let facts = RequestFacts {
             ip,
+            method: Some(parts.method.as_str()),
+            path: Some(&path),
             ..RequestFacts::default()
         };
         let verdict = kw
@@ -129,6 +143,11 @@ impl FromRequestParts<AppState> for ApiCaller {
         }
         match kw.key_caller(&verdict, ip.map(|i| i.to_string()), keyward::authz::Via::Secret) {
             Some(caller) => Ok(ApiCaller(Caller::Key(caller))),
+            None if verdict.code.http_status() == 403 => Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "FORBIDDEN",
+                format!("The credential may not make this call: {}.", verdict.code),
+            )),
             None => Err(ApiError::unauthorized(format!(
                 "The credential was refused: {}.",
                 verdict.code

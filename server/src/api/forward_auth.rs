@@ -12,11 +12,11 @@ use keyward::verify::Presented;
 use keyward::wire::authorization::{self, Authorization};
 use keyward::wire::form::Params;
 
-use super::extract::client_ip;
+use super::extract::{client_ip, request_path};
 use super::problem::ApiResult;
 use super::rate_headers::rate_headers;
 use super::verify::required_scopes;
-use crate::middleware::forwarded_ip;
+use crate::middleware::{Forwarded, forwarded_ip};
 
 /// Where the credential was found.
 enum Found {
@@ -37,6 +37,14 @@ enum Found {
 
 fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
     h.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// A header the decision depends on, even when it holds bytes that are not
+/// visible ASCII (nginx forwards raw bytes of the request line): they come
+/// through as U+FFFD, which no right, scope or method matches, instead of the
+/// header reading as absent and its check being skipped.
+fn header_lossy<'a>(h: &'a HeaderMap, name: &str) -> Option<std::borrow::Cow<'a, str>> {
+    h.get(name).map(|v| String::from_utf8_lossy(v.as_bytes()))
 }
 
 fn query_key(query: Option<&str>) -> Option<String> {
@@ -130,7 +138,7 @@ fn refusal(status: StatusCode, code: VerifyCode, challenge: Challenge) -> Respon
     ))]
 pub async fn forward_auth(State(kw): State<Keyward>, parts: Parts) -> ApiResult<Response> {
     let h = &parts.headers;
-    let required = header(h, "x-required-scopes")
+    let required = header_lossy(h, "x-required-scopes")
         .map(|s| {
             s.split([',', ' '])
                 .filter(|p| !p.is_empty())
@@ -139,15 +147,23 @@ pub async fn forward_auth(State(kw): State<Keyward>, parts: Parts) -> ApiResult<
         })
         .unwrap_or_default();
     let required = required_scopes(&required)?;
-    let uri = header(h, "x-forwarded-uri");
-    let path = uri.map(|u| u.split('?').next().unwrap_or(u));
-    let account = header(h, "x-keyward-account");
+    // The call being authorised: what the gateway forwards, else this very
+    // request (so a credential with rights never passes for want of a path).
+    let method = header_lossy(h, "x-forwarded-method").unwrap_or_else(|| parts.method.as_str().into());
+    let uri = header_lossy(h, "x-forwarded-uri").unwrap_or_else(|| request_path(&parts).to_owned().into());
+    let account = header_lossy(h, "x-keyward-account");
+    let ip = match forwarded_ip(h, &kw.config().client_ip_header) {
+        Forwarded::Address(ip) => Some(ip),
+        Forwarded::Absent => client_ip(&parts),
+        // Present but unreadable: no address, so no allow-list passes.
+        Forwarded::Unreadable => None,
+    };
     let facts = RequestFacts {
-        ip: forwarded_ip(h, &kw.config().client_ip_header).or_else(|| client_ip(&parts)),
-        method: header(h, "x-forwarded-method"),
-        path,
+        ip,
+        method: Some(&method),
+        path: Some(&uri),
         required_scopes: &required,
-        account,
+        account: account.as_deref(),
     };
     let found = find_credential(&parts);
     let (presented, challenge) = match &found {
@@ -185,8 +201,9 @@ pub async fn forward_auth(State(kw): State<Keyward>, parts: Parts) -> ApiResult<
     let (Some(c), Some(a)) = (&verdict.credential, &verdict.account) else {
         return Ok(refusal(StatusCode::UNAUTHORIZED, VerifyCode::NotFound, challenge));
     };
+    let decided_for = account.as_deref().unwrap_or(&a.name);
     let scopes = verdict
-        .granted_scopes(account)
+        .granted_scopes(Some(decided_for))
         .iter()
         .map(ToString::to_string)
         .collect::<Vec<_>>()
@@ -195,7 +212,7 @@ pub async fn forward_auth(State(kw): State<Keyward>, parts: Parts) -> ApiResult<
     let out = res.headers_mut();
     for (name, value) in [
         ("x-keyward-key-id", c.public_id.as_str()),
-        ("x-keyward-account", a.name.as_str()),
+        ("x-keyward-account", decided_for),
         ("x-keyward-scopes", scopes.as_str()),
         ("x-keyward-code", "VALID"),
     ] {

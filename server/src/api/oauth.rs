@@ -17,7 +17,7 @@ use serde_json::json;
 use keyward::wire::authorization::{self, Authorization, bearer};
 use keyward::wire::form::{Params, percent_decode};
 
-use super::extract::client_ip;
+use super::extract::{client_ip, request_path};
 use crate::router::AppState;
 
 /// An RFC 6749 §5.2 error body.
@@ -181,11 +181,17 @@ async fn caller(kw: &Keyward, parts: &Parts, body: &Params) -> Result<Caller, OA
         .and_then(|v| v.to_str().ok())
         .and_then(bearer)
     {
+        // A management credential's rights cover Keyward's own API too.
+        let call = RequestFacts {
+            method: Some(parts.method.as_str()),
+            path: Some(request_path(parts)),
+            ..facts
+        };
         let presented = Presented::Key {
             key: token,
             from_query: false,
         };
-        let verdict = kw.verify(presented, &facts).await?;
+        let verdict = kw.verify(presented, &call).await?;
         return kw
             .key_caller(&verdict, ip.map(|i| i.to_string()), Via::Secret)
             .map(Caller::Key)

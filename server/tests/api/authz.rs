@@ -6,9 +6,12 @@ use crate::helpers::{Api, TestApp, spawn_app};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-/// A key of `default` holding only `scopes`, under the plan's limit.
+/// A key of `default` holding only `scopes`, under the plan's limit, that
+/// never expires (so only its scopes limit what it may issue).
 async fn weak_key(app: &TestApp, name: &str, scopes: &[&str]) -> (String, Api) {
-    let (id, secret) = app.key(json!({ "name": name, "scopes": scopes })).await;
+    let (id, secret) = app
+        .key(json!({ "name": name, "scopes": scopes, "expires": "never" }))
+        .await;
     (id, app.api(&secret))
 }
 
@@ -128,9 +131,10 @@ async fn restricted_keys_cannot_issue_keys_usable_from_anywhere_or_for_any_path(
     let (_, secret) = app
         .key(json!({
             "name": "ci",
+            "expires": "never",
             "scopes": ["keys:write", "compute:read"],
             "allowed_cidrs": ["127.0.0.0/8"],
-            "rights": [{ "methods": ["GET"], "path": "/compute/*" }]
+            "rights": [{ "methods": ["GET"], "path": "/compute/*" }, { "methods": ["POST"], "path": "/v1/keys" }]
         }))
         .await;
     let ci = app.api(&secret);
@@ -177,8 +181,19 @@ async fn an_access_token_grants_no_more_than_its_own_scopes() {
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
     narrow
-        .create(json!({ "name": "within", "scopes": ["keys:write"] }))
+        .create(json!({ "name": "within", "scopes": ["keys:write"], "expires": "5m" }))
         .await;
+    // Nor may it outlive the token.
+    let (status, body) = problem(
+        narrow
+            .post(
+                "/v1/keys",
+                json!({ "name": "forever", "scopes": ["keys:write"], "expires": "never" }),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
 }
 
 #[tokio::test]
@@ -299,4 +314,137 @@ async fn an_account_viewer_of_every_account_reads_no_install_wide_audit() {
             .iter()
             .any(|e| e["action"] == "user.created")
     );
+}
+
+#[tokio::test]
+async fn a_credential_cannot_outlive_itself_or_run_faster_through_what_it_issues() {
+    let app = spawn_app().await;
+    let (id, secret) = app
+        .key(json!({ "name": "day-pass", "scopes": ["keys:write"], "expires": "24h" }))
+        .await;
+    let day = app.api(&secret);
+    for body in [
+        json!({ "name": "forever", "scopes": ["keys:write"], "expires": "never" }),
+        json!({ "name": "longer", "scopes": ["keys:write"], "expires": "7d" }),
+        json!({ "name": "renewing", "scopes": ["keys:write"], "expires": "7d", "auto_renew": true }),
+    ] {
+        let (status, p) = problem(day.post("/v1/keys", body.clone()).await).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}: {p}");
+        assert_eq!(p["code"], "EXCEEDS_CALLER");
+    }
+    day.create(json!({ "name": "shorter", "scopes": ["keys:write"], "expires": "5m" }))
+        .await;
+    // Nor can it stretch itself.
+    let res = day
+        .patch(&format!("/v1/keys/{id}"), json!({ "expires": "never" }))
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+
+    // A key held to one request a minute cannot issue a faster one, even in
+    // an account whose plan has no limit.
+    let root = app.global_admin_key().await;
+    root.patch("/v1/accounts/default", json!({ "plan": "enterprise" }))
+        .await;
+    let (_, slow) = app
+        .key(json!({ "name": "slow", "scopes": ["keys:write"], "expires": "never", "rate_limit": { "limited": { "limit": 1, "window_seconds": 60, "burst": 1 } } }))
+        .await;
+    let slow = app.api(&slow);
+    let (status, p) = problem(
+        slow.post(
+            "/v1/keys",
+            json!({ "name": "fast", "rate_limit": { "limited": { "limit": 1000, "window_seconds": 60, "burst": 1000 } } }),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{p}");
+}
+
+#[tokio::test]
+async fn a_dearer_plan_needs_a_global_admin_even_at_the_same_limit() {
+    let app = spawn_app().await;
+    let (_, secret) = app
+        .key(json!({ "name": "tenant", "scopes": ["admin:write", "admin:read"] }))
+        .await;
+    let tenant = app.api(&secret);
+    let same_limit = json!({ "plan": "enterprise", "rate_limit": { "limited": { "limit": 60, "window_seconds": 60, "burst": 100 } } });
+    assert_eq!(
+        tenant.patch("/v1/accounts/default", same_limit).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    // A Global Admin client's token narrowed to admin:write may create
+    // accounts, but not dear ones.
+    let root = app.global_admin_key().await;
+    let client = root
+        .create(json!({ "name": "provisioner", "kind": "oauth_client", "scopes": ["*:*"], "roles": ["global_admin"] }))
+        .await;
+    let res = reqwest::Client::new()
+        .post(format!("{}/oauth/token", app.base))
+        .basic_auth(client["client_id"].as_str().unwrap(), client["secret"].as_str())
+        .form(&[("grant_type", "client_credentials"), ("scope", "admin:write")])
+        .send()
+        .await
+        .unwrap();
+    let token: Value = res.json().await.unwrap();
+    let narrow = app.api(token["access_token"].as_str().unwrap());
+    let res = narrow
+        .post("/v1/accounts", json!({ "name": "dear", "plan": "enterprise" }))
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = narrow.post("/v1/accounts", json!({ "name": "cheap" })).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn rights_bind_a_key_on_keywards_own_api_too() {
+    let app = spawn_app().await;
+    let (_, secret) = app
+        .key(json!({ "name": "lister", "scopes": ["keys:read", "keys:write"], "expires": "never", "rights": [{ "methods": ["GET"], "path": "/v1/keys*" }] }))
+        .await;
+    let lister = app.api(&secret);
+    assert_eq!(lister.get("/v1/keys").await.status(), StatusCode::OK);
+    let (status, body) = problem(lister.post("/v1/keys", json!({ "name": "x" })).await).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+}
+
+#[tokio::test]
+async fn a_request_queued_behind_its_credentials_revocation_changes_nothing() {
+    let app = spawn_app().await;
+    let kw = app.kw();
+    let (id, secret) = app
+        .key(json!({ "name": "doomed", "scopes": ["keys:write"], "expires": "never" }))
+        .await;
+    // The caller as the API resolved it when its request arrived...
+    let verdict = kw
+        .verify(
+            keyward::verify::Presented::Key {
+                key: &secret,
+                from_query: false,
+            },
+            &keyward::policy::RequestFacts::default(),
+        )
+        .await
+        .unwrap();
+    let caller = keyward::service::Caller::Key(
+        kw.key_caller(&verdict, None, keyward::authz::Via::Secret)
+            .expect("valid"),
+    );
+    // ...then revoked before its write ran.
+    kw.revoke_credential(&keyward::service::Caller::System("t"), &id, None)
+        .await
+        .unwrap();
+    let input = serde_json::from_value(json!({ "name": "late", "scopes": ["keys:write"] })).unwrap();
+    let err = kw.create_credential(&caller, input).await.unwrap_err();
+    assert_eq!(err.code(), "UNAUTHENTICATED");
+    let page = kw
+        .list_credentials(
+            &keyward::service::Caller::System("t"),
+            &keyward::domain::credential::CredentialQuery {
+                q: Some("late".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(page.items.is_empty());
 }

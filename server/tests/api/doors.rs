@@ -185,3 +185,148 @@ async fn signed_out_console_pages_redirect_from_the_server() {
     let admin = app.admin().await;
     assert_eq!(admin.get("/credentials").await.status(), StatusCode::OK);
 }
+
+/// `/v1/auth` with header values given as raw bytes (as nginx forwards them).
+async fn auth_raw(base: &str, pairs: &[(&'static str, &[u8])]) -> reqwest::Response {
+    let mut h = reqwest::header::HeaderMap::new();
+    for (k, v) in pairs {
+        h.insert(*k, reqwest::header::HeaderValue::from_bytes(v).unwrap());
+    }
+    reqwest::Client::new()
+        .get(format!("{base}/v1/auth"))
+        .headers(h)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn bytes_that_are_not_ascii_never_make_a_check_disappear() {
+    let app = spawn_app().await;
+    let (_, key) = app
+        .key(json!({ "name": "compute-only", "scopes": ["compute:read", "billing:read"], "allowed_cidrs": ["127.0.0.0/8"], "rights": [{ "methods": ["GET"], "path": "/compute/*" }] }))
+        .await;
+    let bearer = format!("Bearer {key}");
+    for uri in [
+        &b"/billing/x?\xff"[..],
+        b"/billing/\xc3\xa9",
+        b"/compute/\xff/../../billing",
+    ] {
+        let res = auth_raw(
+            &app.base,
+            &[
+                ("authorization", bearer.as_bytes()),
+                ("x-forwarded-method", b"GET"),
+                ("x-forwarded-uri", uri),
+            ],
+        )
+        .await;
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{}", String::from_utf8_lossy(uri));
+    }
+    // Without a forwarded call, the check is of this request itself.
+    let res = auth(&app.base, &[("authorization", &bearer)]).await;
+    assert_eq!(res.headers()["x-keyward-code"], "FORBIDDEN_RIGHT");
+    // An unreadable client address is no address, never the proxy's own.
+    let (_, local) = app
+        .key(json!({ "name": "loopback-only", "scopes": ["compute:read"], "allowed_cidrs": ["127.0.0.0/8"] }))
+        .await;
+    let res = auth_raw(
+        &app.base,
+        &[
+            ("authorization", format!("Bearer {local}").as_bytes()),
+            ("x-forwarded-for", b"\x80"),
+        ],
+    )
+    .await;
+    assert_eq!(res.headers()["x-keyward-code"], "IP_NOT_ALLOWED");
+}
+
+#[tokio::test]
+async fn a_named_account_counts_only_what_the_credential_holds_there() {
+    let app = spawn_app().await;
+    for name in ["acme", "globex"] {
+        app.kw()
+            .create_account(
+                &keyward::service::Caller::System("t"),
+                name,
+                keyward::domain::Plan::Starter,
+            )
+            .await
+            .unwrap();
+    }
+    let (_, globex) = app
+        .key(json!({ "name": "globex-billing", "account": "globex", "scopes": ["billing:read"] }))
+        .await;
+    let call = async |key: &str, account: &'static str| {
+        let bearer = format!("Bearer {key}");
+        auth(
+            &app.base,
+            &[
+                ("authorization", &bearer),
+                ("x-required-scopes", "billing:read"),
+                ("x-keyward-account", account),
+            ],
+        )
+        .await
+    };
+    assert_eq!(call(&globex, "globex").await.status(), StatusCode::OK);
+    assert_eq!(
+        call(&globex, "acme").await.status(),
+        StatusCode::FORBIDDEN,
+        "its own scopes are for its own account"
+    );
+    let (_, viewer) = app
+        .key(json!({ "name": "acme-viewer", "roles": [{ "role": "account_viewer", "accounts": ["acme"] }] }))
+        .await;
+    let res = call(&viewer, "acme").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        res.headers()["x-keyward-account"],
+        "acme",
+        "the answer names the account the scopes are for"
+    );
+}
+
+#[tokio::test]
+async fn a_token_loses_what_its_client_loses_after_issuance() {
+    let app = spawn_app().await;
+    let root = app.global_admin_key().await;
+    let client = root
+        .create(json!({ "name": "narrowed-later", "kind": "oauth_client", "scopes": ["keys:write", "compute:read"] }))
+        .await;
+    let res = reqwest::Client::new()
+        .post(format!("{}/oauth/token", app.base))
+        .basic_auth(client["client_id"].as_str().unwrap(), client["secret"].as_str())
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    let token: serde_json::Value = res.json().await.unwrap();
+    let token = token["access_token"].as_str().unwrap().to_owned();
+    let needs = async |scope: &'static str| {
+        let bearer = format!("Bearer {token}");
+        auth(&app.base, &[("authorization", &bearer), ("x-required-scopes", scope)])
+            .await
+            .status()
+    };
+    assert_eq!(needs("keys:write").await, StatusCode::OK);
+    let id = client["id"].as_str().unwrap();
+    let res = root
+        .patch(&format!("/v1/keys/{id}"), json!({ "scopes": ["compute:read"] }))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(needs("keys:write").await, StatusCode::FORBIDDEN);
+    assert_eq!(needs("compute:read").await, StatusCode::OK);
+    let res = app
+        .api(&token)
+        .post(
+            "/v1/keys",
+            json!({ "name": "minted", "scopes": ["keys:write"], "expires": "5m" }),
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "with keys:write gone it no longer sees the account to mint in"
+    );
+}

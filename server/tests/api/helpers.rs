@@ -158,12 +158,12 @@ impl TestApp {
         (created.credential.id, created.secret)
     }
 
-    /// A management key of the default account holding every scope there
-    /// (so it may issue any scope: a credential never grants more than it
-    /// holds), and no rate limit (tests make more calls than a plan allows).
+    /// A management key of the default account holding every scope there,
+    /// never expiring and with no rate limit (a credential never issues one
+    /// that can do more than itself; tests make more calls than a plan allows).
     pub async fn management_key(&self) -> Api {
         let (_, secret) = self
-            .key(json!({ "name": "management", "scopes": ["*:*"], "rate_limit": "unlimited" }))
+            .key(json!({ "name": "management", "scopes": ["*:*"], "rate_limit": "unlimited", "expires": "never" }))
             .await;
         self.api(&secret)
     }
@@ -173,7 +173,7 @@ impl TestApp {
     pub async fn management_key_for_admin(&self) -> Api {
         let name = format!("admin-{}", keyward::crypto::keygen::base62(8));
         let (_, secret) = self
-            .key(json!({ "name": name, "scopes": ["*:*"], "rate_limit": "unlimited" }))
+            .key(json!({ "name": name, "scopes": ["*:*"], "rate_limit": "unlimited", "expires": "never" }))
             .await;
         self.api(&secret)
     }

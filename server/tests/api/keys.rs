@@ -549,7 +549,15 @@ async fn keys_reach_only_their_account_unless_a_role_widens_it() {
     let in_default = acme
         .post("/v1/keys", json!({ "account": "default", "name": "x" }))
         .await;
-    assert_eq!(in_default.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        in_default.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "an account out of reach reads like one that does not exist"
+    );
+    let nowhere = acme
+        .post("/v1/keys", json!({ "account": "no-such-account", "name": "x" }))
+        .await;
+    assert_eq!(nowhere.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let b = acme.create(json!({ "account": "acme", "name": "svc" })).await;
     assert_eq!(b["account"], "acme");
     let page: Value = acme.get("/v1/keys").await.json().await.unwrap();

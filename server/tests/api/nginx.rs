@@ -244,16 +244,23 @@ async fn nginx_auth_request_lets_good_keys_through_and_stops_the_rest() {
 /// Sends a request line exactly as written (no client-side normalisation,
 /// like `curl --path-as-is`) with extra header lines; answers the status.
 async fn raw(nginx: &Nginx, method: &str, target: &str, header_lines: &[String]) -> u16 {
+    raw_bytes(nginx, method, target.as_bytes(), header_lines).await
+}
+
+/// [`raw`] with a target that need not be text (nginx passes raw bytes on).
+async fn raw_bytes(nginx: &Nginx, method: &str, target: &[u8], header_lines: &[String]) -> u16 {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let addr = nginx.base.trim_start_matches("http://");
     let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let mut request = format!("{method} {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    let mut request = format!("{method} ").into_bytes();
+    request.extend_from_slice(target);
+    request.extend_from_slice(format!(" HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n").as_bytes());
     for h in header_lines {
-        request.push_str(h);
-        request.push_str("\r\n");
+        request.extend_from_slice(h.as_bytes());
+        request.extend_from_slice(b"\r\n");
     }
-    request.push_str("\r\n");
-    stream.write_all(request.as_bytes()).await.unwrap();
+    request.extend_from_slice(b"\r\n");
+    stream.write_all(&request).await.unwrap();
     let mut answer = String::new();
     stream.read_to_string(&mut answer).await.unwrap();
     answer
@@ -356,5 +363,17 @@ async fn raw_paths_cannot_walk_out_of_a_right_through_nginx() {
             "{target}: nginx serves /billing/x, which the right does not allow (got {status})"
         );
         assert_ne!(status, 200, "{target}");
+    }
+    for target in [
+        &b"/billing/x?\xff"[..],
+        b"/billing/\xc3\xa9",
+        b"/compute/\xff/../../billing/x",
+    ] {
+        let status = raw_bytes(&nginx, "GET", target, &auth).await;
+        assert!(
+            status == 403 || status == 400,
+            "{}: a raw byte must not hide the path (got {status})",
+            String::from_utf8_lossy(target)
+        );
     }
 }

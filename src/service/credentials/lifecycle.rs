@@ -33,7 +33,7 @@ impl Keyward {
         confirm_name: Option<&str>,
     ) -> ServiceResult<Credential> {
         let now = self.now();
-        let mut tx = self.store().write().await?;
+        let mut tx = self.write_as(caller).await?;
         let (row, account) = self
             .credential_to_change(&mut tx, caller, public_id, Intent::Revoke)
             .await?;
@@ -89,7 +89,7 @@ impl Keyward {
         let now = self.now();
         // BEGIN IMMEDIATE: concurrent rotations of one credential run one after
         // another, each seeing the last one's result.
-        let mut tx = self.store().write().await?;
+        let mut tx = self.write_as(caller).await?;
         let (row, account) = self
             .credential_to_change(&mut tx, caller, public_id, Intent::Change)
             .await?;

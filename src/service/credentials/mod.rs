@@ -11,7 +11,7 @@ use serde_json::json;
 
 use super::events::Subject;
 use super::{Caller, KeyCaller, Keyward, ServiceError, ServiceResult};
-use crate::authz::{Access, AccountRef, Action, Area, Grant, KeyHolder, Target, Via};
+use crate::authz::{Access, AccountRef, Action, Area, Grant, KeyHolder, Lifetime, Target, Via};
 use crate::crypto::keygen;
 use crate::domain::KeyFormat;
 use crate::domain::credential::{Created, CredentialPage, CredentialQuery, CredentialSummary};
@@ -37,13 +37,15 @@ pub(super) enum Intent {
 }
 
 /// What a credential can do, for the grant rule: its grants, its own rate
-/// limit, and what its account gives (the account's own limit, else its plan's).
+/// limit, what its account gives (the account's own limit, else its
+/// plan's), and how long it works.
 pub(crate) fn grant_of(
     account: &str,
     plan: Plan,
     account_rate: Option<RateLimitSetting>,
     grants: &Grants,
     own_limit: Option<RateLimitSetting>,
+    lifetime: Lifetime,
 ) -> Grant {
     Grant {
         account: account.to_owned(),
@@ -53,6 +55,7 @@ pub(crate) fn grant_of(
         rights: grants.rights.clone(),
         own_limit,
         account_limit: account_rate.unwrap_or_else(|| plan.rate_limit()),
+        lifetime,
     }
 }
 
@@ -64,13 +67,17 @@ fn grant_of_row(row: &CredentialRow, account: &Account) -> ServiceResult<Grant> 
         account.rate_limit,
         &row.grants()?,
         row.rate_limit()?,
+        Lifetime {
+            expires_at: row.expires_at,
+            auto_renew: row.auto_renew,
+        },
     ))
 }
 
 impl Keyward {
     /// Loads an account for an action on its credentials. One out of sight
-    /// reads as a validation error on the `account` field when reading (it
-    /// names no account you can see), and as forbidden when writing.
+    /// reads exactly like one that does not exist: a validation error on the
+    /// `account` field (it names no account you can see).
     pub(super) async fn account_for(&self, caller: &Caller, name: &str, access: Access) -> ServiceResult<Account> {
         let unknown = || ValidationError::new("account", format!("no account named {name:?} that you can see"));
         let account = store::accounts::find_by_name(self.store().pool(), name)
@@ -81,7 +88,6 @@ impl Keyward {
             Target::Account((&account).into()),
             "account",
         ) {
-            Err(ServiceError::NotFound(_)) if access == Access::Write => Err(ServiceError::Forbidden),
             Err(ServiceError::NotFound(_)) => Err(unknown().into()),
             other => other.map(|()| account),
         }
@@ -152,12 +158,23 @@ impl Keyward {
             allowed_cidrs: new.allowed_cidrs,
             rights: new.rights,
         };
-        let grant = grant_of(&account.name, account.plan, account.rate_limit, &grants, new.rate_limit);
+        let now = self.now();
+        let expires_at = new.expiry.expires_at(now);
+        let lifetime = Lifetime {
+            expires_at,
+            auto_renew: new.auto_renew,
+        };
+        let grant = grant_of(
+            &account.name,
+            account.plan,
+            account.rate_limit,
+            &grants,
+            new.rate_limit,
+            lifetime,
+        );
         caller.authorize(Action::Manage(&grant), Target::Account((&account).into()), "account")?;
         let base = self.config().key_prefix.clone();
-        let now = self.now();
         let public_id = keygen::public_id();
-        let expires_at = new.expiry.expires_at(now);
         let (secret, client_id, signing_kid) = match (new.kind, new.format) {
             (CredentialKind::ApiKey, KeyFormat::Jwt) => {
                 let (jwt, kid) = self.sign_key_jwt(&public_id, &account.name, now, expires_at)?;
@@ -177,7 +194,7 @@ impl Keyward {
             KeyFormat::Opaque => display_prefix(client_id.as_deref().unwrap_or(&secret)),
         };
         let actor = caller.actor();
-        let mut tx = self.store().write().await?;
+        let mut tx = self.write_as(caller).await?;
         let inserted = store::credentials::insert(
             &mut tx,
             &NewRow {
@@ -353,19 +370,24 @@ impl Keyward {
         if !verdict.code.is_valid() {
             return None;
         }
-        let mut grant = grant_of(&a.name, a.plan, a.rate_limit, &c.grants, c.rate_limit);
+        let lifetime = Lifetime {
+            expires_at: match &verdict.token {
+                Some(t) => Some(c.expires_at.map_or(t.exp, |e| e.min(t.exp))),
+                None => c.expires_at,
+            },
+            auto_renew: verdict.token.is_none() && c.auto_renew,
+        };
+        let grant = grant_of(&a.name, a.plan, a.rate_limit, &c.grants, c.rate_limit, lifetime);
         let via = match &verdict.token {
-            Some(t) => {
-                grant.scopes = t.scopes.clone();
-                Via::AccessToken
-            }
+            Some(t) => Via::AccessToken(t.scopes.clone()),
             None => via,
         };
         Some(KeyCaller {
+            version: c.version,
             public_id: c.public_id.clone(),
             label: match via {
                 Via::ClientAuth => c.client_id.clone().unwrap_or_else(|| c.display_prefix.clone()),
-                Via::Secret | Via::AccessToken => c.display_prefix.clone(),
+                Via::Secret | Via::AccessToken(_) => c.display_prefix.clone(),
             },
             ip,
             holder: KeyHolder {

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::super::{Caller, Keyward, ServiceError, ServiceResult};
 use super::{Intent, grant_of};
-use crate::authz::{Action, Target};
+use crate::authz::{Action, Lifetime, Target};
 use crate::domain::credential::{
     CredentialPatch, check_auto_renew, check_kind_rules, check_token_ttl, parse_cidrs, parse_scopes,
     validate_description, validate_metadata,
@@ -29,7 +29,7 @@ impl Keyward {
         precondition: &Precondition,
     ) -> ServiceResult<Credential> {
         let now = self.now();
-        let mut tx = self.store().write().await?;
+        let mut tx = self.write_as(caller).await?;
         let (row, account) = self
             .credential_to_change(&mut tx, caller, public_id, Intent::Change)
             .await?;
@@ -86,7 +86,15 @@ impl Keyward {
             Some(new) => new,
             None => row.rate_limit()?,
         };
-        let after = grant_of(&account.name, account.plan, account.rate_limit, &grants, own_limit);
+        let lifetime = Lifetime { expires_at, auto_renew };
+        let after = grant_of(
+            &account.name,
+            account.plan,
+            account.rate_limit,
+            &grants,
+            own_limit,
+            lifetime,
+        );
         caller.authorize(Action::Manage(&after), Target::Account((&account).into()), "credential")?;
 
         let changed: Vec<&str> = [

@@ -249,7 +249,7 @@ fn EditPanel(credential: Credential, editing: RwSignal<bool>, version: RwSignal<
             action.dispatch(UpdateCredential {
                 id: id.clone(),
                 patch: state.to_patch(),
-                version: loaded,
+                version: Some(loaded),
             });
         }
     };
