@@ -7,6 +7,7 @@
 //! WASM build stays small and never links a database driver.
 
 pub mod domain;
+pub mod wire;
 pub mod policy;
 
 #[cfg(feature = "server")]
