@@ -48,11 +48,6 @@ fn decode_unreserved(path: &str) -> Result<Vec<u8>, PathError> {
                 match v {
                     b'/' => return Err(PathError::Ambiguous("an encoded /")),
                     b'\\' => return Err(PathError::Ambiguous("an encoded \\")),
-                    b'%' if bytes.get(i + 3).copied().and_then(hex).is_some()
-                        && bytes.get(i + 4).copied().and_then(hex).is_some() =>
-                    {
-                        return Err(PathError::Ambiguous("a double-encoded escape"));
-                    }
                     _ if v < 0x20 || v == 0x7f => return Err(PathError::Ambiguous("an encoded control character")),
                     _ if unreserved(v) => out.push(v),
                     _ => out.extend_from_slice(format!("%{v:02X}").as_bytes()),
@@ -67,6 +62,14 @@ fn decode_unreserved(path: &str) -> Result<Vec<u8>, PathError> {
                 i += 1;
             }
         }
+    }
+    // Checked on the result, not the input: in `%25%32%65` the digits after
+    // the encoded `%` are escaped too, and decode to `%2e` all the same.
+    if out
+        .windows(5)
+        .any(|w| w.starts_with(b"%25") && hex(w[3]).is_some() && hex(w[4]).is_some())
+    {
+        return Err(PathError::Ambiguous("a double-encoded escape"));
     }
     Ok(out)
 }
@@ -177,11 +180,21 @@ mod tests {
         assert_eq!(normalize("/a;b/c").as_deref(), Ok("/a;b/c"));
     }
 
+    #[test]
+    fn double_encoding_is_refused_when_its_digits_are_escaped_too() {
+        // The `rights_and_paths` fuzz target's fixed-point check fails on the
+        // first: it normalised to `/compute/%252e%252e/billing`, refused in turn.
+        for raw in ["/compute/%25%32%65%25%32%65/billing", "/a%25%32e", "/a%252%65"] {
+            assert!(matches!(normalize(raw), Err(PathError::Ambiguous(_))), "{raw:?}");
+        }
+        assert_eq!(normalize("/a%25%3Ab").as_deref(), Ok("/a%25%3Ab"));
+        assert_eq!(normalize("/100%25").as_deref(), Ok("/100%25"));
+    }
+
     /// Decodes the unreserved escapes the reference resolver leaves alone.
     fn oracle(raw: &str) -> String {
         let url = url::Url::parse(&format!("http://h{raw}")).expect("a URL");
-        String::from_utf8(decode_unreserved(url.path()).expect("the reference path is unambiguous"))
-            .expect("UTF-8")
+        String::from_utf8(decode_unreserved(url.path()).expect("the reference path is unambiguous")).expect("UTF-8")
     }
 
     fn segment() -> impl Strategy<Value = &'static str> {
