@@ -7,8 +7,8 @@
 //! WASM build stays small and never links a database driver.
 
 pub mod domain;
-pub mod wire;
 pub mod policy;
+pub mod wire;
 
 #[cfg(feature = "server")]
 pub mod clock;

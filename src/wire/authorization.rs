@@ -18,7 +18,10 @@ pub fn bearer(header: &str) -> Option<&str> {
 pub enum Authorization<'a> {
     Bearer(&'a str),
     /// A Basic pair, base64-decoded and split at the first `:` (RFC 7617 §2).
-    Basic { id: String, secret: String },
+    Basic {
+        id: String,
+        secret: String,
+    },
     /// Basic that does not decode to UTF-8 `id:secret`.
     MalformedBasic,
     /// Another scheme, or no scheme: nothing Keyward reads.
