@@ -12,12 +12,16 @@ use libfuzzer_sys::fuzz_target;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-/// Reads the claims as `T`; if they read, their own encoding must read back equal.
-fn round_trip<T: DeserializeOwned + Serialize + PartialEq + std::fmt::Debug>(token: &str) {
-    let Ok(claims) = peek_claims::<T>(token) else { return };
+/// Reads the claims as `T`; if they read, their own encoding must read back
+/// equal. Whether they read.
+fn round_trip<T: DeserializeOwned + Serialize + PartialEq + std::fmt::Debug>(token: &str) -> bool {
+    let Ok(claims) = peek_claims::<T>(token) else {
+        return false;
+    };
     let json = serde_json::to_vec(&claims).expect("claims serialise");
     let again = format!("eyJhbGciOiJFUzI1NiJ9.{}.sig", B64.encode(json));
     assert_eq!(peek_claims::<T>(&again).ok(), Some(claims), "{token:?}");
+    true
 }
 
 fn check(token: &str) {
@@ -27,11 +31,9 @@ fn check(token: &str) {
         assert_eq!(token.split('.').count(), 3, "{token:?}");
         let _ = (header.alg, header.kid, header.typ);
     }
-    if peek_claims::<serde_json::Value>(token).is_ok() {
+    if round_trip::<AccessClaims>(token) | round_trip::<KeyClaims>(token) {
         assert_eq!(token.split('.').count(), 3, "{token:?}");
     }
-    round_trip::<AccessClaims>(token);
-    round_trip::<KeyClaims>(token);
 }
 
 fuzz_target!(|data: &[u8]| {
