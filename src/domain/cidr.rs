@@ -35,16 +35,15 @@ impl Cidr {
                 format!("{s} has host bits set; did you mean {}?", net.trunc()),
             ));
         }
-        // `contains` compares a mapped client as IPv4, so a mapped range would never match.
+        // `contains` compares a mapped client as IPv4, so a mapped range is kept
+        // as the IPv4 range it means: as written it would match no one, and
+        // refusing it would make rows saved with one fail to load.
         if let IpNet::V6(v6) = net
             && v6.prefix_len() >= 96
             && let Some(v4) = v6.network().to_ipv4_mapped()
         {
             let v4 = Ipv4Net::new(v4, v6.prefix_len() - 96).expect("a /96 or longer leaves at most 32 bits");
-            return Err(ValidationError::new(
-                "allowed_cidrs",
-                format!("{s} is IPv4-mapped, and such clients are matched as IPv4: write {v4}"),
-            ));
+            return Ok(Self(IpNet::V4(v4)));
         }
         Ok(Self(net))
     }
@@ -128,13 +127,16 @@ mod tests {
     }
 
     #[test]
-    fn ipv4_mapped_ranges_are_refused_with_their_ipv4_form() {
+    fn ipv4_mapped_ranges_are_read_as_their_ipv4_form() {
         // Found by the `cidrs` fuzz target: this parsed, yet contained no client at all.
-        let e = Cidr::parse("::ffff:203.0.113.7").unwrap_err();
-        assert!(e.message.contains("write 203.0.113.7/32"), "{}", e.message);
-        let e = Cidr::parse("::ffff:203.0.113.0/120").unwrap_err();
-        assert!(e.message.contains("write 203.0.113.0/24"), "{}", e.message);
-        assert!(Cidr::parse("::fffe:0:0/95").is_ok(), "wider than the mapped range");
+        let host = Cidr::parse("::ffff:203.0.113.7").unwrap();
+        assert_eq!(host.to_string(), "203.0.113.7/32");
+        assert!(host.contains(ip("::ffff:203.0.113.7")) && host.contains(ip("203.0.113.7")));
+        assert_eq!(
+            Cidr::parse("::ffff:203.0.113.0/120").unwrap().to_string(),
+            "203.0.113.0/24"
+        );
+        assert_eq!(Cidr::parse("::fffe:0:0/95").unwrap().to_string(), "::fffe:0:0/95");
     }
 
     #[test]
