@@ -3,7 +3,8 @@
 #   make test  runs every test: unit, integration and browser
 # Both first install whatever is missing (and only that): the wasm32 target,
 # cargo-leptos, wasm-bindgen-cli at the version in Cargo.lock, the npm tools,
-# and, for tests, Debian's Chromium and nginx, and PyJWT and aiosmtpd (in .venv).
+# and, for tests, Debian's Chromium and nginx, PyJWT and aiosmtpd (in .venv),
+# and the nightly toolchain with cargo-fuzz (for the fuzz targets only).
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -14,17 +15,24 @@ export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
 CARGO_LEPTOS_VERSION := 0.3.10
+# `make fuzz`: seconds per target, an optional cap on executions per target,
+# how many targets run at once (one process each), and which (default: all).
+FUZZ_SECS ?= 120
+FUZZ_RUNS ?=
+FUZZ_JOBS ?= 1
+FUZZ_TARGETS ?=
+FUZZ_SMOKE_SECS ?= 5
 WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/ { getline; gsub(/"/, "", $$3); print $$3 }' Cargo.lock)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test build bench tools chromium nginx wrk python-peers test-rust test-e2e lint
+.PHONY: run test build bench tools chromium nginx wrk python-peers test-rust test-e2e lint fuzz fuzz-smoke fuzz-tools
 
 ## Build the release binary (with the console embedded) and start it.
 run: build
 	./target/release/keyward serve
 
 ## Every test. Fails if any test fails.
-test: tools chromium nginx build test-rust test-e2e
+test: tools chromium nginx build test-rust fuzz-smoke test-e2e
 
 build: tools
 	cargo leptos build --release --precompress --split
@@ -37,6 +45,17 @@ test-rust: tools nginx python-peers
 ## Browser tests in Debian's Chromium against copies of the release binary.
 test-e2e: tools chromium
 	npx playwright test -c end2end/playwright.config.ts
+
+## Each fuzz target for FUZZ_SMOKE_SECS from the committed seeds in
+## fuzz/corpus/, so a parser that panics on a known input fails the tests.
+fuzz-smoke: fuzz-tools
+	FUZZ_SECS=$(FUZZ_SMOKE_SECS) FUZZ_RUNS= FUZZ_JOBS=1 fuzz/run.sh --smoke
+
+## Coverage-guided fuzzing of every reader of untrusted input, FUZZ_SECS per
+## target (the grown corpus is kept in fuzz/target/corpus/). Prints executions,
+## exec/s and findings per target; fails on any finding. Not part of `test`.
+fuzz: fuzz-tools
+	FUZZ_SECS=$(FUZZ_SECS) FUZZ_RUNS=$(FUZZ_RUNS) FUZZ_JOBS=$(FUZZ_JOBS) fuzz/run.sh $(FUZZ_TARGETS)
 
 ## The hot-path benchmark: 100,000 credentials, wrk against verify, auth and a
 ## bare handler on the same server. Prints figures; asserts nothing.
@@ -62,6 +81,14 @@ tools:
 		&& [ -x node_modules/.bin/tailwindcss ] && [ -x node_modules/.bin/wasm-opt ] \
 		&& [ -d node_modules/@playwright/test ]; } \
 		|| npm install --no-audit --no-fund
+
+## Nightly is for `cargo fuzz` alone: it is installed beside stable, never made
+## the default, and the product builds on stable.
+fuzz-tools:
+	@rustup toolchain list | grep -q '^nightly-' \
+		|| rustup toolchain install nightly --profile minimal
+	@cargo fuzz --version >/dev/null 2>&1 \
+		|| cargo install cargo-fuzz --locked
 
 chromium:
 	@command -v chromium >/dev/null \

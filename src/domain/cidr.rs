@@ -1,7 +1,7 @@
 //! IP allow-lists: CIDRs in IPv4 and IPv6. An IPv4-mapped IPv6 client
 //! (`::ffff:203.0.113.7`) matches IPv4 ranges, as dual-stack sockets report it.
 
-use ipnet::IpNet;
+use ipnet::{IpNet, Ipv4Net};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::net::IpAddr;
@@ -34,6 +34,16 @@ impl Cidr {
                 "allowed_cidrs",
                 format!("{s} has host bits set; did you mean {}?", net.trunc()),
             ));
+        }
+        // `contains` compares a mapped client as IPv4, so a mapped range is kept
+        // as the IPv4 range it means: as written it would match no one, and
+        // refusing it would make rows saved with one fail to load.
+        if let IpNet::V6(v6) = net
+            && v6.prefix_len() >= 96
+            && let Some(v4) = v6.network().to_ipv4_mapped()
+        {
+            let v4 = Ipv4Net::new(v4, v6.prefix_len() - 96).expect("a /96 or longer leaves at most 32 bits");
+            return Ok(Self(IpNet::V4(v4)));
         }
         Ok(Self(net))
     }
@@ -130,6 +140,19 @@ mod tests {
         assert!(Cidr::parse("banana").is_err());
         let e = Cidr::parse("10.0.0.1/8").unwrap_err();
         assert!(e.message.contains("10.0.0.0/8"), "{}", e.message);
+    }
+
+    #[test]
+    fn ipv4_mapped_ranges_are_read_as_their_ipv4_form() {
+        // Found by the `cidrs` fuzz target: this parsed, yet contained no client at all.
+        let host = Cidr::parse("::ffff:203.0.113.7").unwrap();
+        assert_eq!(host.to_string(), "203.0.113.7/32");
+        assert!(host.contains(ip("::ffff:203.0.113.7")) && host.contains(ip("203.0.113.7")));
+        assert_eq!(
+            Cidr::parse("::ffff:203.0.113.0/120").unwrap().to_string(),
+            "203.0.113.0/24"
+        );
+        assert_eq!(Cidr::parse("::fffe:0:0/95").unwrap().to_string(), "::fffe:0:0/95");
     }
 
     #[test]

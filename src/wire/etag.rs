@@ -17,7 +17,9 @@ pub enum Precondition {
 }
 
 impl Precondition {
-    /// Reads an `If-Match` value.
+    /// Reads an `If-Match` value. A tag counts only if it is exactly the ETag
+    /// of its version: strong comparison is character by character (RFC 9110
+    /// §8.8.3.2), so `"05"`, `"+5"` and `"-0"` match nothing.
     pub fn parse(header: &str) -> Self {
         if header.trim() == "*" {
             return Precondition::Any;
@@ -25,7 +27,11 @@ impl Precondition {
         Precondition::OneOf(
             header
                 .split(',')
-                .filter_map(|t| t.trim().strip_prefix('"')?.strip_suffix('"')?.parse().ok())
+                .filter_map(|t| {
+                    let t = t.trim();
+                    let version = t.strip_prefix('"')?.strip_suffix('"')?.parse().ok()?;
+                    (etag(version) == t).then_some(version)
+                })
                 .collect(),
         )
     }
@@ -58,5 +64,14 @@ mod tests {
         assert!(!Precondition::parse("garbage").holds(1));
         assert!(Precondition::None.holds(7));
         assert_eq!(etag(7), "\"7\"");
+    }
+
+    #[test]
+    fn if_match_compares_tags_character_by_character() {
+        // Found by the `if_match` fuzz target: `"-0"` matched version 0.
+        for other in ["\"-0\"", "\"05\"", "\"+5\"", "\"5 \""] {
+            assert_eq!(Precondition::parse(other), Precondition::OneOf(vec![]), "{other}");
+        }
+        assert_eq!(Precondition::parse("\"-3\""), Precondition::OneOf(vec![-3]));
     }
 }

@@ -167,7 +167,8 @@ pub fn display_prefix(key: &str) -> String {
     let mut parts = key.splitn(3, '_');
     match (parts.next(), parts.next(), parts.next()) {
         (Some(p), Some(e), Some(body)) => {
-            format!("{p}_{e}_{}", &body[..DISPLAY_LEN.min(body.len())])
+            let end = body.char_indices().nth(DISPLAY_LEN).map_or(body.len(), |(i, _)| i);
+            format!("{p}_{e}_{}", &body[..end])
         }
         _ => String::new(),
     }
@@ -229,6 +230,14 @@ mod tests {
         assert_eq!(parse(&key[..key.len() - 1], "kw"), Err(KeyFormatError::Shape));
         assert_eq!(parse(&format!("{key}x"), "kw"), Err(KeyFormatError::Shape));
         assert_eq!(parse(&key.replace('8', "-"), "kw"), Err(KeyFormatError::Shape));
+    }
+
+    #[test]
+    fn display_prefix_cuts_at_a_character_not_a_byte() {
+        // Found by the `key_format` fuzz target: byte 4 of the body fell inside U+0658.
+        assert_eq!(display_prefix("____\u{e}\u{658}"), "____\u{e}\u{658}");
+        assert_eq!(display_prefix("kw_prod_żółćx"), "kw_prod_żółć");
+        assert_eq!(display_prefix("kw_prod_ab"), "kw_prod_ab");
     }
 
     #[test]
