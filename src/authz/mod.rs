@@ -11,9 +11,11 @@ pub mod grant;
 pub mod holder;
 #[cfg(test)]
 mod properties;
+mod rule;
 
-pub use grant::{Excess, Grant, Lifetime};
+pub use grant::{Grant, Lifetime};
 pub use holder::{Holder, KeyHolder, Reach, Via, held_scopes};
+pub use rule::Excess;
 
 use crate::domain::{AccountId, Action as ScopeAction, Plan, Principal, RateLimitSetting, Role, Scope, scope};
 
@@ -128,7 +130,7 @@ pub fn authorize(holder: Holder<'_>, action: Action<'_>, target: Target<'_>) -> 
         Action::Manage(grant) => {
             uses(holder, Area::Keys, Access::Write, target)?;
             match holder {
-                Holder::Key(k) if !grant::is_global_admin(k) => Ok(grant::within(k, grant)?),
+                Holder::Key(k) if !rule::is_global_admin(k) => Ok(rule::within(k, grant)?),
                 _ => Ok(()),
             }
         }
@@ -169,7 +171,7 @@ pub fn authorize(holder: Holder<'_>, action: Action<'_>, target: Target<'_>) -> 
 fn is_global_admin(holder: Holder<'_>) -> bool {
     match holder {
         Holder::User(p) => p.role == Role::GlobalAdmin,
-        Holder::Key(k) => grant::is_global_admin(k),
+        Holder::Key(k) => rule::is_global_admin(k),
         Holder::System => true,
     }
 }

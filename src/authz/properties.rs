@@ -8,7 +8,7 @@
 
 use proptest::prelude::*;
 
-use super::grant::is_global_admin;
+use super::rule::is_global_admin;
 use super::*;
 use crate::domain::{Cidr, CredentialRole, Plan, RateLimit, RateLimitSetting, Right};
 use crate::policy::{CredentialFacts, RequestFacts, decide};

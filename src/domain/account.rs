@@ -2,9 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use std::str::FromStr;
 
 use super::ValidationError;
+use super::plan::Plan;
+use super::rate_limit::RateLimitSetting;
 
 /// Database id of an account.
 pub type AccountId = i64;
@@ -72,60 +73,6 @@ impl From<AccountName> for String {
     }
 }
 
-/// A rate-limit plan, as the seeds price them.
-#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Plan {
-    Starter,
-    Professional,
-    Enterprise,
-}
-
-impl Plan {
-    /// Every plan, cheapest first.
-    pub const ALL: [Plan; 3] = [Plan::Starter, Plan::Professional, Plan::Enterprise];
-
-    /// The stable identifier used in the database and the API.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Plan::Starter => "starter",
-            Plan::Professional => "professional",
-            Plan::Enterprise => "enterprise",
-        }
-    }
-
-    /// The label shown in the console, with its limits.
-    pub fn label(self) -> &'static str {
-        match self {
-            Plan::Starter => "Starter — 60 req/min, burst 100",
-            Plan::Professional => "Professional — 1,000 req/min, burst 2,000",
-            Plan::Enterprise => "Enterprise — custom or unlimited",
-        }
-    }
-}
-
-impl fmt::Display for Plan {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Plan {
-    type Err = ValidationError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim() {
-            "starter" => Ok(Plan::Starter),
-            "professional" => Ok(Plan::Professional),
-            "enterprise" => Ok(Plan::Enterprise),
-            _ => Err(ValidationError::new(
-                "plan",
-                "must be starter, professional or enterprise",
-            )),
-        }
-    }
-}
-
 /// An account as the console and the API show it.
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -145,7 +92,7 @@ pub struct Account {
     /// The account's own per-credential limit, instead of the plan's (for
     /// enterprise accounts); absent: the plan's.
     #[serde(default)]
-    pub rate_limit: Option<super::rate_limit::RateLimitSetting>,
+    pub rate_limit: Option<RateLimitSetting>,
     /// Unix seconds.
     pub created_at: i64,
     /// Changes with every change of the account.
@@ -165,13 +112,5 @@ mod tests {
         for bad in ["", "Acme", "acme corp", "-acme", "acme-", "a/b", &"a".repeat(41)] {
             assert!(AccountName::parse(bad).is_err(), "{bad:?} should be refused");
         }
-    }
-
-    #[test]
-    fn plans_round_trip() {
-        for p in Plan::ALL {
-            assert_eq!(p.as_str().parse::<Plan>().unwrap(), p);
-        }
-        assert!("free".parse::<Plan>().is_err());
     }
 }

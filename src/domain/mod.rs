@@ -8,6 +8,7 @@ pub mod event;
 pub mod expiry;
 pub mod instance;
 pub mod key;
+pub mod plan;
 pub mod rate_limit;
 pub mod right;
 pub mod role;
@@ -19,7 +20,7 @@ pub mod user;
 pub mod validation;
 pub mod webhook;
 
-pub use account::{Account, AccountId, AccountName, Plan};
+pub use account::{Account, AccountId, AccountName};
 pub use audit::{ActorKind, AuditEntry, AuditFilter, AuditPage};
 pub use cidr::Cidr;
 pub use credential::{
@@ -27,6 +28,7 @@ pub use credential::{
 };
 pub use expiry::Expiry;
 pub use key::Environment;
+pub use plan::Plan;
 pub use rate_limit::{RateLimit, RateLimitSetting};
 pub use right::Right;
 pub use role::{AccountAccess, Principal, Role};

@@ -4,7 +4,6 @@
 use serde::{Deserialize, Serialize};
 
 use super::ValidationError;
-use super::account::Plan;
 
 /// A limit of `limit` requests per `window_seconds`, with bursts of up to `burst`.
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
@@ -125,40 +124,6 @@ impl std::str::FromStr for RateLimitSetting {
     }
 }
 
-impl Plan {
-    /// The plan's own limit: starter 60/min (burst 100), professional
-    /// 1,000/min (burst 2,000), enterprise unlimited unless the account sets one.
-    pub fn rate_limit(self) -> RateLimitSetting {
-        match self {
-            Plan::Starter => RateLimitSetting::Limited(RateLimit {
-                limit: 60,
-                window_seconds: 60,
-                burst: 100,
-            }),
-            Plan::Professional => RateLimitSetting::Limited(RateLimit {
-                limit: 1_000,
-                window_seconds: 60,
-                burst: 2_000,
-            }),
-            Plan::Enterprise => RateLimitSetting::Unlimited,
-        }
-    }
-}
-
-/// The limit that applies and the name it goes by in `RateLimit-Policy`: the
-/// credential's override, else the account's custom limit (enterprise), else the plan's.
-pub fn effective(
-    plan: Plan,
-    account_custom: Option<RateLimitSetting>,
-    credential_override: Option<RateLimitSetting>,
-) -> (RateLimitSetting, &'static str) {
-    match (credential_override, account_custom) {
-        (Some(o), _) => (o, "key"),
-        (None, Some(c)) => (c, plan.as_str()),
-        (None, None) => (plan.rate_limit(), plan.as_str()),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,19 +134,6 @@ mod tests {
             assert_eq!(s.parse::<RateLimitSetting>().unwrap().to_string(), s);
         }
         assert_eq!("60/60".parse::<RateLimitSetting>().unwrap().to_string(), "60/60,60");
-    }
-
-    #[test]
-    fn plans_have_the_seeds_limits() {
-        assert_eq!(
-            Plan::Starter.rate_limit(),
-            RateLimitSetting::Limited(RateLimit {
-                limit: 60,
-                window_seconds: 60,
-                burst: 100
-            })
-        );
-        assert_eq!(Plan::Enterprise.rate_limit(), RateLimitSetting::Unlimited);
     }
 
     #[test]
@@ -199,18 +151,6 @@ mod tests {
         assert!(!l(60, 60, 101).within(&l(60, 60, 100)));
         assert!(l(60, 60, 100).within(&RateLimitSetting::Unlimited));
         assert!(!RateLimitSetting::Unlimited.within(&l(60, 60, 100)));
-    }
-
-    #[test]
-    fn the_credential_override_wins_then_the_account() {
-        let custom = RateLimitSetting::Limited(RateLimit {
-            limit: 5,
-            window_seconds: 1,
-            burst: 5,
-        });
-        assert_eq!(effective(Plan::Starter, None, Some(custom)), (custom, "key"));
-        assert_eq!(effective(Plan::Enterprise, Some(custom), None), (custom, "enterprise"));
-        assert_eq!(effective(Plan::Professional, None, None).1, "professional");
     }
 
     #[test]

@@ -17,6 +17,7 @@ mod signing_keys;
 mod tokens;
 mod usage;
 mod users;
+mod verification;
 mod webhooks;
 
 pub use crate::domain::credential::{Created, CredentialPage, CredentialPatch, CredentialQuery, CredentialSummary};

@@ -5,8 +5,8 @@ use super::{Caller, Keyward, ServiceResult};
 use crate::authz::Access;
 use crate::domain::ValidationError;
 use crate::domain::usage::{CredentialTraffic, Granularity, RefusalCount, UsageBucket, UsageOverview, UsageSeries};
-use crate::store;
 use crate::store::usage::Range;
+use crate::store::{self, StoreError};
 
 /// Hourly rows are kept this long, then rolled up into days.
 pub const HOURLY_RETENTION_SECS: i64 = 90 * 86_400;
@@ -133,5 +133,41 @@ impl Keyward {
         let rolled = store::usage::roll_up(&mut tx, cutoff).await?;
         tx.commit().await.map_err(store::StoreError::from)?;
         Ok(rolled)
+    }
+
+    /// Writes pending last-used times and usage counts to SQLite in one
+    /// transaction. Called every few seconds and on shutdown; a failed batch
+    /// goes back into memory.
+    pub async fn flush_usage(&self) -> ServiceResult<usize> {
+        let batch = self.verifier().usage().drain();
+        let counts = self.verifier().counts().drain();
+        if batch.is_empty() && counts.is_empty() {
+            self.metrics().mark_flushed(self.now_ms());
+            return Ok(0);
+        }
+        let result: Result<(), StoreError> = async {
+            let mut tx = self.store().write().await?;
+            store::credentials::record_usage(&mut tx, &batch).await?;
+            store::usage::add(&mut tx, &counts).await?;
+            tx.commit().await?;
+            Ok(())
+        }
+        .await;
+        match result {
+            Ok(()) => {
+                self.metrics().mark_flushed(self.now_ms());
+                // After the commit, in its own transaction: a failure here
+                // must never hold back the counts and last-used times.
+                if let Err(e) = self.announce_rate_limits(&counts).await {
+                    tracing::warn!(error = %e, "writing ratelimit.exceeded events failed");
+                }
+                Ok(batch.len())
+            }
+            Err(e) => {
+                self.verifier().usage().restore(batch);
+                self.verifier().counts().restore(counts);
+                Err(e.into())
+            }
+        }
     }
 }

@@ -1,23 +1,19 @@
-//! Verification on the hot path: parse the key (no I/O), digest it, look it up
-//! in memory, decide with [`crate::policy::decide`], and note the use for a
-//! later batched write. Nothing here writes to SQLite.
+//! Verification's memory: the index of credentials and accounts, the keyed
+//! digest, and the buffers of uses waiting for their batched write. The
+//! steps that use them are in `service/verification.rs`. Nothing here
+//! writes to SQLite.
 
 pub mod counts;
 pub mod index;
 pub mod usage;
 
 use std::sync::{Arc, RwLock};
-use subtle::ConstantTimeEq;
 
 use crate::crypto::{Digest, DigestKey};
-use crate::domain::key::{self, SecretRole};
-use crate::domain::rate_limit::{self, RateLimitSetting};
-use crate::domain::{CredentialKind, Scope};
-use crate::policy::{CredentialFacts, RequestFacts, VerifyCode, decide};
+use crate::domain::Scope;
+use crate::policy::VerifyCode;
 pub use crate::ratelimit::Decision;
-use crate::service::{Keyward, ServiceResult};
-use crate::store::{self, StoreError};
-use crate::wire::jwt::{self as envelope, KEY_TYP, KeyClaims};
+use crate::store;
 use counts::CountBuffer;
 use index::{AccountGate, Found, Index, Snapshot};
 use usage::UsageBuffer;
@@ -63,7 +59,7 @@ pub struct TokenGrant {
 }
 
 impl Verdict {
-    fn bare(code: VerifyCode) -> Self {
+    pub(crate) fn bare(code: VerifyCode) -> Self {
         Verdict {
             code,
             credential: None,
@@ -114,7 +110,7 @@ impl Verifier {
         self.pepper.digest(secret.as_bytes())
     }
 
-    fn lookup(&self, digest: &Digest) -> Option<Found> {
+    pub(crate) fn lookup(&self, digest: &Digest) -> Option<Found> {
         self.index.read().expect("index lock is never poisoned").lookup(digest)
     }
 
@@ -161,279 +157,4 @@ impl Verifier {
     pub fn counts(&self) -> &CountBuffer {
         &self.counts
     }
-}
-
-impl Keyward {
-    /// Decides whether a presented credential is good for the request.
-    ///
-    /// An unknown key and a wrong secret take the same path (digest, miss,
-    /// one indexed SQL look-up, miss) and get the same answer, `NOT_FOUND`.
-    pub async fn verify(&self, presented: Presented<'_>, facts: &RequestFacts<'_>) -> ServiceResult<Verdict> {
-        let verdict = self.verify_uncounted(presented, facts).await?;
-        self.metrics().count_verify(verdict.code);
-        if let Some(c) = &verdict.credential {
-            self.verifier().counts().record(c.id, self.now(), verdict.code);
-        }
-        Ok(verdict)
-    }
-
-    async fn verify_uncounted(&self, presented: Presented<'_>, facts: &RequestFacts<'_>) -> ServiceResult<Verdict> {
-        if let Presented::Key { key, .. } = presented
-            && envelope::looks_like_jwt(key)
-        {
-            return self.verify_jwt(presented, key, facts).await;
-        }
-        let base = &self.config().key_prefix;
-        let (secret, expected_role, client_id) = match presented {
-            Presented::Key { key, .. } => (key, SecretRole::ApiKey, None),
-            Presented::Basic { id, secret } | Presented::ClientPair { id, secret } => {
-                (secret, SecretRole::ClientSecret, Some(id))
-            }
-        };
-        let shape_ok = key::parse(secret, base).is_ok_and(|k| k.role == expected_role)
-            && client_id.is_none_or(|id| key::parse(id, base).is_ok_and(|k| k.role == SecretRole::ClientId));
-        if !shape_ok {
-            return Ok(Verdict::bare(VerifyCode::Malformed));
-        }
-        self.verify_secret(presented, secret, facts).await
-    }
-
-    /// A bearer JWT: an access token (checked by signature, expiry and the
-    /// denylist, all in memory) or a JWT-format key (checked by signature, then
-    /// like any key by its keyed hash).
-    async fn verify_jwt(
-        &self,
-        presented: Presented<'_>,
-        token: &str,
-        facts: &RequestFacts<'_>,
-    ) -> ServiceResult<Verdict> {
-        let Ok(header) = envelope::peek_header(token) else {
-            return Ok(Verdict::bare(VerifyCode::Malformed));
-        };
-        if header
-            .kid
-            .as_deref()
-            .is_some_and(|k| !self.keyring().current().verifiers.contains_key(k))
-        {
-            // A key rotated by the CLI a moment ago: reload once, then decide.
-            self.refresh_keyring_if_changed().await?;
-        }
-        if header.typ.as_deref() == Some(KEY_TYP) {
-            let ring = self.keyring().current();
-            let now = self.now();
-            let signed = header
-                .kid
-                .as_deref()
-                .and_then(|k| ring.verifiers.get(k))
-                .and_then(|v| v.verify::<KeyClaims>(token).ok())
-                .is_some_and(|claims| envelope::started(claims.nbf, now));
-            if !signed {
-                return Ok(Verdict::bare(VerifyCode::NotFound));
-            }
-            return self.verify_secret(presented, token, facts).await;
-        }
-        let Some(claims) = self.read_access_token(token) else {
-            return Ok(Verdict::bare(VerifyCode::NotFound));
-        };
-        let Some((client, account)) = self.verifier().client(&claims.client_id) else {
-            return Ok(Verdict::bare(VerifyCode::NotFound));
-        };
-        if client.kind != CredentialKind::OauthClient {
-            return Ok(Verdict::bare(VerifyCode::NotFound));
-        }
-        // The account's "no credentials in the query string" switch covers
-        // access tokens too: a URL ends up in logs and browser history.
-        if matches!(presented, Presented::Key { from_query: true, .. }) && !account.allow_query_key {
-            return Ok(Verdict::bare(VerifyCode::NotFound));
-        }
-        let now = self.now();
-        if !envelope::started(claims.nbf, now) {
-            return Ok(Verdict::bare(VerifyCode::NotFound));
-        }
-        let scopes: Vec<Scope> = claims
-            .scope
-            .split(' ')
-            .filter_map(|s| Scope::parse_syntax(s).ok())
-            .collect();
-        let revoked = self
-            .denylist()
-            .contains(&claims.jti)
-            .then_some(claims.iat)
-            .or(client.revoked_at);
-        let code = decide(
-            &CredentialFacts {
-                account: &account.name,
-                revoked_at: revoked,
-                expires_at: Some(client.expires_at.map_or(claims.exp, |e| e.min(claims.exp))),
-                allowed_cidrs: &client.grants.allowed_cidrs,
-                rights: &client.grants.rights,
-                scopes: &client.grants.scopes,
-                roles: &client.grants.roles,
-                token_scopes: Some(&scopes),
-            },
-            account.api_enabled,
-            facts,
-            now,
-        );
-        let (code, rate) = self.limit(code, &client, &account);
-        if code.is_valid() {
-            self.verifier().usage().record(client.id, now, facts.ip);
-        }
-        Ok(Verdict {
-            code,
-            credential: Some(client),
-            account: Some(account),
-            token: Some(TokenGrant {
-                jti: claims.jti,
-                scopes,
-                exp: claims.exp,
-            }),
-            rate,
-        })
-    }
-
-    /// The keyed-hash path every secret takes: digest, look-up, kind check, decision.
-    async fn verify_secret(
-        &self,
-        presented: Presented<'_>,
-        secret: &str,
-        facts: &RequestFacts<'_>,
-    ) -> ServiceResult<Verdict> {
-        let verifier = self.verifier();
-        let digest = verifier.digest(secret);
-        let found = match verifier.lookup(&digest) {
-            Some(f) => Some(f),
-            None => self.load_from_store(&digest).await?,
-        };
-        let now = self.now();
-        let Some(found) = found.filter(|f| f.retires_at.is_none_or(|t| t > now)) else {
-            return Ok(Verdict::bare(VerifyCode::NotFound));
-        };
-        let cred = &found.credential;
-        let kind_ok = match presented {
-            Presented::Key { .. } => cred.kind == CredentialKind::ApiKey,
-            Presented::Basic { id, .. } => cred.kind == CredentialKind::Basic && same_id(cred.client_id.as_deref(), id),
-            Presented::ClientPair { id, .. } => {
-                cred.kind != CredentialKind::ApiKey && same_id(cred.client_id.as_deref(), id)
-            }
-        };
-        if !kind_ok {
-            return Ok(Verdict::bare(VerifyCode::NotFound));
-        }
-        if matches!(presented, Presented::Key { from_query: true, .. }) && !found.account.allow_query_key {
-            return Ok(Verdict::bare(VerifyCode::NotFound));
-        }
-        let code = decide(
-            &CredentialFacts {
-                account: &found.account.name,
-                revoked_at: cred.revoked_at,
-                expires_at: cred.expires_at,
-                allowed_cidrs: &cred.grants.allowed_cidrs,
-                rights: &cred.grants.rights,
-                scopes: &cred.grants.scopes,
-                roles: &cred.grants.roles,
-                token_scopes: None,
-            },
-            found.account.api_enabled,
-            facts,
-            now,
-        );
-        let (code, rate) = self.limit(code, cred, &found.account);
-        if code.is_valid() {
-            verifier.usage().record(cred.id, now, facts.ip);
-        }
-        Ok(Verdict {
-            code,
-            credential: Some(found.credential),
-            account: Some(found.account),
-            token: None,
-            rate,
-        })
-    }
-
-    /// Takes one request from a valid credential's rate limit; an empty bucket
-    /// turns the answer into `RATE_LIMITED`. Refused requests take nothing.
-    fn limit(&self, code: VerifyCode, cred: &Snapshot, account: &AccountGate) -> (VerifyCode, Option<RateVerdict>) {
-        if !code.is_valid() {
-            return (code, None);
-        }
-        match rate_limit::effective(account.plan, account.rate_limit, cred.rate_limit) {
-            (RateLimitSetting::Unlimited, _) => (code, None),
-            (RateLimitSetting::Limited(limit), policy) => {
-                let decision = self.rate_limiter().check(cred.id, limit, self.now_ms());
-                let code = if decision.allowed {
-                    code
-                } else {
-                    VerifyCode::RateLimited
-                };
-                (code, Some(RateVerdict { decision, policy }))
-            }
-        }
-    }
-
-    /// The cache-miss path: one indexed look-up by digest; a hit is added to memory.
-    async fn load_from_store(&self, digest: &Digest) -> ServiceResult<Option<Found>> {
-        let Some(secret) = store::credentials::find_secret(self.store().pool(), digest).await? else {
-            return Ok(None);
-        };
-        self.refresh_credential(secret.credential_id).await?;
-        Ok(self.verifier().lookup(digest))
-    }
-
-    /// Reloads one credential (and its account) from the database into
-    /// memory, reading the row and its secrets in one snapshot so they agree.
-    pub(crate) async fn refresh_credential(&self, id: i64) -> ServiceResult<()> {
-        let mut tx = self.store().pool().begin().await.map_err(StoreError::from)?;
-        let Some(row) = store::credentials::find(&mut *tx, id).await? else {
-            return Ok(());
-        };
-        let secrets = store::credentials::secrets_of(&mut *tx, id).await?;
-        let account = store::accounts::find(&mut *tx, row.account_id).await?;
-        drop(tx);
-        if let Some(account) = account {
-            self.verifier().put_account(AccountGate::from(&account));
-        }
-        self.verifier().put_credential(Snapshot::try_from(&row)?, &secrets);
-        Ok(())
-    }
-
-    /// Writes pending last-used times and usage counts to SQLite in one
-    /// transaction. Called every few seconds and on shutdown; a failed batch
-    /// goes back into memory.
-    pub async fn flush_usage(&self) -> ServiceResult<usize> {
-        let batch = self.verifier().usage().drain();
-        let counts = self.verifier().counts().drain();
-        if batch.is_empty() && counts.is_empty() {
-            self.metrics().mark_flushed(self.now_ms());
-            return Ok(0);
-        }
-        let result: Result<(), StoreError> = async {
-            let mut tx = self.store().write().await?;
-            store::credentials::record_usage(&mut tx, &batch).await?;
-            store::usage::add(&mut tx, &counts).await?;
-            tx.commit().await?;
-            Ok(())
-        }
-        .await;
-        match result {
-            Ok(()) => {
-                self.metrics().mark_flushed(self.now_ms());
-                // After the commit, in its own transaction: a failure here
-                // must never hold back the counts and last-used times.
-                if let Err(e) = self.announce_rate_limits(&counts).await {
-                    tracing::warn!(error = %e, "writing ratelimit.exceeded events failed");
-                }
-                Ok(batch.len())
-            }
-            Err(e) => {
-                self.verifier().usage().restore(batch);
-                self.verifier().counts().restore(counts);
-                Err(e.into())
-            }
-        }
-    }
-}
-
-fn same_id(own: Option<&str>, presented: &str) -> bool {
-    own.is_some_and(|own| bool::from(own.as_bytes().ct_eq(presented.as_bytes())))
 }
