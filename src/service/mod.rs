@@ -6,10 +6,10 @@ mod accounts;
 mod audit;
 mod caller;
 mod credentials;
-mod events;
 mod instance;
+mod notifications;
 
-pub use events::Claimed;
+pub use notifications::Claimed;
 mod oauth;
 mod sessions;
 mod setup;
@@ -18,7 +18,6 @@ mod tokens;
 mod usage;
 mod users;
 mod verification;
-mod webhooks;
 
 pub use crate::domain::credential::{Created, CredentialPage, CredentialPatch, CredentialQuery, CredentialSummary};
 pub use accounts::AccountPatch;

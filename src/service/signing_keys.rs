@@ -53,11 +53,11 @@ impl Keyward {
         )
         .await?;
         if !current.is_empty() {
-            super::events::emit(
+            super::notifications::emit(
                 &mut tx,
                 now,
                 crate::domain::event::EventType::SigningKeyRotated,
-                super::events::Subject {
+                super::notifications::Subject {
                     account: None,
                     credential: None,
                 },

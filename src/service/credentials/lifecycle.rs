@@ -5,7 +5,7 @@
 
 use serde_json::json;
 
-use super::super::events::Subject;
+use super::super::notifications::Subject;
 use super::super::{Caller, Keyward, ServiceError, ServiceResult};
 use super::Intent;
 use crate::crypto::keygen;
@@ -56,7 +56,7 @@ impl Keyward {
                 json!({ "name": row.name }),
             )
             .await?;
-            super::super::events::emit(
+            super::super::notifications::emit(
                 &mut tx,
                 now,
                 EventType::KeyRevoked,
@@ -128,7 +128,7 @@ impl Keyward {
             .await?
             .ok_or(ServiceError::NotFound("credential"))?
             .into_credential(now)?;
-        super::super::events::emit(
+        super::super::notifications::emit(
             &mut tx,
             now,
             EventType::KeyRotated,

@@ -9,7 +9,7 @@ mod update;
 
 use serde_json::json;
 
-use super::events::Subject;
+use super::notifications::Subject;
 use super::{Caller, KeyCaller, Keyward, ServiceError, ServiceResult};
 use crate::authz::{Access, AccountRef, Action, Area, Grant, KeyHolder, Lifetime, Target, Via};
 use crate::crypto::keygen;
@@ -245,7 +245,7 @@ impl Keyward {
             .await?
             .ok_or(ServiceError::NotFound("credential"))?
             .into_credential(now)?;
-        super::events::emit(
+        super::notifications::emit(
             &mut tx,
             now,
             EventType::KeyCreated,
