@@ -104,35 +104,38 @@ async fn seed(dir: &std::path::Path) -> Seeded {
         }
     }
     tx.commit().await.expect("commit");
-    kw.create_user(
-        &keyward::service::Caller::System("bench"),
-        ADMIN_EMAIL,
-        ADMIN_PASSWORD,
-        keyward::domain::Role::GlobalAdmin,
-        keyward::service::UserAccessInput::All,
-    )
-    .await
-    .expect("admin");
+    kw.users()
+        .create(
+            &keyward::service::Caller::System("bench"),
+            ADMIN_EMAIL,
+            ADMIN_PASSWORD,
+            keyward::domain::Role::GlobalAdmin,
+            keyward::service::UserAccessInput::All,
+        )
+        .await
+        .expect("admin");
     // A limit far above what wrk can reach, so every request pays for the
     // limiter (and none is refused).
-    kw.update_account(
-        &keyward::service::Caller::System("bench"),
-        "default",
-        keyward::service::AccountPatch {
-            rate_limit: Some(Some(keyward::domain::RateLimitSetting::Limited(
-                keyward::domain::RateLimit {
-                    limit: 1_000_000,
-                    window_seconds: 60,
-                    burst: 10_000_000,
-                },
-            ))),
-            ..Default::default()
-        },
-    )
-    .await
-    .expect("bench account limit");
+    kw.accounts()
+        .update(
+            &keyward::service::Caller::System("bench"),
+            "default",
+            keyward::service::AccountPatch {
+                rate_limit: Some(Some(keyward::domain::RateLimitSetting::Limited(
+                    keyward::domain::RateLimit {
+                        limit: 1_000_000,
+                        window_seconds: 60,
+                        burst: 10_000_000,
+                    },
+                ))),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("bench account limit");
     let client = kw
-        .create_credential(
+        .credentials()
+        .create(
             &keyward::service::Caller::System("bench"),
             serde_json::from_value(serde_json::json!({
                 "name": "bench-oauth-client", "kind": "oauth_client", "scopes": ["compute:read"]

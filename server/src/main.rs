@@ -88,7 +88,8 @@ async fn admin_create(args: AdminCreateArgs) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     let user = kw
-        .create_user(
+        .users()
+        .create(
             &Caller::System("cli"),
             &args.email,
             password,
@@ -113,6 +114,7 @@ async fn rotate_signing_key(
     let algorithm = match algorithm {
         Some(a) => a,
         None => kw
+            .oauth()
             .signing_keys(&Caller::System("cli"))
             .map_err(|e| e.to_string())?
             .iter()
@@ -121,10 +123,14 @@ async fn rotate_signing_key(
             .unwrap_or(keyward::crypto::jwt::JwtAlgorithm::ES256),
     };
     let key = kw
+        .oauth()
         .rotate_signing_key(&Caller::System("cli"), algorithm)
         .await
         .map_err(|e| e.to_string())?;
-    let keys = kw.signing_keys(&Caller::System("cli")).map_err(|e| e.to_string())?;
+    let keys = kw
+        .oauth()
+        .signing_keys(&Caller::System("cli"))
+        .map_err(|e| e.to_string())?;
     kw.store().close().await;
     if json {
         println!("{}", serde_json::json!({ "current": key, "keys": keys }));
@@ -151,7 +157,10 @@ async fn list_signing_keys(config: Config, json: bool) -> Result<(), String> {
     let kw = Keyward::open(config, Arc::new(SystemClock))
         .await
         .map_err(|e| e.to_string())?;
-    let keys = kw.signing_keys(&Caller::System("cli")).map_err(|e| e.to_string())?;
+    let keys = kw
+        .oauth()
+        .signing_keys(&Caller::System("cli"))
+        .map_err(|e| e.to_string())?;
     kw.store().close().await;
     if json {
         println!("{}", serde_json::to_string(&keys).map_err(|e| e.to_string())?);
@@ -205,7 +214,8 @@ async fn keys_create(args: KeysCreateArgs) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     let created = kw
-        .create_credential(&Caller::System("cli"), input)
+        .credentials()
+        .create(&Caller::System("cli"), input)
         .await
         .map_err(|e| e.to_string())?;
     kw.store().close().await;

@@ -92,7 +92,7 @@ pub async fn require_session(State(kw): State<Keyward>, req: Request, next: Next
     let page = matches!(*req.method(), Method::GET | Method::HEAD) && keyward_app::page_needs_session(req.uri().path());
     if page {
         let signed_in = match keyward_app::api::context::session_token_in(req.headers()) {
-            Some(token) => kw.authenticate(&token).await.is_ok(),
+            Some(token) => kw.sessions().authenticate(&token).await.is_ok(),
             None => false,
         };
         if !signed_in {

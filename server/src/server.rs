@@ -76,10 +76,10 @@ pub async fn start(config: Config, addr: SocketAddr, clock: Arc<dyn Clock>) -> R
         .trim_end_matches('/')
         .to_owned();
     tracing::info!(%addr, "Keyward is listening on {base}");
-    let issuer = kw.pin_issuer(&base).await?;
+    let issuer = kw.oauth().pin_issuer(&base).await?;
     tracing::info!("Access tokens are issued as {issuer}");
 
-    let setup_token = kw.issue_setup_token().await?;
+    let setup_token = kw.users().issue_setup_token().await?;
     if let Some(token) = &setup_token {
         tracing::warn!(
             "No users yet. Create the first Global Admin at {base}/setup?token={token} (one-time link, valid 24 hours)"
@@ -135,7 +135,7 @@ pub async fn start(config: Config, addr: SocketAddr, clock: Arc<dyn Clock>) -> R
             deliverer.abort();
             tracing::warn!("the delivery worker did not finish in time; its deliveries will be retried");
         }
-        if let Err(e) = task_kw.flush_usage().await {
+        if let Err(e) = task_kw.usage().flush().await {
             tracing::error!(error = %e, "could not write last-used times on shutdown");
         }
         // Every commit is already durable; this only waits for connections
@@ -166,19 +166,19 @@ async fn sweep_sessions(kw: Keyward) {
     let mut tick = tokio::time::interval(Duration::from_secs(600));
     loop {
         tick.tick().await;
-        match kw.sweep_sessions().await {
+        match kw.sessions().sweep().await {
             Ok(0) => {}
             Ok(n) => tracing::debug!(sessions = n, "swept expired sessions"),
             Err(e) => tracing::warn!(error = %e, "session sweep failed"),
         }
         kw.rate_limiter().prune(kw.now_ms());
-        if let Err(e) = kw.roll_up_usage().await {
+        if let Err(e) = kw.usage().roll_up().await {
             tracing::warn!(error = %e, "rolling up old usage counts failed");
         }
-        if let Err(e) = kw.prune_outbox().await {
+        if let Err(e) = kw.notifications().prune_outbox().await {
             tracing::warn!(error = %e, "pruning old notification events failed");
         }
-        if let Err(e) = kw.prune_revoked_tokens().await {
+        if let Err(e) = kw.oauth().prune_revoked_tokens().await {
             tracing::warn!(error = %e, "pruning expired revoked tokens failed");
         }
     }
@@ -191,7 +191,7 @@ async fn flush_usage(kw: Keyward) {
     let mut tick = tokio::time::interval(FLUSH_EVERY);
     loop {
         tick.tick().await;
-        if let Err(e) = kw.flush_usage().await {
+        if let Err(e) = kw.usage().flush().await {
             tracing::warn!(error = %e, "flushing last-used times failed; will retry");
         }
     }
@@ -205,7 +205,7 @@ async fn scan_expiry(kw: Keyward) {
     let mut tick = tokio::time::interval(SCAN_EVERY);
     loop {
         tick.tick().await;
-        match kw.scan_expiry().await {
+        match kw.notifications().scan_expiry().await {
             Ok(0) => {}
             Ok(n) => tracing::info!(events = n, "expiry notices and renewals written"),
             Err(e) => tracing::warn!(error = %e, "the expiry scan failed; will retry"),
@@ -234,7 +234,7 @@ async fn deliver(kw: Keyward, mut stop: watch::Receiver<bool>) {
         if free == 0 {
             continue;
         }
-        match kw.claim_due(u32::try_from(free).unwrap_or(1)).await {
+        match kw.notifications().claim_due(u32::try_from(free).unwrap_or(1)).await {
             Ok(claimed) => {
                 for delivery in claimed {
                     let Ok(slot) = slots.clone().try_acquire_owned() else {
@@ -242,7 +242,7 @@ async fn deliver(kw: Keyward, mut stop: watch::Receiver<bool>) {
                     };
                     let kw = kw.clone();
                     tokio::spawn(async move {
-                        if let Err(e) = kw.deliver(delivery).await {
+                        if let Err(e) = kw.notifications().deliver(delivery).await {
                             tracing::warn!(error = %e, "recording a delivery failed; it will be retried");
                         }
                         drop(slot);
@@ -263,7 +263,7 @@ async fn watch_signing_keys(kw: Keyward) {
     let mut tick = tokio::time::interval(KEY_WATCH_EVERY);
     loop {
         tick.tick().await;
-        match kw.refresh_keyring_if_changed().await {
+        match kw.oauth().refresh_keyring_if_changed().await {
             Ok(true) => tracing::info!("signing keys changed; reloaded the key ring"),
             Ok(false) => {}
             Err(e) => tracing::warn!(error = %e, "checking the signing keys failed; will retry"),

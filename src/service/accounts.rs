@@ -26,8 +26,13 @@ fn account_limit(a: &Account) -> AccountLimit {
         limit: a.rate_limit.unwrap_or_else(|| a.plan.rate_limit()),
     }
 }
+/// Accounts: their plans, limits and switches.
+#[derive(Clone, Copy)]
+pub struct Accounts<'a> {
+    pub(in crate::service) kw: &'a Keyward,
+}
 
-impl Keyward {
+impl Accounts<'_> {
     /// Whether the caller sees an account at all (its credentials or its settings).
     fn sees(caller: &Caller, a: &Account) -> bool {
         [Area::Admin, Area::Keys]
@@ -36,8 +41,8 @@ impl Keyward {
     }
 
     /// The accounts the caller sees at all (their credentials or their settings), by name.
-    pub async fn list_accounts(&self, caller: &Caller) -> ServiceResult<Vec<Account>> {
-        Ok(store::accounts::list(self.store().pool())
+    pub async fn list(&self, caller: &Caller) -> ServiceResult<Vec<Account>> {
+        Ok(store::accounts::list(self.kw.store().pool())
             .await?
             .into_iter()
             .filter(|a| Self::sees(caller, a))
@@ -46,15 +51,15 @@ impl Keyward {
 
     /// One account by name. An account the caller may not read is "not found",
     /// not "forbidden", so its existence is not revealed.
-    pub async fn get_account(&self, caller: &Caller, name: &str) -> ServiceResult<Account> {
-        match store::accounts::find_by_name(self.store().pool(), name).await? {
+    pub async fn get(&self, caller: &Caller, name: &str) -> ServiceResult<Account> {
+        match store::accounts::find_by_name(self.kw.store().pool(), name).await? {
             Some(a) if Self::sees(caller, &a) => Ok(a),
             _ => Err(ServiceError::NotFound("account")),
         }
     }
 
     /// Creates an account with API access on.
-    pub async fn create_account(&self, caller: &Caller, name: &str, plan: Plan) -> ServiceResult<Account> {
+    pub async fn create(&self, caller: &Caller, name: &str, plan: Plan) -> ServiceResult<Account> {
         caller.authorize(Action::Use(Area::Admin, Access::Write), Target::Install, "account")?;
         let cheapest = Plan::ALL[0];
         let limits = Action::SetAccountLimit {
@@ -69,8 +74,8 @@ impl Keyward {
         };
         caller.authorize(limits, Target::Install, "account")?;
         let name = AccountName::parse(name)?;
-        let now = self.now();
-        let mut tx = self.write_as(caller).await?;
+        let now = self.kw.now();
+        let mut tx = self.kw.write_as(caller).await?;
         let id = match store::accounts::insert(&mut *tx, name.as_str(), plan, now).await {
             Err(StoreError::Conflict(_)) => {
                 return Err(ServiceError::Conflict(format!(
@@ -93,13 +98,13 @@ impl Keyward {
             .await?
             .ok_or(ServiceError::NotFound("account"))?;
         tx.commit().await.map_err(StoreError::from)?;
-        self.verifier().put_account(AccountGate::from(&account));
+        self.kw.verifier().put_account(AccountGate::from(&account));
         Ok(account)
     }
 
     /// Applies `patch` to the account `name`. The audit entry lists each
     /// field's old and new value.
-    pub async fn update_account(&self, caller: &Caller, name: &str, patch: AccountPatch) -> ServiceResult<Account> {
+    pub async fn update(&self, caller: &Caller, name: &str, patch: AccountPatch) -> ServiceResult<Account> {
         let emails = patch
             .notification_emails
             .map(|list| {
@@ -110,7 +115,7 @@ impl Keyward {
             })
             .transpose()
             .map_err(|e| ValidationError::new("notification_emails", e.message))?;
-        let mut tx = self.write_as(caller).await?;
+        let mut tx = self.kw.write_as(caller).await?;
         let before = store::accounts::find_by_name(&mut *tx, name).await?;
         let before = before.ok_or(ServiceError::NotFound("account"))?;
         let target = Target::Account((&before).into());
@@ -166,7 +171,7 @@ impl Keyward {
         }
         super::audit::record(
             &mut *tx,
-            self.now(),
+            self.kw.now(),
             &caller.actor(),
             "account.updated",
             Some(format!("account:{name}")),
@@ -175,7 +180,7 @@ impl Keyward {
         )
         .await?;
         tx.commit().await.map_err(StoreError::from)?;
-        self.verifier().put_account(AccountGate::from(&after));
+        self.kw.verifier().put_account(AccountGate::from(&after));
         Ok(after)
     }
 }

@@ -37,18 +37,23 @@ pub(crate) async fn record<'e>(
     .await?;
     Ok(())
 }
+/// The audit trail, as each caller may read it.
+#[derive(Clone, Copy)]
+pub struct Audit<'a> {
+    pub(in crate::service) kw: &'a Keyward,
+}
 
-impl Keyward {
+impl Audit<'_> {
     /// A newest-first page of the audit trail that the caller may see:
     /// everything for the global roles, only their accounts' entries otherwise.
-    pub async fn list_audit(&self, caller: &Caller, filter: &AuditFilter) -> ServiceResult<AuditPage> {
+    pub async fn list(&self, caller: &Caller, filter: &AuditFilter) -> ServiceResult<AuditPage> {
         let visibility = if caller.allows(Action::Use(Area::Admin, Access::Read), Target::Install) {
             Visibility::All
         } else {
-            Visibility::Accounts(self.list_accounts(caller).await?.iter().map(|a| a.id).collect())
+            Visibility::Accounts(self.kw.accounts().list(caller).await?.iter().map(|a| a.id).collect())
         };
         let limit = filter.limit.unwrap_or(50).clamp(1, MAX_PAGE);
-        let mut entries = store::audit::list(self.store.pool(), filter, &visibility, limit + 1).await?;
+        let mut entries = store::audit::list(self.kw.store.pool(), filter, &visibility, limit + 1).await?;
         let next_cursor = if entries.len() > limit as usize {
             entries.truncate(limit as usize);
             entries.last().map(|e| e.id)

@@ -3,169 +3,43 @@
 //! are thin callers of these methods.
 
 mod accounts;
+mod actor;
 mod audit;
 mod caller;
 mod credentials;
-mod instance;
+mod error;
 mod notifications;
-
-pub use notifications::Claimed;
 mod oauth;
-mod sessions;
-mod setup;
-mod signing_keys;
-mod tokens;
 mod usage;
 mod users;
 mod verification;
 
 pub use crate::domain::credential::{Created, CredentialPage, CredentialPatch, CredentialQuery, CredentialSummary};
-pub use accounts::AccountPatch;
+pub use accounts::{AccountPatch, Accounts};
+pub use actor::{Actor, ClientIp, RequestMeta};
+pub use audit::Audit;
 pub use caller::{Caller, KeyCaller};
-pub use oauth::{ClientAuth, ClientAuthMethod, OAuthError, TokenResponse};
-pub use sessions::{NewSession, SESSION_COOKIE};
-pub use tokens::{IntrospectedClaims, Introspection};
-pub use users::UserAccessInput;
+pub use credentials::Credentials;
+pub use error::{ServiceError, ServiceResult};
+pub use notifications::{Claimed, Notifications};
+pub use oauth::{ClientAuth, ClientAuthMethod, IntrospectedClaims, Introspection, OAuth, OAuthError, TokenResponse};
+pub use usage::Usage;
+pub use users::{NewSession, SESSION_COOKIE, Sessions, UserAccessInput, Users};
+pub use verification::Verification;
 
 use std::path::Path;
 use std::sync::Arc;
 
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::crypto::password::{self, Passwords};
+use crate::crypto::password::Passwords;
 use crate::crypto::sealed::Sealer;
 use crate::crypto::{DigestKey, MasterKey, MasterKeyError};
-use crate::domain::{ActorKind, Principal, ValidationError};
 use crate::oauth::{Denylist, KeyRing};
 use crate::store::{Store, StoreError};
 use crate::throttle::{Throttle, ThrottlePolicy};
 use crate::verify::Verifier;
 use crate::verify::index::Index;
-
-/// Why a service call was refused or failed. Each variant has a stable [`code`](Self::code).
-#[derive(Debug, thiserror::Error)]
-pub enum ServiceError {
-    #[error(transparent)]
-    Invalid(#[from] ValidationError),
-    #[error("sign in to continue")]
-    Unauthenticated,
-    #[error("your role does not allow this")]
-    Forbidden,
-    /// The credential being issued or changed would be able to do more than
-    /// the caller (the grant rule); the message says what.
-    #[error("{0}")]
-    Exceeds(String),
-    /// `If-Match` named a version that is no longer current.
-    #[error("the credential changed since you read it (it is at version {current}); read it again and retry")]
-    PreconditionFailed { current: i64 },
-    #[error("{0} not found")]
-    NotFound(&'static str),
-    #[error("{0}")]
-    Conflict(String),
-    /// A business rule refused the change (the last admin, a used setup link…).
-    #[error("{message}")]
-    Rule { code: &'static str, message: String },
-    /// Too many failed attempts, or too many password checks at once.
-    #[error("too many attempts; try again in {retry_after} seconds")]
-    Throttled { retry_after: i64 },
-    #[error("invalid e-mail or password")]
-    BadCredentials,
-    /// A fault the caller cannot fix; logged, never shown in detail.
-    #[error("internal error")]
-    Internal(#[from] StoreError),
-}
-
-impl ServiceError {
-    /// The machine-readable code clients can match on.
-    pub fn code(&self) -> &'static str {
-        match self {
-            ServiceError::Invalid(_) => "VALIDATION_FAILED",
-            ServiceError::Unauthenticated => "UNAUTHENTICATED",
-            ServiceError::Forbidden => "FORBIDDEN",
-            ServiceError::Exceeds(_) => "EXCEEDS_CALLER",
-            ServiceError::PreconditionFailed { .. } => "PRECONDITION_FAILED",
-            ServiceError::NotFound(_) => "NOT_FOUND",
-            ServiceError::Conflict(_) => "CONFLICT",
-            ServiceError::Rule { code, .. } => code,
-            ServiceError::Throttled { .. } => "TOO_MANY_ATTEMPTS",
-            ServiceError::BadCredentials => "BAD_CREDENTIALS",
-            ServiceError::Internal(_) => "INTERNAL",
-        }
-    }
-
-    pub(crate) fn rule(code: &'static str, message: impl Into<String>) -> Self {
-        ServiceError::Rule {
-            code,
-            message: message.into(),
-        }
-    }
-}
-
-/// A full password queue is a refusal to retry shortly, as a throttle's is.
-impl From<password::Busy> for ServiceError {
-    fn from(_: password::Busy) -> Self {
-        ServiceError::Throttled {
-            retry_after: password::BUSY_RETRY_SECS,
-        }
-    }
-}
-
-/// The result type of every service method.
-pub type ServiceResult<T> = Result<T, ServiceError>;
-
-/// Who is acting, for the audit trail, and from where.
-#[derive(Debug, Clone)]
-pub struct Actor {
-    pub kind: ActorKind,
-    pub id: Option<i64>,
-    pub label: String,
-    pub ip: Option<String>,
-}
-
-impl Actor {
-    /// A signed-in console user.
-    pub fn user(p: &Principal, ip: Option<String>) -> Self {
-        Self {
-            kind: ActorKind::User,
-            id: Some(p.user_id),
-            label: p.email.clone(),
-            ip,
-        }
-    }
-
-    /// Keyward itself, or its CLI; `label` says which.
-    pub fn system(label: &str) -> Self {
-        Self {
-            kind: ActorKind::System,
-            id: None,
-            label: label.to_owned(),
-            ip: None,
-        }
-    }
-
-    /// Someone not yet authenticated.
-    pub fn anonymous(ip: Option<String>) -> Self {
-        Self {
-            kind: ActorKind::Anonymous,
-            id: None,
-            label: "anonymous".to_owned(),
-            ip,
-        }
-    }
-}
-
-/// The caller's IP as the HTTP layer determined it (socket address, or
-/// `X-Forwarded-For` when the proxy is trusted). Inserted into each request's
-/// extensions once, so every handler and server function agrees on it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ClientIp(pub std::net::IpAddr);
-
-/// Facts about the HTTP request that services record (never trust for authorization).
-#[derive(Debug, Clone, Default)]
-pub struct RequestMeta {
-    pub ip: Option<String>,
-    pub user_agent: Option<String>,
-}
 
 /// Why Keyward could not start.
 #[derive(Debug, thiserror::Error)]
@@ -212,6 +86,51 @@ pub struct Keyward {
 }
 
 impl Keyward {
+    /// Credentials: issuing, listing, reading, changing, rotating and revoking them.
+    pub fn credentials(&self) -> Credentials<'_> {
+        Credentials { kw: self }
+    }
+
+    /// Accounts: their plans, limits and switches.
+    pub fn accounts(&self) -> Accounts<'_> {
+        Accounts { kw: self }
+    }
+
+    /// The audit trail, as each caller may read it.
+    pub fn audit(&self) -> Audit<'_> {
+        Audit { kw: self }
+    }
+
+    /// Console users: the first admin's setup, invitations, roles and disabling.
+    pub fn users(&self) -> Users<'_> {
+        Users { kw: self }
+    }
+
+    /// Console sessions: sign-in with its throttles, the session check on every request, sign-out.
+    pub fn sessions(&self) -> Sessions<'_> {
+        Sessions { kw: self }
+    }
+
+    /// OAuth: the token endpoint, introspection and revocation, the signing keys and the issuer.
+    pub fn oauth(&self) -> OAuth<'_> {
+        OAuth { kw: self }
+    }
+
+    /// Notifications: the outbox and its worker, the expiry scheduler, webhooks and e-mail.
+    pub fn notifications(&self) -> Notifications<'_> {
+        Notifications { kw: self }
+    }
+
+    /// Usage analytics, and the batched write of what the hot path counted.
+    pub fn usage(&self) -> Usage<'_> {
+        Usage { kw: self }
+    }
+
+    /// Verification: is this credential good for this request, answered from memory.
+    pub fn verification(&self) -> Verification<'_> {
+        Verification { kw: self }
+    }
+
     /// Creates the data dir (mode 0700) and master key if needed, opens the
     /// database and applies pending migrations.
     pub async fn open(config: Config, clock: Arc<dyn Clock>) -> Result<Self, StartupError> {
@@ -279,13 +198,14 @@ impl Keyward {
             })),
             passwords: Arc::new(Passwords::for_this_machine()),
         };
-        kw.load_issuer().await.map_err(|e| match e {
+        kw.oauth().load_issuer().await.map_err(|e| match e {
             ServiceError::Internal(s) => StartupError::Store(s),
             other => StartupError::Store(StoreError::Corrupt(other.to_string())),
         })?;
         if kw.keyring.current().signer.is_none() {
             let alg = kw.config.jwt_algorithm;
-            kw.rotate_signing_key(&Caller::System("first start"), alg)
+            kw.oauth()
+                .rotate_signing_key(&Caller::System("first start"), alg)
                 .await
                 .map_err(|e| match e {
                     ServiceError::Internal(s) => StartupError::Store(s),
@@ -343,7 +263,7 @@ impl Keyward {
     /// The Prometheus text for `GET /metrics`.
     pub async fn render_metrics(&self) -> String {
         let pool = self.store().pool();
-        let outbox_pending = self.outbox_pending().await.unwrap_or(-1);
+        let outbox_pending = self.notifications().outbox_pending().await.unwrap_or(-1);
         self.metrics.render(crate::metrics::Gauges {
             now_ms: self.now_ms(),
             pool_size: pool.size(),

@@ -14,12 +14,17 @@ pub const HOURLY_RETENTION_SECS: i64 = 90 * 86_400;
 const MAX_RANGE_SECS: i64 = 400 * 86_400;
 /// A working credential unused this long is listed as stale.
 pub const STALE_AFTER_SECS: i64 = 30 * 86_400;
+/// Usage analytics, and the batched write of what the hot path counted.
+#[derive(Clone, Copy)]
+pub struct Usage<'a> {
+    pub(in crate::service) kw: &'a Keyward,
+}
 
-impl Keyward {
+impl Usage<'_> {
     /// The calls of credential `key_id` in `[from, to)` (defaults: the last 24
     /// hours by hour, or the last 30 days by day). Counts written in the last
     /// few seconds may not be in it yet: they are flushed in batches.
-    pub async fn usage(
+    pub async fn series(
         &self,
         caller: &Caller,
         key_id: &str,
@@ -28,7 +33,7 @@ impl Keyward {
         granularity: Option<Granularity>,
     ) -> ServiceResult<UsageSeries> {
         let granularity = granularity.unwrap_or_default();
-        let to = to.unwrap_or_else(|| self.now() + 1);
+        let to = to.unwrap_or_else(|| self.kw.now() + 1);
         let from = from.unwrap_or(match granularity {
             Granularity::Hour => to - 86_400,
             Granularity::Day => to - 30 * 86_400,
@@ -39,8 +44,19 @@ impl Keyward {
         if to - from > MAX_RANGE_SECS {
             return Err(ValidationError::new("from", "the range may span at most 400 days").into());
         }
-        let (row, _) = self.credential_for(caller, key_id, Access::Read).await?;
-        let rows = store::usage::series(self.store().pool(), row.id, from, to, granularity == Granularity::Day).await?;
+        let (row, _) = self
+            .kw
+            .credentials()
+            .credential_for(caller, key_id, Access::Read)
+            .await?;
+        let rows = store::usage::series(
+            self.kw.store().pool(),
+            row.id,
+            from,
+            to,
+            granularity == Granularity::Day,
+        )
+        .await?;
         Ok(UsageSeries {
             key: row.public_id,
             granularity,
@@ -60,22 +76,24 @@ impl Keyward {
     /// The dashboard's analytics over the last `days` (1 = 24 hours by hour,
     /// otherwise by day, at most 90) for one account or, with `None`, every
     /// account the caller may read.
-    pub async fn usage_overview(
-        &self,
-        caller: &Caller,
-        account: Option<&str>,
-        days: i64,
-    ) -> ServiceResult<UsageOverview> {
+    pub async fn overview(&self, caller: &Caller, account: Option<&str>, days: i64) -> ServiceResult<UsageOverview> {
         if !(1..=90).contains(&days) {
             return Err(ValidationError::new("days", "must be between 1 and 90").into());
         }
         let accounts: Vec<_> = match account {
-            Some(name) => vec![self.account_for(caller, name, Access::Read).await?.id],
-            None => self.readable_accounts(caller).await?.iter().map(|a| a.id).collect(),
+            Some(name) => vec![self.kw.credentials().account_for(caller, name, Access::Read).await?.id],
+            None => self
+                .kw
+                .credentials()
+                .readable_accounts(caller)
+                .await?
+                .iter()
+                .map(|a| a.id)
+                .collect(),
         };
         let granularity = if days == 1 { Granularity::Hour } else { Granularity::Day };
         let step = granularity.seconds();
-        let now = self.now();
+        let now = self.kw.now();
         let to = (now / step + 1) * step;
         let range = Range {
             accounts: &accounts,
@@ -83,7 +101,7 @@ impl Keyward {
             to,
             daily: granularity == Granularity::Day,
         };
-        let pool = self.store().pool();
+        let pool = self.kw.store().pool();
         let buckets = store::usage::totals(pool, &range).await?;
         let mut top = Vec::new();
         for t in store::usage::top_credentials(pool, &range, 10).await? {
@@ -126,10 +144,10 @@ impl Keyward {
     }
 
     /// Rolls hourly rows older than 90 days (whole days) into daily ones.
-    pub async fn roll_up_usage(&self) -> ServiceResult<u64> {
-        let cutoff = self.now() - HOURLY_RETENTION_SECS;
+    pub async fn roll_up(&self) -> ServiceResult<u64> {
+        let cutoff = self.kw.now() - HOURLY_RETENTION_SECS;
         let cutoff = cutoff - cutoff.rem_euclid(86_400);
-        let mut tx = self.store().write().await?;
+        let mut tx = self.kw.store().write().await?;
         let rolled = store::usage::roll_up(&mut tx, cutoff).await?;
         tx.commit().await.map_err(store::StoreError::from)?;
         Ok(rolled)
@@ -138,15 +156,15 @@ impl Keyward {
     /// Writes pending last-used times and usage counts to SQLite in one
     /// transaction. Called every few seconds and on shutdown; a failed batch
     /// goes back into memory.
-    pub async fn flush_usage(&self) -> ServiceResult<usize> {
-        let batch = self.verifier().usage().drain();
-        let counts = self.verifier().counts().drain();
+    pub async fn flush(&self) -> ServiceResult<usize> {
+        let batch = self.kw.verifier().usage().drain();
+        let counts = self.kw.verifier().counts().drain();
         if batch.is_empty() && counts.is_empty() {
-            self.metrics().mark_flushed(self.now_ms());
+            self.kw.metrics().mark_flushed(self.kw.now_ms());
             return Ok(0);
         }
         let result: Result<(), StoreError> = async {
-            let mut tx = self.store().write().await?;
+            let mut tx = self.kw.store().write().await?;
             store::credentials::record_usage(&mut tx, &batch).await?;
             store::usage::add(&mut tx, &counts).await?;
             tx.commit().await?;
@@ -155,17 +173,17 @@ impl Keyward {
         .await;
         match result {
             Ok(()) => {
-                self.metrics().mark_flushed(self.now_ms());
+                self.kw.metrics().mark_flushed(self.kw.now_ms());
                 // After the commit, in its own transaction: a failure here
                 // must never hold back the counts and last-used times.
-                if let Err(e) = self.announce_rate_limits(&counts).await {
+                if let Err(e) = self.kw.notifications().announce_rate_limits(&counts).await {
                     tracing::warn!(error = %e, "writing ratelimit.exceeded events failed");
                 }
                 Ok(batch.len())
             }
             Err(e) => {
-                self.verifier().usage().restore(batch);
-                self.verifier().counts().restore(counts);
+                self.kw.verifier().usage().restore(batch);
+                self.kw.verifier().counts().restore(counts);
                 Err(e.into())
             }
         }

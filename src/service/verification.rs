@@ -16,17 +16,22 @@ use crate::store::{self, StoreError};
 use crate::verify::index::{AccountGate, Found, Snapshot};
 use crate::verify::{Presented, RateVerdict, TokenGrant, Verdict};
 use crate::wire::jwt::{self as envelope, KEY_TYP, KeyClaims};
+/// Verification: is this credential good for this request, answered from memory.
+#[derive(Clone, Copy)]
+pub struct Verification<'a> {
+    pub(in crate::service) kw: &'a Keyward,
+}
 
-impl Keyward {
+impl Verification<'_> {
     /// Decides whether a presented credential is good for the request.
     ///
     /// An unknown key and a wrong secret take the same path (digest, miss,
     /// one indexed SQL look-up, miss) and get the same answer, `NOT_FOUND`.
     pub async fn verify(&self, presented: Presented<'_>, facts: &RequestFacts<'_>) -> ServiceResult<Verdict> {
         let verdict = self.verify_uncounted(presented, facts).await?;
-        self.metrics().count_verify(verdict.code);
+        self.kw.metrics().count_verify(verdict.code);
         if let Some(c) = &verdict.credential {
-            self.verifier().counts().record(c.id, self.now(), verdict.code);
+            self.kw.verifier().counts().record(c.id, self.kw.now(), verdict.code);
         }
         Ok(verdict)
     }
@@ -37,7 +42,7 @@ impl Keyward {
         {
             return self.verify_jwt(presented, key, facts).await;
         }
-        let base = &self.config().key_prefix;
+        let base = &self.kw.config().key_prefix;
         let (secret, expected_role, client_id) = match presented {
             Presented::Key { key, .. } => (key, SecretRole::ApiKey, None),
             Presented::Basic { id, secret } | Presented::ClientPair { id, secret } => {
@@ -67,14 +72,14 @@ impl Keyward {
         if header
             .kid
             .as_deref()
-            .is_some_and(|k| !self.keyring().current().verifiers.contains_key(k))
+            .is_some_and(|k| !self.kw.keyring().current().verifiers.contains_key(k))
         {
             // A key rotated by the CLI a moment ago: reload once, then decide.
-            self.refresh_keyring_if_changed().await?;
+            self.kw.oauth().refresh_keyring_if_changed().await?;
         }
         if header.typ.as_deref() == Some(KEY_TYP) {
-            let ring = self.keyring().current();
-            let now = self.now();
+            let ring = self.kw.keyring().current();
+            let now = self.kw.now();
             let signed = header
                 .kid
                 .as_deref()
@@ -86,10 +91,10 @@ impl Keyward {
             }
             return self.verify_secret(presented, token, facts).await;
         }
-        let Some(claims) = self.read_access_token(token) else {
+        let Some(claims) = self.kw.oauth().read_access_token(token) else {
             return Ok(Verdict::bare(VerifyCode::NotFound));
         };
-        let Some((client, account)) = self.verifier().client(&claims.client_id) else {
+        let Some((client, account)) = self.kw.verifier().client(&claims.client_id) else {
             return Ok(Verdict::bare(VerifyCode::NotFound));
         };
         if client.kind != CredentialKind::OauthClient {
@@ -100,7 +105,7 @@ impl Keyward {
         if matches!(presented, Presented::Key { from_query: true, .. }) && !account.allow_query_key {
             return Ok(Verdict::bare(VerifyCode::NotFound));
         }
-        let now = self.now();
+        let now = self.kw.now();
         if !envelope::started(claims.nbf, now) {
             return Ok(Verdict::bare(VerifyCode::NotFound));
         }
@@ -110,6 +115,8 @@ impl Keyward {
             .filter_map(|s| Scope::parse_syntax(s).ok())
             .collect();
         let revoked = self
+            .kw
+            .oauth()
             .denylist()
             .contains(&claims.jti)
             .then_some(claims.iat)
@@ -131,7 +138,7 @@ impl Keyward {
         );
         let (code, rate) = self.limit(code, &client, &account);
         if code.is_valid() {
-            self.verifier().usage().record(client.id, now, facts.ip);
+            self.kw.verifier().usage().record(client.id, now, facts.ip);
         }
         Ok(Verdict {
             code,
@@ -153,13 +160,13 @@ impl Keyward {
         secret: &str,
         facts: &RequestFacts<'_>,
     ) -> ServiceResult<Verdict> {
-        let verifier = self.verifier();
+        let verifier = self.kw.verifier();
         let digest = verifier.digest(secret);
         let found = match verifier.lookup(&digest) {
             Some(f) => Some(f),
             None => self.load_from_store(&digest).await?,
         };
-        let now = self.now();
+        let now = self.kw.now();
         let Some(found) = found.filter(|f| f.retires_at.is_none_or(|t| t > now)) else {
             return Ok(Verdict::bare(VerifyCode::NotFound));
         };
@@ -214,7 +221,7 @@ impl Keyward {
         match plan::effective(account.plan, account.rate_limit, cred.rate_limit) {
             (RateLimitSetting::Unlimited, _) => (code, None),
             (RateLimitSetting::Limited(limit), policy) => {
-                let decision = self.rate_limiter().check(cred.id, limit, self.now_ms());
+                let decision = self.kw.rate_limiter().check(cred.id, limit, self.kw.now_ms());
                 let code = if decision.allowed {
                     code
                 } else {
@@ -227,17 +234,17 @@ impl Keyward {
 
     /// The cache-miss path: one indexed look-up by digest; a hit is added to memory.
     async fn load_from_store(&self, digest: &Digest) -> ServiceResult<Option<Found>> {
-        let Some(secret) = store::credentials::find_secret(self.store().pool(), digest).await? else {
+        let Some(secret) = store::credentials::find_secret(self.kw.store().pool(), digest).await? else {
             return Ok(None);
         };
         self.refresh_credential(secret.credential_id).await?;
-        Ok(self.verifier().lookup(digest))
+        Ok(self.kw.verifier().lookup(digest))
     }
 
     /// Reloads one credential (and its account) from the database into
     /// memory, reading the row and its secrets in one snapshot so they agree.
     pub(crate) async fn refresh_credential(&self, id: i64) -> ServiceResult<()> {
-        let mut tx = self.store().pool().begin().await.map_err(StoreError::from)?;
+        let mut tx = self.kw.store().pool().begin().await.map_err(StoreError::from)?;
         let Some(row) = store::credentials::find(&mut *tx, id).await? else {
             return Ok(());
         };
@@ -245,9 +252,9 @@ impl Keyward {
         let account = store::accounts::find(&mut *tx, row.account_id).await?;
         drop(tx);
         if let Some(account) = account {
-            self.verifier().put_account(AccountGate::from(&account));
+            self.kw.verifier().put_account(AccountGate::from(&account));
         }
-        self.verifier().put_credential(Snapshot::try_from(&row)?, &secrets);
+        self.kw.verifier().put_credential(Snapshot::try_from(&row)?, &secrets);
         Ok(())
     }
 }

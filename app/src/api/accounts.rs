@@ -13,21 +13,21 @@ use super::context;
 #[server(prefix = "/api", endpoint = "accounts/list")]
 pub async fn list_accounts() -> Result<Vec<Account>, ConsoleError> {
     let (kw, caller) = context::caller().await?;
-    Ok(kw.list_accounts(&caller).await?)
+    Ok(kw.accounts().list(&caller).await?)
 }
 
 /// One account by name.
 #[server(prefix = "/api", endpoint = "accounts/get")]
 pub async fn get_account(name: String) -> Result<Account, ConsoleError> {
     let (kw, caller) = context::caller().await?;
-    Ok(kw.get_account(&caller, &name).await?)
+    Ok(kw.accounts().get(&caller, &name).await?)
 }
 
 /// Creates an account; Global Admins only.
 #[server(prefix = "/api", endpoint = "accounts/create", input = Json)]
 pub async fn create_account(name: String, plan: Plan) -> Result<Account, ConsoleError> {
     let (kw, caller) = context::caller().await?;
-    Ok(kw.create_account(&caller, &name, plan).await?)
+    Ok(kw.accounts().create(&caller, &name, plan).await?)
 }
 
 /// Changes an account's plan, switches or notification addresses; Global Admins only.
@@ -47,5 +47,5 @@ pub async fn update_account(
         notification_emails,
         rate_limit: None,
     };
-    Ok(kw.update_account(&caller, &name, patch).await?)
+    Ok(kw.accounts().update(&caller, &name, patch).await?)
 }

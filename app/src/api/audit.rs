@@ -13,5 +13,5 @@ use super::context;
 #[server(prefix = "/api", endpoint = "audit/list", input = Json)]
 pub async fn list_audit(filter: AuditFilter) -> Result<AuditPage, ConsoleError> {
     let (kw, caller) = context::caller().await?;
-    Ok(kw.list_audit(&caller, &filter).await?)
+    Ok(kw.audit().list(&caller, &filter).await?)
 }

@@ -70,7 +70,7 @@ pub async fn principal() -> Result<(Keyward, Principal), ConsoleError> {
         set_status(StatusCode::UNAUTHORIZED);
         ConsoleError::Unauthenticated
     })?;
-    let p = kw.authenticate(&token).await?;
+    let p = kw.sessions().authenticate(&token).await?;
     Ok((kw, p))
 }
 

@@ -25,28 +25,28 @@ pub struct FormChoices {
 #[server(prefix = "/api", endpoint = "credentials/list", input = Json)]
 pub async fn list_credentials(query: CredentialQuery) -> Result<CredentialPage, ConsoleError> {
     let (kw, caller) = context::caller().await?;
-    Ok(kw.list_credentials(&caller, &query).await?)
+    Ok(kw.credentials().list(&caller, &query).await?)
 }
 
 /// One credential.
 #[server(prefix = "/api", endpoint = "credentials/get", input = Json)]
 pub async fn get_credential(id: String) -> Result<Credential, ConsoleError> {
     let (kw, caller) = context::caller().await?;
-    Ok(kw.get_credential(&caller, &id).await?)
+    Ok(kw.credentials().get(&caller, &id).await?)
 }
 
 /// The dashboard's counts and short lists.
 #[server(prefix = "/api", endpoint = "credentials/summary", input = Json)]
 pub async fn dashboard_credentials() -> Result<CredentialSummary, ConsoleError> {
     let (kw, caller) = context::caller().await?;
-    Ok(kw.credential_summary(&caller).await?)
+    Ok(kw.credentials().summary(&caller).await?)
 }
 
 /// The scope catalog and the accounts the user may write to.
 #[server(prefix = "/api", endpoint = "credentials/catalog", input = Json)]
 pub async fn form_catalog() -> Result<FormChoices, ConsoleError> {
     let (kw, caller) = context::caller().await?;
-    let accounts = kw.list_accounts(&caller).await?.into_iter().map(|a| a.name).collect();
+    let accounts = kw.accounts().list(&caller).await?.into_iter().map(|a| a.name).collect();
     Ok(FormChoices {
         resources: kw.config().catalog.0.clone(),
         accounts,
@@ -57,7 +57,7 @@ pub async fn form_catalog() -> Result<FormChoices, ConsoleError> {
 #[server(prefix = "/api", endpoint = "credentials/create", input = Json)]
 pub async fn create_credential(input: CredentialInput) -> Result<Created, ConsoleError> {
     let (kw, caller) = context::caller().await?;
-    Ok(kw.create_credential(&caller, input).await?)
+    Ok(kw.credentials().create(&caller, input).await?)
 }
 
 /// Changes a credential, if it is still at `version` (the one the form was
@@ -71,14 +71,17 @@ pub async fn update_credential(
     use keyward::wire::etag::Precondition;
     let (kw, caller) = context::caller().await?;
     let precondition = version.map_or(Precondition::None, |v| Precondition::OneOf(vec![v]));
-    Ok(kw.update_credential(&caller, &id, patch, &precondition).await?)
+    Ok(kw.credentials().update(&caller, &id, patch, &precondition).await?)
 }
 
 /// Issues a new secret; the old one keeps working for `grace_period_seconds`.
 #[server(prefix = "/api", endpoint = "credentials/rotate", input = Json)]
 pub async fn rotate_credential(id: String, grace_period_seconds: i64) -> Result<Created, ConsoleError> {
     let (kw, caller) = context::caller().await?;
-    Ok(kw.rotate_credential(&caller, &id, Some(grace_period_seconds)).await?)
+    Ok(kw
+        .credentials()
+        .rotate(&caller, &id, Some(grace_period_seconds))
+        .await?)
 }
 
 /// Revokes a credential. The caller must type its name, which the server checks
@@ -86,7 +89,7 @@ pub async fn rotate_credential(id: String, grace_period_seconds: i64) -> Result<
 #[server(prefix = "/api", endpoint = "credentials/revoke", input = Json)]
 pub async fn revoke_credential(id: String, confirm_name: String) -> Result<Credential, ConsoleError> {
     let (kw, caller) = context::caller().await?;
-    Ok(kw.revoke_credential(&caller, &id, Some(&confirm_name)).await?)
+    Ok(kw.credentials().revoke(&caller, &id, Some(&confirm_name)).await?)
 }
 
 /// The credential's own audit entries, newest first.
@@ -98,7 +101,7 @@ pub async fn credential_audit(id: String) -> Result<AuditPage, ConsoleError> {
         limit: Some(50),
         ..Default::default()
     };
-    Ok(kw.list_audit(&caller, &filter).await?)
+    Ok(kw.audit().list(&caller, &filter).await?)
 }
 
 /// The credential's calls over the last `days` (1, 7 or 30): by hour for a
@@ -112,5 +115,8 @@ pub async fn credential_usage(id: String, days: i64) -> Result<keyward::domain::
     let step = granularity.seconds();
     let to = (kw.now() / step + 1) * step;
     let from = to - days * 86_400;
-    Ok(kw.usage(&caller, &id, Some(from), Some(to), Some(granularity)).await?)
+    Ok(kw
+        .usage()
+        .series(&caller, &id, Some(from), Some(to), Some(granularity))
+        .await?)
 }

@@ -15,7 +15,7 @@ pub async fn current_user() -> Result<Option<Principal>, ConsoleError> {
     let Some(token) = context::session_token() else {
         return Ok(None);
     };
-    match kw.authenticate(&token).await {
+    match kw.sessions().authenticate(&token).await {
         Ok(p) => Ok(Some(p)),
         Err(keyward::service::ServiceError::Unauthenticated) => Ok(None),
         Err(e) => Err(e.into()),
@@ -42,7 +42,10 @@ pub fn safe_next(next: Option<&str>) -> String {
 #[server(prefix = "/api", endpoint = "session/sign_in")]
 pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<(), ConsoleError> {
     let kw = context::keyward()?;
-    let session = kw.sign_in(&email, &password, &context::request_meta()).await?;
+    let session = kw
+        .sessions()
+        .sign_in(&email, &password, &context::request_meta())
+        .await?;
     context::set_session_cookie(&kw, &session.token, session.max_age_secs);
     leptos_axum::redirect(&safe_next(next.as_deref()));
     Ok(())
@@ -53,7 +56,7 @@ pub async fn sign_in(email: String, password: String, next: Option<String>) -> R
 pub async fn sign_out() -> Result<(), ConsoleError> {
     let kw = context::keyward()?;
     if let Some(token) = context::session_token() {
-        kw.sign_out(&token, &context::request_meta()).await?;
+        kw.sessions().sign_out(&token, &context::request_meta()).await?;
     }
     context::clear_session_cookie(&kw);
     leptos_axum::redirect("/login");
@@ -63,7 +66,7 @@ pub async fn sign_out() -> Result<(), ConsoleError> {
 /// Whether the install still waits for its first admin.
 #[server(prefix = "/api", endpoint = "setup/status")]
 pub async fn setup_status() -> Result<bool, ConsoleError> {
-    Ok(context::keyward()?.needs_setup().await?)
+    Ok(context::keyward()?.users().needs_setup().await?)
 }
 
 /// Creates the first Global Admin from the one-time link and signs them in.
@@ -83,6 +86,7 @@ pub async fn complete_setup(
     }
     let kw = context::keyward()?;
     let session = kw
+        .users()
         .complete_setup(&token, &email, &password, &context::request_meta())
         .await?;
     context::set_session_cookie(&kw, &session.token, session.max_age_secs);

@@ -14,14 +14,14 @@ use super::context;
 #[server(prefix = "/api", endpoint = "settings/instance")]
 pub async fn instance_info() -> Result<InstanceFacts, ConsoleError> {
     let (kw, caller) = context::caller().await?;
-    Ok(kw.instance_facts(&caller).await?)
+    Ok(kw.oauth().instance_facts(&caller).await?)
 }
 
 /// The keys that sign access tokens and JWT-format secrets, newest first.
 #[server(prefix = "/api", endpoint = "settings/signing_keys", input = Json)]
 pub async fn signing_keys() -> Result<Vec<SigningKeyInfo>, ConsoleError> {
     let (kw, caller) = context::caller().await?;
-    Ok(kw.signing_keys(&caller)?)
+    Ok(kw.oauth().signing_keys(&caller)?)
 }
 
 /// Adds a signing key with `algorithm` (RS256, ES256 or EdDSA); the current
@@ -32,5 +32,5 @@ pub async fn rotate_signing_key(algorithm: String) -> Result<SigningKeyInfo, Con
     let alg = algorithm.parse().map_err(|message: String| {
         keyward::service::ServiceError::from(keyward::domain::ValidationError::new("algorithm", message))
     })?;
-    Ok(kw.rotate_signing_key(&caller, alg).await?)
+    Ok(kw.oauth().rotate_signing_key(&caller, alg).await?)
 }

@@ -14,5 +14,5 @@ use super::context;
 #[server(prefix = "/api", endpoint = "usage/traffic", input = Json)]
 pub async fn traffic(account: Option<String>, days: i64) -> Result<UsageOverview, ConsoleError> {
     let (kw, caller) = context::caller().await?;
-    Ok(kw.usage_overview(&caller, account.as_deref(), days).await?)
+    Ok(kw.usage().overview(&caller, account.as_deref(), days).await?)
 }

@@ -24,7 +24,7 @@ fn access(all_accounts: bool, accounts: Vec<AccountId>) -> UserAccessInput {
 #[server(prefix = "/api", endpoint = "users/list")]
 pub async fn list_users() -> Result<Vec<User>, ConsoleError> {
     let (kw, caller) = context::caller().await?;
-    Ok(kw.list_users(&caller).await?)
+    Ok(kw.users().list(&caller).await?)
 }
 
 /// Creates a user; Global Admins only.
@@ -38,7 +38,8 @@ pub async fn create_user(
 ) -> Result<User, ConsoleError> {
     let (kw, caller) = context::caller().await?;
     Ok(kw
-        .create_user(&caller, &email, &password, role, access(all_accounts, accounts))
+        .users()
+        .create(&caller, &email, &password, role, access(all_accounts, accounts))
         .await?)
 }
 
@@ -52,7 +53,8 @@ pub async fn update_user(
 ) -> Result<User, ConsoleError> {
     let (kw, caller) = context::caller().await?;
     Ok(kw
-        .update_user_role(&caller, id, role, access(all_accounts, accounts))
+        .users()
+        .update_role(&caller, id, role, access(all_accounts, accounts))
         .await?)
 }
 
@@ -60,5 +62,5 @@ pub async fn update_user(
 #[server(prefix = "/api", endpoint = "users/set_disabled", input = Json)]
 pub async fn set_user_disabled(id: UserId, disabled: bool) -> Result<User, ConsoleError> {
     let (kw, caller) = context::caller().await?;
-    Ok(kw.set_user_disabled(&caller, id, disabled).await?)
+    Ok(kw.users().set_disabled(&caller, id, disabled).await?)
 }

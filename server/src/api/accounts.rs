@@ -50,7 +50,7 @@ pub struct UpdateAccount {
         (status = 401, description = "No valid credential", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn list(State(kw): State<Keyward>, ApiCaller(caller): ApiCaller) -> ApiResult<Json<Vec<Account>>> {
-    Ok(Json(kw.list_accounts(&caller).await?))
+    Ok(Json(kw.accounts().list(&caller).await?))
 }
 
 /// Create an account (needs admin:write and the Global Admin role).
@@ -68,7 +68,8 @@ pub async fn create(
     ApiJson(body): ApiJson<CreateAccount>,
 ) -> ApiResult<(StatusCode, Json<Account>)> {
     let account = kw
-        .create_account(&caller, &body.name, body.plan.unwrap_or(Plan::Starter))
+        .accounts()
+        .create(&caller, &body.name, body.plan.unwrap_or(Plan::Starter))
         .await?;
     Ok((StatusCode::CREATED, Json(account)))
 }
@@ -97,5 +98,5 @@ pub async fn update(
         notification_emails: body.notification_emails,
         rate_limit: body.rate_limit,
     };
-    Ok(Json(kw.update_account(&caller, &name, patch).await?))
+    Ok(Json(kw.accounts().update(&caller, &name, patch).await?))
 }

@@ -47,5 +47,5 @@ pub async fn list(
         before: q.cursor,
         limit: q.limit,
     };
-    Ok(Json(kw.list_audit(&caller, &filter).await?))
+    Ok(Json(kw.audit().list(&caller, &filter).await?))
 }

@@ -130,6 +130,7 @@ impl FromRequestParts<AppState> for ApiCaller {
             ..RequestFacts::default()
         };
         let verdict = kw
+            .verification()
             .verify(
                 Presented::Key {
                     key: token,
@@ -141,7 +142,10 @@ impl FromRequestParts<AppState> for ApiCaller {
         if let (keyward::policy::VerifyCode::RateLimited, Some(rate)) = (verdict.code, &verdict.rate) {
             return Err(ApiError::rate_limited(rate));
         }
-        match kw.key_caller(&verdict, ip.map(|i| i.to_string()), keyward::authz::Via::Secret) {
+        match kw
+            .credentials()
+            .key_caller(&verdict, ip.map(|i| i.to_string()), keyward::authz::Via::Secret)
+        {
             Some(caller) => Ok(ApiCaller(Caller::Key(caller))),
             None if verdict.code.http_status() == 403 => Err(ApiError::new(
                 StatusCode::FORBIDDEN,

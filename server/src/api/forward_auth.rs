@@ -190,7 +190,7 @@ pub async fn forward_auth(State(kw): State<Keyward>, parts: Parts) -> ApiResult<
             ));
         }
     };
-    let verdict = kw.verify(presented, &facts).await?;
+    let verdict = kw.verification().verify(presented, &facts).await?;
     let status = StatusCode::from_u16(verdict.code.http_status()).unwrap_or(StatusCode::UNAUTHORIZED);
     let limit_headers = verdict.rate.as_ref().map(rate_headers).unwrap_or_default();
     if !verdict.code.is_valid() {

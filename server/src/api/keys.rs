@@ -58,7 +58,7 @@ pub async fn create(
     ApiCaller(caller): ApiCaller,
     ApiJson(input): ApiJson<CredentialInput>,
 ) -> ApiResult<(StatusCode, Json<KeyWithSecret>)> {
-    let created = kw.create_credential(&caller, input).await?;
+    let created = kw.credentials().create(&caller, input).await?;
     Ok((StatusCode::CREATED, Json(created.into())))
 }
 
@@ -75,7 +75,7 @@ pub async fn list(
     ApiCaller(caller): ApiCaller,
     ApiQuery(q): ApiQuery<CredentialQuery>,
 ) -> ApiResult<Json<CredentialPage>> {
-    Ok(Json(kw.list_credentials(&caller, &q).await?))
+    Ok(Json(kw.credentials().list(&caller, &q).await?))
 }
 
 /// A credential with its version as the `ETag`.
@@ -97,7 +97,7 @@ pub async fn get(
     ApiCaller(caller): ApiCaller,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
-    Ok(tagged(kw.get_credential(&caller, &id).await?))
+    Ok(tagged(kw.credentials().get(&caller, &id).await?))
 }
 
 /// Change a credential's description, scopes, roles, CIDRs, rights, expiry, auto-renew or metadata.
@@ -127,7 +127,9 @@ pub async fn update(
         Some(v) => Precondition::parse(v.to_str().unwrap_or_default()),
         None => Precondition::None,
     };
-    Ok(tagged(kw.update_credential(&caller, &id, patch, &precondition).await?))
+    Ok(tagged(
+        kw.credentials().update(&caller, &id, patch, &precondition).await?,
+    ))
 }
 
 /// Revoke a credential. It is refused from the next request on; the record stays for audit.
@@ -144,7 +146,7 @@ pub async fn revoke(
     ApiCaller(caller): ApiCaller,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    kw.revoke_credential(&caller, &id, None).await?;
+    kw.credentials().revoke(&caller, &id, None).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -166,7 +168,8 @@ pub async fn rotate(
     ApiJsonOrEmpty(body): ApiJsonOrEmpty<RotateRequest>,
 ) -> ApiResult<Json<KeyWithSecret>> {
     Ok(Json(
-        kw.rotate_credential(&caller, &id, body.grace_period_seconds)
+        kw.credentials()
+            .rotate(&caller, &id, body.grace_period_seconds)
             .await?
             .into(),
     ))

@@ -156,7 +156,8 @@ pub async fn token(State(state): State<AppState>, parts: Parts, body: Bytes) -> 
             description: "client authentication is required".into(),
             basic: false,
         })?;
-        kw.issue_token(grant_type.as_deref(), scope.as_deref(), auth, client_ip(&parts))
+        kw.oauth()
+            .issue_token(grant_type.as_deref(), scope.as_deref(), auth, client_ip(&parts))
             .await
     }
     .await;
@@ -191,8 +192,9 @@ async fn caller(kw: &Keyward, parts: &Parts, body: &Params) -> Result<Caller, OA
             key: token,
             from_query: false,
         };
-        let verdict = kw.verify(presented, &call).await?;
+        let verdict = kw.verification().verify(presented, &call).await?;
         return kw
+            .credentials()
             .key_caller(&verdict, ip.map(|i| i.to_string()), Via::Secret)
             .map(Caller::Key)
             .ok_or_else(|| OAuthError::InvalidClient {
@@ -210,13 +212,16 @@ async fn caller(kw: &Keyward, parts: &Parts, body: &Params) -> Result<Caller, OA
         id: &auth.client_id,
         secret: &auth.client_secret,
     };
-    let verdict = kw.verify(presented, &facts).await?;
+    let verdict = kw.verification().verify(presented, &facts).await?;
     let client = verdict
         .credential
         .as_ref()
         .is_some_and(|c| c.kind == keyward::domain::CredentialKind::OauthClient);
     client
-        .then(|| kw.key_caller(&verdict, ip.map(|i| i.to_string()), Via::ClientAuth))
+        .then(|| {
+            kw.credentials()
+                .key_caller(&verdict, ip.map(|i| i.to_string()), Via::ClientAuth)
+        })
         .flatten()
         .map(Caller::Key)
         .ok_or(OAuthError::InvalidClient {
@@ -249,7 +254,7 @@ pub async fn introspect(State(state): State<AppState>, parts: Parts, body: Bytes
         let params = form(&parts, &body).await?;
         let caller = caller(kw, &parts, &params).await?;
         let token = one(&params, "token")?.ok_or_else(|| OAuthError::InvalidRequest("token is required".into()))?;
-        Ok(kw.introspect(&caller, token))
+        Ok(kw.oauth().introspect(&caller, token))
     }
     .await;
     match result {
@@ -272,7 +277,7 @@ pub async fn revoke(State(state): State<AppState>, parts: Parts, body: Bytes) ->
         let params = form(&parts, &body).await?;
         let caller = caller(kw, &parts, &params).await?;
         let token = one(&params, "token")?.ok_or_else(|| OAuthError::InvalidRequest("token is required".into()))?;
-        kw.revoke_token(&caller, token).await.map_err(OAuthError::from)
+        kw.oauth().revoke_token(&caller, token).await.map_err(OAuthError::from)
     }
     .await;
     match result {
@@ -293,7 +298,7 @@ pub async fn jwks(State(kw): State<Keyward>) -> Response {
             ),
             (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300")),
         ],
-        kw.jwks().to_string(),
+        kw.oauth().jwks().to_string(),
     )
         .into_response()
 }
@@ -307,7 +312,7 @@ pub async fn metadata(State(kw): State<Keyward>, headers: HeaderMap) -> Response
         None => request_base(&kw, &headers),
     };
     Json(json!({
-        "issuer": kw.issuer().unwrap_or(&base),
+        "issuer": kw.oauth().issuer().unwrap_or(&base),
         "token_endpoint": format!("{base}/oauth/token"),
         "jwks_uri": format!("{base}/.well-known/jwks.json"),
         "introspection_endpoint": format!("{base}/oauth/introspect"),

@@ -37,5 +37,7 @@ pub async fn series(
     ApiCaller(caller): ApiCaller,
     ApiQuery(q): ApiQuery<UsageQuery>,
 ) -> ApiResult<Json<UsageSeries>> {
-    Ok(Json(kw.usage(&caller, &q.key, q.from, q.to, q.granularity).await?))
+    Ok(Json(
+        kw.usage().series(&caller, &q.key, q.from, q.to, q.granularity).await?,
+    ))
 }

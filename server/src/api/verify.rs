@@ -163,6 +163,6 @@ pub async fn verify(
             from_query: false,
         },
     };
-    let verdict = kw.verify(presented, &facts).await?;
+    let verdict = kw.verification().verify(presented, &facts).await?;
     Ok(Json(VerifyResponse::from_verdict(&verdict, req.account.as_deref())))
 }

@@ -31,7 +31,9 @@ pub async fn list(
     ApiCaller(caller): ApiCaller,
     ApiQuery(q): ApiQuery<WebhookQuery>,
 ) -> ApiResult<Json<Vec<Webhook>>> {
-    Ok(Json(kw.list_webhooks(&caller, q.account.as_deref()).await?))
+    Ok(Json(
+        kw.notifications().list_webhooks(&caller, q.account.as_deref()).await?,
+    ))
 }
 
 /// Add an endpoint. The answer's `secret` signs every request
@@ -48,7 +50,10 @@ pub async fn create(
     ApiCaller(caller): ApiCaller,
     ApiJson(body): ApiJson<WebhookInput>,
 ) -> ApiResult<(StatusCode, Json<WebhookCreated>)> {
-    Ok((StatusCode::CREATED, Json(kw.create_webhook(&caller, body).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(kw.notifications().create_webhook(&caller, body).await?),
+    ))
 }
 
 /// Delete an endpoint; deliveries still queued for it are dropped.
@@ -65,7 +70,7 @@ pub async fn delete(
     ApiCaller(caller): ApiCaller,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    kw.delete_webhook(&caller, &id).await?;
+    kw.notifications().delete_webhook(&caller, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -82,7 +87,7 @@ pub async fn deliveries(
     ApiCaller(caller): ApiCaller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Vec<Delivery>>> {
-    Ok(Json(kw.webhook_deliveries(&caller, &id).await?))
+    Ok(Json(kw.notifications().webhook_deliveries(&caller, &id).await?))
 }
 
 /// Send a `webhook.test` event to this endpoint.
@@ -98,7 +103,10 @@ pub async fn test(
     ApiCaller(caller): ApiCaller,
     Path(id): Path<String>,
 ) -> ApiResult<(StatusCode, Json<Delivery>)> {
-    Ok((StatusCode::ACCEPTED, Json(kw.send_test_event(&caller, &id).await?)))
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(kw.notifications().send_test_event(&caller, &id).await?),
+    ))
 }
 
 /// Send a delivery's event again, with the same event id.
@@ -119,6 +127,6 @@ pub async fn replay(
 ) -> ApiResult<(StatusCode, Json<Delivery>)> {
     Ok((
         StatusCode::ACCEPTED,
-        Json(kw.replay_delivery(&caller, &id, delivery).await?),
+        Json(kw.notifications().replay_delivery(&caller, &id, delivery).await?),
     ))
 }

@@ -416,6 +416,7 @@ async fn a_request_queued_behind_its_credentials_revocation_changes_nothing() {
         .await;
     // The caller as the API resolved it when its request arrived...
     let verdict = kw
+        .verification()
         .verify(
             keyward::verify::Presented::Key {
                 key: &secret,
@@ -426,18 +427,21 @@ async fn a_request_queued_behind_its_credentials_revocation_changes_nothing() {
         .await
         .unwrap();
     let caller = keyward::service::Caller::Key(
-        kw.key_caller(&verdict, None, keyward::authz::Via::Secret)
+        kw.credentials()
+            .key_caller(&verdict, None, keyward::authz::Via::Secret)
             .expect("valid"),
     );
     // ...then revoked before its write ran.
-    kw.revoke_credential(&keyward::service::Caller::System("t"), &id, None)
+    kw.credentials()
+        .revoke(&keyward::service::Caller::System("t"), &id, None)
         .await
         .unwrap();
     let input = serde_json::from_value(json!({ "name": "late", "scopes": ["keys:write"] })).unwrap();
-    let err = kw.create_credential(&caller, input).await.unwrap_err();
+    let err = kw.credentials().create(&caller, input).await.unwrap_err();
     assert_eq!(err.code(), "UNAUTHENTICATED");
     let page = kw
-        .list_credentials(
+        .credentials()
+        .list(
             &keyward::service::Caller::System("t"),
             &keyward::domain::credential::CredentialQuery {
                 q: Some("late".into()),

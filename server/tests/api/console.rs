@@ -59,18 +59,19 @@ async fn a_wrong_setup_token_is_refused() {
 async fn setup_is_refused_once_any_user_exists_even_with_a_new_link() {
     let app = spawn_app().await;
     let kw = app.server.as_ref().unwrap().keyward.clone();
-    let fresh = kw.issue_setup_token().await.unwrap().unwrap();
-    kw.create_user(
-        &keyward::service::Caller::System("test"),
-        "ops@example.com",
-        ADMIN_PASSWORD,
-        keyward::domain::Role::GlobalAdmin,
-        keyward::service::UserAccessInput::All,
-    )
-    .await
-    .unwrap();
+    let fresh = kw.users().issue_setup_token().await.unwrap().unwrap();
+    kw.users()
+        .create(
+            &keyward::service::Caller::System("test"),
+            "ops@example.com",
+            ADMIN_PASSWORD,
+            keyward::domain::Role::GlobalAdmin,
+            keyward::service::UserAccessInput::All,
+        )
+        .await
+        .unwrap();
     assert!(
-        kw.issue_setup_token().await.unwrap().is_none(),
+        kw.users().issue_setup_token().await.unwrap().is_none(),
         "no link is issued once a user exists"
     );
     let res = app

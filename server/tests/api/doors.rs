@@ -246,7 +246,8 @@ async fn a_named_account_counts_only_what_the_credential_holds_there() {
     let app = spawn_app().await;
     for name in ["acme", "globex"] {
         app.kw()
-            .create_account(
+            .accounts()
+            .create(
                 &keyward::service::Caller::System("t"),
                 name,
                 keyward::domain::Plan::Starter,

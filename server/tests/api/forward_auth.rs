@@ -41,7 +41,8 @@ async fn bearer_x_api_key_and_query_keys_are_accepted() {
 
     // The account can turn query-string keys off.
     app.kw()
-        .update_account(
+        .accounts()
+        .update(
             &keyward::service::Caller::System("t"),
             "default",
             keyward::service::AccountPatch {
@@ -133,7 +134,8 @@ async fn basic_credentials_work_with_http_basic() {
     let app = spawn_app().await;
     let created = app
         .kw()
-        .create_credential(
+        .credentials()
+        .create(
             &keyward::service::Caller::System("t"),
             serde_json::from_value(
                 json!({ "name": "b", "kind": "basic", "allowed_cidrs": ["127.0.0.0/8"], "expires": "7d" }),
@@ -168,7 +170,8 @@ async fn expired_revoked_and_disabled_keys_are_refused() {
     assert_eq!(auth(&app.base, &h).await.status(), StatusCode::OK);
     let caller = keyward::service::Caller::System("t");
     app.kw()
-        .update_account(
+        .accounts()
+        .update(
             &caller,
             "default",
             keyward::service::AccountPatch {
@@ -182,7 +185,8 @@ async fn expired_revoked_and_disabled_keys_are_refused() {
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     assert_eq!(res.headers()["x-keyward-code"], "API_DISABLED");
     app.kw()
-        .update_account(
+        .accounts()
+        .update(
             &caller,
             "default",
             keyward::service::AccountPatch {
@@ -194,6 +198,6 @@ async fn expired_revoked_and_disabled_keys_are_refused() {
         .unwrap();
     app.clock.advance_secs(86_400);
     assert_eq!(auth(&app.base, &h).await.headers()["x-keyward-code"], "EXPIRED");
-    app.kw().revoke_credential(&caller, &id, None).await.unwrap();
+    app.kw().credentials().revoke(&caller, &id, None).await.unwrap();
     assert_eq!(auth(&app.base, &h).await.headers()["x-keyward-code"], "REVOKED");
 }

@@ -152,7 +152,8 @@ impl TestApp {
         let input: keyward::domain::CredentialInput = serde_json::from_value(input).expect("a valid input");
         let created = self
             .kw()
-            .create_credential(&keyward::service::Caller::System("test"), input)
+            .credentials()
+            .create(&keyward::service::Caller::System("test"), input)
             .await
             .expect("created");
         (created.credential.id, created.secret)

@@ -150,7 +150,8 @@ async fn verify_reports_each_refusal_with_its_code() {
     assert_eq!(v["code"], "API_DISABLED");
     assert_eq!(v["valid"], false);
     app.kw()
-        .update_account(
+        .accounts()
+        .update(
             &keyward::service::Caller::System("test"),
             "default",
             keyward::service::AccountPatch {
@@ -532,13 +533,14 @@ async fn management_calls_need_a_bearer_key_with_the_right_scope() {
 async fn keys_reach_only_their_account_unless_a_role_widens_it() {
     let app = spawn_app().await;
     let kw = app.kw();
-    kw.create_account(
-        &keyward::service::Caller::System("test"),
-        "acme",
-        keyward::domain::Plan::Starter,
-    )
-    .await
-    .unwrap();
+    kw.accounts()
+        .create(
+            &keyward::service::Caller::System("test"),
+            "acme",
+            keyward::domain::Plan::Starter,
+        )
+        .await
+        .unwrap();
     let (_, acme_key) = app
         .key(json!({ "account": "acme", "name": "acme admin", "scopes": ["keys:write"] }))
         .await;
@@ -692,7 +694,7 @@ async fn last_used_is_batched_in_memory_and_flushed() {
         .await
         .unwrap();
     assert_eq!(stored.0, None, "verification did not write to SQLite");
-    app.kw().flush_usage().await.unwrap();
+    app.kw().usage().flush().await.unwrap();
     let k: Value = api.get(&format!("/v1/keys/{id}")).await.json().await.unwrap();
     assert_eq!(k["last_used_at"], app.kw().now());
     assert_eq!(k["last_used_ip"], "192.0.2.44");

@@ -149,7 +149,7 @@ async fn nginx_auth_request_lets_good_keys_through_and_stops_the_rest() {
         .key(json!({ "name": "elsewhere", "scopes": ["compute:read"], "allowed_cidrs": ["10.0.0.0/8"] }))
         .await;
     let (_, no_scope) = app.key(json!({ "name": "no scope", "scopes": ["storage:read"] })).await;
-    app.kw().revoke_credential(&caller, &revoked_id, None).await.unwrap();
+    app.kw().credentials().revoke(&caller, &revoked_id, None).await.unwrap();
 
     // A valid key reaches the upstream, which learns which key it was.
     let (status, body) = call(&nginx, reqwest::Method::GET, "/compute/instances", Some(&valid)).await;
@@ -191,7 +191,8 @@ async fn nginx_auth_request_lets_good_keys_through_and_stops_the_rest() {
 
     // The account's API switch.
     app.kw()
-        .update_account(
+        .accounts()
+        .update(
             &caller,
             "default",
             keyward::service::AccountPatch {
@@ -208,7 +209,8 @@ async fn nginx_auth_request_lets_good_keys_through_and_stops_the_rest() {
         StatusCode::FORBIDDEN
     );
     app.kw()
-        .update_account(
+        .accounts()
+        .update(
             &caller,
             "default",
             keyward::service::AccountPatch {
@@ -295,7 +297,8 @@ async fn the_readme_recipe_overwrites_every_header_a_client_could_spoof() {
         .await;
     let client_id = app
         .kw()
-        .list_credentials(
+        .credentials()
+        .list(
             &keyward::service::Caller::System("t"),
             &keyward::domain::credential::CredentialQuery {
                 q: Some("vpn".into()),

@@ -36,6 +36,7 @@ async fn deliveries(api: &Api, webhook: &str) -> Vec<Value> {
 /// Points Keyward at the sink.
 async fn use_smtp(app: &TestApp, sink: &SmtpSink) {
     app.kw()
+        .notifications()
         .set_smtp(
             &Caller::System("test"),
             SmtpInput {
@@ -179,7 +180,7 @@ async fn failures_and_timeouts_are_retried_with_backoff_and_a_replay_keeps_the_e
 /// arrived afterwards proves nothing more was sent.
 async fn settle(app: &TestApp) {
     for _ in 0..150 {
-        if app.kw().outbox_pending().await.unwrap() == 0 {
+        if app.kw().notifications().outbox_pending().await.unwrap() == 0 {
             return;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
@@ -282,13 +283,17 @@ async fn a_key_expiring_in_8_days_gets_one_7_day_and_one_1_day_email_and_nothing
         .await;
     let prefix = created["prefix"].as_str().unwrap().to_owned();
     let kw = app.kw();
-    assert_eq!(kw.scan_expiry().await.unwrap(), 0, "8 days ahead: nothing yet");
+    assert_eq!(
+        kw.notifications().scan_expiry().await.unwrap(),
+        0,
+        "8 days ahead: nothing yet"
+    );
 
     app.clock.advance_secs(86_400 + 60);
     // The background scheduler may get there first: either writes it once.
-    app.kw().scan_expiry().await.unwrap();
+    app.kw().notifications().scan_expiry().await.unwrap();
     assert_eq!(
-        app.kw().scan_expiry().await.unwrap(),
+        app.kw().notifications().scan_expiry().await.unwrap(),
         0,
         "the same notice is never written twice"
     );
@@ -304,12 +309,16 @@ async fn a_key_expiring_in_8_days_gets_one_7_day_and_one_1_day_email_and_nothing
     }
 
     app.restart().await;
-    assert_eq!(app.kw().scan_expiry().await.unwrap(), 0, "nor after a restart");
+    assert_eq!(
+        app.kw().notifications().scan_expiry().await.unwrap(),
+        0,
+        "nor after a restart"
+    );
     app.clock.advance_secs(6 * 86_400);
     // The background scheduler may get there first: either writes it once.
-    app.kw().scan_expiry().await.unwrap();
+    app.kw().notifications().scan_expiry().await.unwrap();
     app.restart().await;
-    assert_eq!(app.kw().scan_expiry().await.unwrap(), 0);
+    assert_eq!(app.kw().notifications().scan_expiry().await.unwrap(), 0);
     let mail = sink.wait_for(4).await;
     let subjects: Vec<&str> = mail.iter().map(|m| m.subject.as_str()).collect();
     assert_eq!(
@@ -327,8 +336,8 @@ async fn a_key_expiring_in_8_days_gets_one_7_day_and_one_1_day_email_and_nothing
 
     // Then the expiry itself, once.
     app.clock.advance_secs(86_400);
-    app.kw().scan_expiry().await.unwrap();
-    app.kw().scan_expiry().await.unwrap();
+    app.kw().notifications().scan_expiry().await.unwrap();
+    app.kw().notifications().scan_expiry().await.unwrap();
     let mail = sink.wait_for(6).await;
     assert!(
         mail[4..]
@@ -354,8 +363,8 @@ async fn auto_renew_extends_by_the_original_lifetime_once_and_keeps_the_secret()
 
     app.clock.advance_secs(lifetime - 86_400 + 60);
     // The background scheduler may get there first: either writes it once.
-    app.kw().scan_expiry().await.unwrap();
-    assert_eq!(app.kw().scan_expiry().await.unwrap(), 0);
+    app.kw().notifications().scan_expiry().await.unwrap();
+    assert_eq!(app.kw().notifications().scan_expiry().await.unwrap(), 0);
     let got = receiver.wait_for(1).await;
     assert_eq!(got[0].event_type, "key.renewed");
     assert_eq!(got[0].body["data"]["previous_expires_at"], first_expiry);
@@ -372,7 +381,7 @@ async fn auto_renew_extends_by_the_original_lifetime_once_and_keeps_the_secret()
     app.clock.advance_secs(2 * 86_400);
     let verdict = api.verify(json!({ "key": secret })).await;
     assert_eq!(verdict["code"], "VALID", "{verdict}");
-    app.kw().scan_expiry().await.unwrap();
+    app.kw().notifications().scan_expiry().await.unwrap();
     settle(&app).await;
     assert_eq!(
         receiver.received().len(),
@@ -403,11 +412,11 @@ async fn rate_limit_refusals_are_announced_at_most_once_per_credential_and_hour(
     for _ in 0..3 {
         assert_eq!(verify(&app).await, "RATE_LIMITED");
     }
-    app.kw().flush_usage().await.unwrap();
+    app.kw().usage().flush().await.unwrap();
     for _ in 0..3 {
         assert_eq!(verify(&app).await, "RATE_LIMITED");
     }
-    app.kw().flush_usage().await.unwrap();
+    app.kw().usage().flush().await.unwrap();
     let got = receiver.wait_for(1).await;
     assert_eq!(got[0].event_type, "ratelimit.exceeded");
     assert_eq!(got[0].body["data"]["credential"]["id"], id.as_str());
@@ -417,7 +426,7 @@ async fn rate_limit_refusals_are_announced_at_most_once_per_credential_and_hour(
     app.clock.advance_secs(3_600);
     assert_eq!(verify(&app).await, "VALID");
     assert_eq!(verify(&app).await, "RATE_LIMITED");
-    app.kw().flush_usage().await.unwrap();
+    app.kw().usage().flush().await.unwrap();
     receiver.wait_for(2).await;
 }
 
@@ -484,6 +493,7 @@ async fn a_signing_key_rotation_reaches_every_subscribed_endpoint() {
     endpoint(&app, &receiver, &["signing_key.rotated"]).await;
     let rotated = app
         .kw()
+        .oauth()
         .rotate_signing_key(&Caller::System("test"), keyward::crypto::jwt::JwtAlgorithm::EdDSA)
         .await
         .unwrap();
@@ -688,21 +698,21 @@ async fn a_claimed_delivery_is_sent_by_one_process_only() {
     app.key(json!({ "name": "contested" })).await;
     receiver.wait_for(1).await;
     assert!(
-        other.claim_due(32).await.unwrap().is_empty(),
+        other.notifications().claim_due(32).await.unwrap().is_empty(),
         "in flight at the server: not due for anyone else"
     );
 
     // Once the server is gone and the retry is due, one claim takes it.
     app.stop().await;
     app.clock.advance_secs(60);
-    let mut claimed = other.claim_due(32).await.unwrap();
+    let mut claimed = other.notifications().claim_due(32).await.unwrap();
     assert_eq!(claimed.len(), 1);
     assert!(
-        other.claim_due(32).await.unwrap().is_empty(),
+        other.notifications().claim_due(32).await.unwrap().is_empty(),
         "leased to the first claim"
     );
-    assert!(other.deliver(claimed.remove(0)).await.unwrap());
+    assert!(other.notifications().deliver(claimed.remove(0)).await.unwrap());
     let got = receiver.wait_for(2).await;
     assert_eq!(got[1].event_id, got[0].event_id);
-    assert_eq!(other.outbox_pending().await.unwrap(), 0);
+    assert_eq!(other.notifications().outbox_pending().await.unwrap(), 0);
 }

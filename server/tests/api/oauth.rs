@@ -821,6 +821,7 @@ async fn signing_keys_and_jwt_secrets_are_not_in_the_database_in_clear() {
     let b = api.create(json!({ "name": "jwt-at-rest", "format": "jwt" })).await;
     let secret = b["secret"].as_str().unwrap().to_owned();
     app.kw()
+        .oauth()
         .rotate_signing_key(
             &keyward::service::Caller::System("test"),
             keyward::crypto::jwt::JwtAlgorithm::EdDSA,

@@ -197,7 +197,7 @@ async fn metrics_count_requests_by_route_verification_outcomes_and_rate_limit_re
         api.get(&format!("/v1/keys/{id}")).await.status(),
         reqwest::StatusCode::OK
     );
-    app.kw().flush_usage().await.unwrap();
+    app.kw().usage().flush().await.unwrap();
 
     let res = reqwest::get(format!("{}/metrics", app.base)).await.unwrap();
     assert_eq!(res.status(), reqwest::StatusCode::OK);

@@ -14,7 +14,8 @@ async fn client_and_token(app: &TestApp, account: &str, name: &str) -> (String, 
         .await;
     let kw = app.kw();
     let client_id = kw
-        .list_credentials(
+        .credentials()
+        .list(
             &keyward::service::Caller::System("t"),
             &keyward::domain::credential::CredentialQuery {
                 q: Some(name.into()),
@@ -41,7 +42,8 @@ async fn client_and_token(app: &TestApp, account: &str, name: &str) -> (String, 
 
 async fn account(app: &TestApp, name: &str) {
     app.kw()
-        .create_account(
+        .accounts()
+        .create(
             &keyward::service::Caller::System("t"),
             name,
             keyward::domain::Plan::Enterprise,

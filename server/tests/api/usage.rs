@@ -44,7 +44,7 @@ async fn counts_match_the_calls_exactly_once_flushed_and_across_a_graceful_resta
         assert_eq!(auth(&app, &key, "billing:read").await, StatusCode::FORBIDDEN);
     }
     app.api(&key).verify(json!({ "key": key })).await;
-    app.kw().flush_usage().await.unwrap();
+    app.kw().usage().flush().await.unwrap();
     let expected: BTreeMap<String, i64> = [
         ("VALID".to_owned(), 5),
         ("RATE_LIMITED".to_owned(), 3),
@@ -74,9 +74,9 @@ async fn hours_older_than_90_days_are_rolled_up_into_days() {
     }
     app.clock.advance_secs(3 * 3600);
     auth(&app, &key, "").await;
-    app.kw().flush_usage().await.unwrap();
+    app.kw().usage().flush().await.unwrap();
     app.clock.advance_secs(92 * 86_400);
-    assert!(app.kw().roll_up_usage().await.unwrap() >= 1);
+    assert!(app.kw().usage().roll_up().await.unwrap() >= 1);
     let range = format!("key={id}&from={}&to={}", start - 86_400, start + 2 * 86_400);
     assert!(
         totals(&app, &format!("{range}&granularity=hour")).await.is_empty(),
@@ -162,7 +162,7 @@ async fn the_dashboard_ranks_credentials_and_refusals_and_names_stale_keys_per_v
     for _ in 0..2 {
         assert_eq!(auth(&app, &quiet_key, "").await, StatusCode::OK);
     }
-    app.kw().flush_usage().await.unwrap();
+    app.kw().usage().flush().await.unwrap();
 
     let res = traffic(&admin, None, 7).await;
     assert_eq!(res.status(), StatusCode::OK);

@@ -5,14 +5,15 @@
 
 use serde_json::json;
 
-use super::super::notifications::Subject;
-use super::super::{Caller, Keyward, ServiceError, ServiceResult};
+use super::Credentials;
 use super::Intent;
 use crate::crypto::keygen;
 use crate::domain::credential::Created;
 use crate::domain::event::EventType;
 use crate::domain::key::{SecretRole, display_prefix};
 use crate::domain::{Credential, CredentialKind, KeyFormat, ValidationError};
+use crate::service::notifications::Subject;
+use crate::service::{Caller, ServiceError, ServiceResult};
 use crate::store::{self, StoreError};
 use crate::wire::jwt::{KEY_TYP, KeyClaims};
 
@@ -22,18 +23,18 @@ pub const DEFAULT_GRACE_SECS: i64 = 86_400;
 /// The longest grace period accepted: 30 days.
 pub const MAX_GRACE_SECS: i64 = 30 * 86_400;
 
-impl Keyward {
+impl Credentials<'_> {
     /// Revokes a credential. It is refused from the next request on; the record
     /// stays for the audit trail. With `confirm_name` (the console asks people to
     /// type it), a name that does not match refuses the revocation.
-    pub async fn revoke_credential(
+    pub async fn revoke(
         &self,
         caller: &Caller,
         public_id: &str,
         confirm_name: Option<&str>,
     ) -> ServiceResult<Credential> {
-        let now = self.now();
-        let mut tx = self.write_as(caller).await?;
+        let now = self.kw.now();
+        let mut tx = self.kw.write_as(caller).await?;
         let (row, account) = self
             .credential_to_change(&mut tx, caller, public_id, Intent::Revoke)
             .await?;
@@ -46,7 +47,7 @@ impl Keyward {
             .ok_or(ServiceError::NotFound("credential"))?
             .into_credential(now)?;
         if revoked {
-            super::super::audit::record(
+            crate::service::audit::record(
                 &mut *tx,
                 now,
                 &caller.actor(),
@@ -56,7 +57,7 @@ impl Keyward {
                 json!({ "name": row.name }),
             )
             .await?;
-            super::super::notifications::emit(
+            crate::service::notifications::emit(
                 &mut tx,
                 now,
                 EventType::KeyRevoked,
@@ -70,26 +71,21 @@ impl Keyward {
             .await?;
         }
         tx.commit().await.map_err(StoreError::from)?;
-        self.refresh_credential(row.id).await?;
+        self.kw.verification().refresh_credential(row.id).await?;
         Ok(updated)
     }
 
     /// Issues a new secret. The previous one keeps working for the grace
     /// period (default 24 h; 0 ends it at once); any older one dies now.
-    pub async fn rotate_credential(
-        &self,
-        caller: &Caller,
-        public_id: &str,
-        grace_secs: Option<i64>,
-    ) -> ServiceResult<Created> {
+    pub async fn rotate(&self, caller: &Caller, public_id: &str, grace_secs: Option<i64>) -> ServiceResult<Created> {
         let grace = grace_secs.unwrap_or(DEFAULT_GRACE_SECS);
         if !(0..=MAX_GRACE_SECS).contains(&grace) {
             return Err(ValidationError::new("grace_period_seconds", "must be between 0 and 2592000 (30 days)").into());
         }
-        let now = self.now();
+        let now = self.kw.now();
         // BEGIN IMMEDIATE: concurrent rotations of one credential run one after
         // another, each seeing the last one's result.
-        let mut tx = self.write_as(caller).await?;
+        let mut tx = self.kw.write_as(caller).await?;
         let (row, account) = self
             .credential_to_change(&mut tx, caller, public_id, Intent::Change)
             .await?;
@@ -103,18 +99,22 @@ impl Keyward {
                 (jwt, Some(kid))
             }
             (CredentialKind::ApiKey, KeyFormat::Opaque) => (
-                keygen::secret(&self.config().key_prefix, SecretRole::ApiKey, row.environment()?),
+                keygen::secret(&self.kw.config().key_prefix, SecretRole::ApiKey, row.environment()?),
                 None,
             ),
             _ => (
-                keygen::secret(&self.config().key_prefix, SecretRole::ClientSecret, row.environment()?),
+                keygen::secret(
+                    &self.kw.config().key_prefix,
+                    SecretRole::ClientSecret,
+                    row.environment()?,
+                ),
                 None,
             ),
         };
-        store::credentials::rotate(&mut tx, row.id, &self.verifier().digest(&secret), now, now + grace).await?;
+        store::credentials::rotate(&mut tx, row.id, &self.kw.verifier().digest(&secret), now, now + grace).await?;
         let prefix = (kind == CredentialKind::ApiKey && signing_kid.is_none()).then(|| display_prefix(&secret));
         store::credentials::set_rotated(&mut *tx, row.id, prefix.as_deref(), signing_kid.as_deref()).await?;
-        super::super::audit::record(
+        crate::service::audit::record(
             &mut *tx,
             now,
             &caller.actor(),
@@ -128,7 +128,7 @@ impl Keyward {
             .await?
             .ok_or(ServiceError::NotFound("credential"))?
             .into_credential(now)?;
-        super::super::notifications::emit(
+        crate::service::notifications::emit(
             &mut tx,
             now,
             EventType::KeyRotated,
@@ -141,7 +141,7 @@ impl Keyward {
         )
         .await?;
         tx.commit().await.map_err(StoreError::from)?;
-        self.refresh_credential(row.id).await?;
+        self.kw.verification().refresh_credential(row.id).await?;
         Ok(Created { credential, secret })
     }
 
@@ -153,11 +153,11 @@ impl Keyward {
         now: i64,
         exp: Option<i64>,
     ) -> ServiceResult<(String, String)> {
-        let signer = self.keyring().current().signer.clone().ok_or_else(|| {
+        let signer = self.kw.keyring().current().signer.clone().ok_or_else(|| {
             ServiceError::rule("NO_SIGNING_KEY", "No signing key is active; rotate the signing keys.")
         })?;
         let claims = KeyClaims {
-            iss: self.config().public_url.clone().unwrap_or_else(|| "keyward".into()),
+            iss: self.kw.config().public_url.clone().unwrap_or_else(|| "keyward".into()),
             sub: public_id.to_owned(),
             jti: keygen::base62(22),
             iat: now,

@@ -4,26 +4,16 @@
 //! caller issues or changes a credential that can do more than itself (the
 //! grant rule in [`crate::authz::grant`]).
 
+mod create;
 mod lifecycle;
 mod update;
 
-use serde_json::json;
-
-use super::notifications::Subject;
 use super::{Caller, KeyCaller, Keyward, ServiceError, ServiceResult};
 use crate::authz::{Access, AccountRef, Action, Area, Grant, KeyHolder, Lifetime, Target, Via};
-use crate::crypto::keygen;
-use crate::domain::KeyFormat;
-use crate::domain::credential::{Created, CredentialPage, CredentialQuery, CredentialSummary};
-use crate::domain::event::EventType;
-use crate::domain::key::Environment;
-use crate::domain::key::{SecretRole, display_prefix};
-use crate::domain::{
-    Account, Credential, CredentialInput, CredentialKind, CredentialStatus, NewCredential, Plan, RateLimitSetting,
-    ValidationError,
-};
-use crate::store::credentials::{CredentialRow, Grants, ListFilter, NewRow};
-use crate::store::{self, StoreError};
+use crate::domain::credential::{CredentialPage, CredentialQuery, CredentialSummary};
+use crate::domain::{Account, Credential, CredentialStatus, Plan, RateLimitSetting, ValidationError};
+use crate::store::credentials::{CredentialRow, Grants, ListFilter};
+use crate::store::{self};
 
 const MAX_PAGE: u32 = 200;
 
@@ -73,14 +63,19 @@ fn grant_of_row(row: &CredentialRow, account: &Account) -> ServiceResult<Grant> 
         },
     ))
 }
+/// Credentials: issuing, listing, reading, changing, rotating and revoking them.
+#[derive(Clone, Copy)]
+pub struct Credentials<'a> {
+    pub(in crate::service) kw: &'a Keyward,
+}
 
-impl Keyward {
+impl Credentials<'_> {
     /// Loads an account for an action on its credentials. One out of sight
     /// reads exactly like one that does not exist: a validation error on the
     /// `account` field (it names no account you can see).
     pub(super) async fn account_for(&self, caller: &Caller, name: &str, access: Access) -> ServiceResult<Account> {
         let unknown = || ValidationError::new("account", format!("no account named {name:?} that you can see"));
-        let account = store::accounts::find_by_name(self.store().pool(), name)
+        let account = store::accounts::find_by_name(self.kw.store().pool(), name)
             .await?
             .ok_or_else(unknown)?;
         match caller.authorize(
@@ -100,9 +95,9 @@ impl Keyward {
         public_id: &str,
         access: Access,
     ) -> ServiceResult<(CredentialRow, Account)> {
-        let row = store::credentials::find_public(self.store().pool(), public_id).await?;
+        let row = store::credentials::find_public(self.kw.store().pool(), public_id).await?;
         let account = match &row {
-            Some(r) => store::accounts::find(self.store().pool(), r.account_id).await?,
+            Some(r) => store::accounts::find(self.kw.store().pool(), r.account_id).await?,
             None => None,
         };
         let (Some(row), Some(account)) = (row, account) else {
@@ -148,123 +143,9 @@ impl Keyward {
         Ok((row, account))
     }
 
-    /// Creates a credential and returns its secret, once.
-    pub async fn create_credential(&self, caller: &Caller, input: CredentialInput) -> ServiceResult<Created> {
-        let new = NewCredential::validate(input, &self.config().catalog)?;
-        let account = self.account_for(caller, &new.account, Access::Write).await?;
-        let grants = Grants {
-            scopes: new.scopes,
-            roles: new.roles,
-            allowed_cidrs: new.allowed_cidrs,
-            rights: new.rights,
-        };
-        let now = self.now();
-        let expires_at = new.expiry.expires_at(now);
-        let lifetime = Lifetime {
-            expires_at,
-            auto_renew: new.auto_renew,
-        };
-        let grant = grant_of(
-            &account.name,
-            account.plan,
-            account.rate_limit,
-            &grants,
-            new.rate_limit,
-            lifetime,
-        );
-        caller.authorize(Action::Manage(&grant), Target::Account((&account).into()), "account")?;
-        let base = self.config().key_prefix.clone();
-        let public_id = keygen::public_id();
-        let (secret, client_id, signing_kid) = match (new.kind, new.format) {
-            (CredentialKind::ApiKey, KeyFormat::Jwt) => {
-                let (jwt, kid) = self.sign_key_jwt(&public_id, &account.name, now, expires_at)?;
-                (jwt, None, Some(kid))
-            }
-            (CredentialKind::ApiKey, KeyFormat::Opaque) => {
-                (keygen::secret(&base, SecretRole::ApiKey, new.environment), None, None)
-            }
-            (CredentialKind::Basic | CredentialKind::OauthClient, _) => (
-                keygen::secret(&base, SecretRole::ClientSecret, new.environment),
-                Some(keygen::secret(&base, SecretRole::ClientId, new.environment)),
-                None,
-            ),
-        };
-        let shown_prefix = match new.format {
-            KeyFormat::Jwt => jwt_display_prefix(new.environment, &public_id),
-            KeyFormat::Opaque => display_prefix(client_id.as_deref().unwrap_or(&secret)),
-        };
-        let actor = caller.actor();
-        let mut tx = self.write_as(caller).await?;
-        let inserted = store::credentials::insert(
-            &mut tx,
-            &NewRow {
-                public_id: &public_id,
-                account_id: account.id,
-                name: new.name.as_str(),
-                description: new.description.as_deref(),
-                kind: new.kind,
-                environment: new.environment,
-                display_prefix: &shown_prefix,
-                client_id: client_id.as_deref(),
-                grants: &grants,
-                expires_at,
-                lifetime_secs: new.expiry.lifetime_secs(),
-                auto_renew: new.auto_renew,
-                metadata: &new.metadata,
-                created_at: now,
-                created_by: &actor.label,
-                format: new.format,
-                token_ttl_secs: new.token_ttl_secs,
-                signing_kid: signing_kid.as_deref(),
-                rate_limit: new.rate_limit,
-            },
-        )
-        .await;
-        let id = match inserted {
-            Err(StoreError::Conflict(_)) => {
-                return Err(ServiceError::Conflict(format!(
-                    "A credential named {:?} already exists in {}.",
-                    new.name.as_str(),
-                    account.name
-                )));
-            }
-            other => other?,
-        };
-        store::credentials::insert_secret(&mut tx, &self.verifier().digest(&secret), id, now).await?;
-        super::audit::record(
-            &mut *tx,
-            now,
-            &actor,
-            "key.created",
-            Some(format!("key:{public_id}")),
-            Some(account.id),
-            json!({ "name": new.name.as_str(), "kind": new.kind, "expires": new.expiry }),
-        )
-        .await?;
-        let credential = store::credentials::find(&mut *tx, id)
-            .await?
-            .ok_or(ServiceError::NotFound("credential"))?
-            .into_credential(now)?;
-        super::notifications::emit(
-            &mut tx,
-            now,
-            EventType::KeyCreated,
-            Subject {
-                account: Some((account.id, &account.name)),
-                credential: Some((id, &credential)),
-            },
-            json!({}),
-            None,
-        )
-        .await?;
-        tx.commit().await.map_err(StoreError::from)?;
-        self.refresh_credential(id).await?;
-        Ok(Created { credential, secret })
-    }
-
     /// The accounts whose credentials the caller may read.
     pub(super) async fn readable_accounts(&self, caller: &Caller) -> ServiceResult<Vec<Account>> {
-        Ok(store::accounts::list(self.store().pool())
+        Ok(store::accounts::list(self.kw.store().pool())
             .await?
             .into_iter()
             .filter(|a| caller.allows(Action::Use(Area::Keys, Access::Read), Target::Account(a.into())))
@@ -272,7 +153,7 @@ impl Keyward {
     }
 
     /// A newest-first page of the credentials the caller may see.
-    pub async fn list_credentials(&self, caller: &Caller, q: &CredentialQuery) -> ServiceResult<CredentialPage> {
+    pub async fn list(&self, caller: &Caller, q: &CredentialQuery) -> ServiceResult<CredentialPage> {
         let visible: Vec<Account> = self
             .readable_accounts(caller)
             .await?
@@ -287,9 +168,9 @@ impl Keyward {
             None => None,
         };
         let limit = q.limit.unwrap_or(50).clamp(1, MAX_PAGE);
-        let now = self.now();
+        let now = self.kw.now();
         let mut rows = store::credentials::list(
-            self.store().pool(),
+            self.kw.store().pool(),
             &ListFilter {
                 accounts: Some(visible.iter().map(|a| a.id).collect()),
                 status: q.status,
@@ -318,10 +199,10 @@ impl Keyward {
     }
 
     /// The dashboard's view of the credentials the caller may see.
-    pub async fn credential_summary(&self, caller: &Caller) -> ServiceResult<CredentialSummary> {
-        let pool = self.store().pool();
+    pub async fn summary(&self, caller: &Caller) -> ServiceResult<CredentialSummary> {
+        let pool = self.kw.store().pool();
         let visible: Vec<_> = self.readable_accounts(caller).await?.iter().map(|a| a.id).collect();
-        let now = self.now();
+        let now = self.kw.now();
         let [active, expiring, expired, revoked] =
             store::credentials::count_by_status(pool, Some(&visible), now).await?;
         let mut soon = store::credentials::list(
@@ -355,9 +236,9 @@ impl Keyward {
     }
 
     /// One credential.
-    pub async fn get_credential(&self, caller: &Caller, public_id: &str) -> ServiceResult<Credential> {
+    pub async fn get(&self, caller: &Caller, public_id: &str) -> ServiceResult<Credential> {
         let (row, _) = self.credential_for(caller, public_id, Access::Read).await?;
-        Ok(row.into_credential(self.now())?)
+        Ok(row.into_credential(self.kw.now())?)
     }
 
     /// Resolves an API caller: the credential must verify (not revoked,
@@ -397,10 +278,4 @@ impl Keyward {
             },
         })
     }
-}
-
-/// What the console shows for a JWT-format key: `jwt_prod_8xK9`.
-fn jwt_display_prefix(environment: Environment, public_id: &str) -> String {
-    let tail = public_id.trim_start_matches("key_");
-    format!("jwt_{}_{}", environment.as_str(), &tail[..tail.len().min(4)])
 }

@@ -6,7 +6,7 @@
 
 use serde_json::json;
 
-use super::super::{Caller, Keyward, ServiceError, ServiceResult};
+use super::Credentials;
 use super::{Intent, grant_of};
 use crate::authz::{Action, Lifetime, Target};
 use crate::domain::credential::{
@@ -14,22 +14,23 @@ use crate::domain::credential::{
     validate_description, validate_metadata,
 };
 use crate::domain::{Credential, Expiry};
+use crate::service::{Caller, ServiceError, ServiceResult};
 use crate::store::credentials::{Changes, Grants};
 use crate::store::{self, StoreError};
 
 use crate::wire::etag::Precondition;
 
-impl Keyward {
+impl Credentials<'_> {
     /// Applies `patch` if `precondition` (the request's `If-Match`) holds.
-    pub async fn update_credential(
+    pub async fn update(
         &self,
         caller: &Caller,
         public_id: &str,
         patch: CredentialPatch,
         precondition: &Precondition,
     ) -> ServiceResult<Credential> {
-        let now = self.now();
-        let mut tx = self.write_as(caller).await?;
+        let now = self.kw.now();
+        let mut tx = self.kw.write_as(caller).await?;
         let (row, account) = self
             .credential_to_change(&mut tx, caller, public_id, Intent::Change)
             .await?;
@@ -46,7 +47,7 @@ impl Keyward {
             return Err(ServiceError::rule("REVOKED", "A revoked credential cannot be changed."));
         }
         let kind = row.kind()?;
-        let catalog = &self.config().catalog;
+        let catalog = &self.kw.config().catalog;
         let scopes = patch.scopes.as_deref().map(|s| parse_scopes(s, catalog)).transpose()?;
         let allowed_cidrs = patch.allowed_cidrs.as_deref().map(parse_cidrs).transpose()?;
         let expiry = patch.expires.as_deref().map(Expiry::parse).transpose()?;
@@ -133,7 +134,7 @@ impl Keyward {
         if !applied {
             return Err(ServiceError::PreconditionFailed { current: row.version });
         }
-        super::super::audit::record(
+        crate::service::audit::record(
             &mut *tx,
             now,
             &caller.actor(),
@@ -147,7 +148,7 @@ impl Keyward {
             .await?
             .ok_or(ServiceError::NotFound("credential"))?;
         tx.commit().await.map_err(StoreError::from)?;
-        self.refresh_credential(row.id).await?;
+        self.kw.verification().refresh_credential(row.id).await?;
         Ok(updated.into_credential(now)?)
     }
 }

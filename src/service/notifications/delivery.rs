@@ -3,14 +3,15 @@
 
 use serde_json::{Value, json};
 
-use super::super::{Actor, Keyward, ServiceResult};
+use super::Notifications;
 use super::outbox::{Subject, emit};
 use crate::domain::event::EventType;
 use crate::notify::{backoff, email, webhook};
+use crate::service::{Actor, ServiceResult};
 use crate::store::events::{Attempt, DeliveryRow};
 use crate::store::{self, StoreError};
 
-/// A delivery claimed by this worker, ready for [`Keyward::deliver`].
+/// A delivery claimed by this worker, ready for [`Notifications::deliver`].
 #[derive(Debug)]
 pub struct Claimed(DeliveryRow);
 
@@ -21,18 +22,18 @@ async fn bounded(limit: std::time::Duration, attempt: impl Future<Output = webho
         .unwrap_or_else(|_| webhook::Outcome::Unreachable("no answer before the timeout".into()))
 }
 
-impl Keyward {
+impl Notifications<'_> {
     /// Claims up to `limit` due deliveries for this worker: each one's next
     /// attempt moves to the end of a lease (twice the delivery timeout, plus
     /// 2 s), so neither this worker's next pass nor another process takes it
     /// meanwhile, and a crash leaves it to be retried when the lease ends.
     pub async fn claim_due(&self, limit: u32) -> ServiceResult<Vec<Claimed>> {
-        let now = self.now();
+        let now = self.kw.now();
         let lease = i64::try_from(self.attempt_limit().as_secs()).unwrap_or(120) + 2;
         let mut claimed = Vec::new();
-        for d in store::events::due(self.store().pool(), now, limit).await? {
+        for d in store::events::due(self.kw.store().pool(), now, limit).await? {
             let due_at = d.next_attempt_at.unwrap_or_default();
-            if store::events::claim(self.store().pool(), d.id, due_at, now + lease).await? {
+            if store::events::claim(self.kw.store().pool(), d.id, due_at, now + lease).await? {
                 claimed.push(Claimed(d));
             }
         }
@@ -41,7 +42,7 @@ impl Keyward {
 
     /// How long one attempt may take in all (lettre's timeout is per SMTP step).
     fn attempt_limit(&self) -> std::time::Duration {
-        self.config().delivery_timeout * 2
+        self.kw.config().delivery_timeout * 2
     }
 
     /// Makes one attempt at a claimed delivery, records it, and schedules the
@@ -51,25 +52,25 @@ impl Keyward {
         let limit = self.attempt_limit();
         let (outcome, webhook) = match (d.webhook_id, &d.email) {
             (Some(id), _) => {
-                let Some(w) = store::webhooks::find(self.store().pool(), id).await? else {
+                let Some(w) = store::webhooks::find(self.kw.store().pool(), id).await? else {
                     return Ok(false);
                 };
                 if w.deleted_at.is_some() {
-                    store::events::cancel(self.store().pool(), id).await?;
+                    store::events::cancel(self.kw.store().pool(), id).await?;
                     return Ok(false);
                 }
-                let outcome = match self.sealer().open(&w.secret_sealed, &w.public_id) {
+                let outcome = match self.kw.sealer().open(&w.secret_sealed, &w.public_id) {
                     Ok(secret) => {
                         let secret = String::from_utf8_lossy(&secret).into_owned();
                         bounded(
                             limit,
                             webhook::send(
-                                &self.webhook_client,
+                                &self.kw.webhook_client,
                                 &w.url,
                                 &secret,
                                 &d.event_public_id,
                                 &d.event_type,
-                                self.now(),
+                                self.kw.now(),
                                 &d.payload,
                             ),
                         )
@@ -85,7 +86,7 @@ impl Keyward {
             (None, Some(to)) => (bounded(limit, self.mail(to, &d.payload)).await, None),
             (None, None) => return Ok(false),
         };
-        let now = self.now();
+        let now = self.kw.now();
         let (http_status, error) = match outcome {
             webhook::Outcome::Delivered(code) => (Some(i64::from(code)), None),
             webhook::Outcome::Refused(code) => (Some(i64::from(code)), Some(format!("answered {code}"))),
@@ -100,7 +101,7 @@ impl Keyward {
                 None => ("failed", None),
             }
         };
-        let mut tx = self.store().write().await?;
+        let mut tx = self.kw.store().write().await?;
         store::events::record_attempt(
             &mut *tx,
             d.id,
@@ -159,8 +160,8 @@ impl Keyward {
             Err(e) => return webhook::Outcome::Unreachable(e.to_string()),
         };
         let payload: Value = serde_json::from_str(payload).unwrap_or(Value::Null);
-        let mail = email::compose(&payload, self.config().public_url.as_deref());
-        match email::send(&smtp, self.config().delivery_timeout, to, &mail).await {
+        let mail = email::compose(&payload, self.kw.config().public_url.as_deref());
+        match email::send(&smtp, self.kw.config().delivery_timeout, to, &mail).await {
             Ok(()) => webhook::Outcome::Delivered(250),
             Err(e) => webhook::Outcome::Unreachable(e.to_string()),
         }

@@ -3,24 +3,25 @@
 
 use serde_json::json;
 
-use super::super::{Caller, Keyward, ServiceError, ServiceResult};
+use super::Notifications;
 use super::webhooks::{LOG_LIMIT, delivery};
 use crate::authz::{Access, Action, Area, Target};
 use crate::domain::webhook::{Delivery, SmtpInput, SmtpSecurity, SmtpSettings};
 use crate::domain::{Email, ValidationError};
 use crate::notify::email;
+use crate::service::{Caller, ServiceError, ServiceResult};
 use crate::store::smtp::SmtpRow;
 use crate::store::{self, StoreError};
 
 /// The sealing context of the SMTP password.
 pub(super) const SMTP_CONTEXT: &str = "smtp-password";
 
-impl Keyward {
+impl Notifications<'_> {
     /// The latest e-mails (notices and alarms) and how their delivery went;
     /// the global roles only, since they name every account's addresses.
     pub async fn email_deliveries(&self, caller: &Caller) -> ServiceResult<Vec<Delivery>> {
         caller.authorize(Action::Use(Area::Admin, Access::Read), Target::Install, "settings")?;
-        Ok(store::events::emails(self.store().pool(), LOG_LIMIT)
+        Ok(store::events::emails(self.kw.store().pool(), LOG_LIMIT)
             .await?
             .into_iter()
             .map(|d| delivery(d, true))
@@ -30,7 +31,7 @@ impl Keyward {
     /// The SMTP settings, without the password (the global roles only).
     pub async fn smtp_settings(&self, caller: &Caller) -> ServiceResult<Option<SmtpSettings>> {
         caller.authorize(Action::Use(Area::Admin, Access::Read), Target::Install, "settings")?;
-        Ok(store::smtp::get(self.store().pool()).await?.map(|r| SmtpSettings {
+        Ok(store::smtp::get(self.kw.store().pool()).await?.map(|r| SmtpSettings {
             host: r.host,
             port: u16::try_from(r.port).unwrap_or(25),
             security: SmtpSecurity::parse(&r.security).unwrap_or_default(),
@@ -45,8 +46,8 @@ impl Keyward {
     pub async fn set_smtp(&self, caller: &Caller, input: SmtpInput) -> ServiceResult<SmtpSettings> {
         caller.authorize(Action::Use(Area::Admin, Access::Write), Target::Install, "settings")?;
         input.validate()?;
-        let now = self.now();
-        let mut tx = self.write_as(caller).await?;
+        let now = self.kw.now();
+        let mut tx = self.kw.write_as(caller).await?;
         let previous = store::smtp::get(&mut *tx).await?;
         let username = input.username.map(|u| u.trim().to_owned()).filter(|u| !u.is_empty());
         // The stored password goes only to the server it was given for: a new
@@ -73,7 +74,7 @@ impl Keyward {
             None if downgraded => (None, stored.is_some()),
             None => (stored, false),
             Some("") => (None, false),
-            Some(p) => (Some(self.sealer().seal(p.as_bytes(), SMTP_CONTEXT)), false),
+            Some(p) => (Some(self.kw.sealer().seal(p.as_bytes(), SMTP_CONTEXT)), false),
         };
         store::smtp::put(
             &mut *tx,
@@ -114,19 +115,20 @@ impl Keyward {
             .await?
             .ok_or_else(|| ServiceError::rule("SMTP_NOT_CONFIGURED", "Save the SMTP settings first."))?;
         let mail = email::compose(&json!({ "type": "test" }), None);
-        email::send(&smtp, self.config().delivery_timeout, to.as_str(), &mail)
+        email::send(&smtp, self.kw.config().delivery_timeout, to.as_str(), &mail)
             .await
             .map_err(|e| ServiceError::rule("SMTP_FAILED", e.to_string()))
     }
 
     /// The SMTP settings with the password opened, for sending.
     pub(super) async fn smtp(&self) -> ServiceResult<Option<SmtpInput>> {
-        let Some(row) = store::smtp::get(self.store().pool()).await? else {
+        let Some(row) = store::smtp::get(self.kw.store().pool()).await? else {
             return Ok(None);
         };
         let password = match &row.password_sealed {
             Some(sealed) => Some(
-                self.sealer()
+                self.kw
+                    .sealer()
                     .open(sealed, SMTP_CONTEXT)
                     .map(|p| String::from_utf8_lossy(&p).into_owned())
                     .map_err(|e| StoreError::Corrupt(e.to_string()))?,

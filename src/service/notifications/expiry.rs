@@ -3,9 +3,10 @@
 
 use serde_json::{Value, json};
 
-use super::super::{Actor, Keyward, ServiceError, ServiceResult};
+use super::Notifications;
 use super::outbox::{Subject, emit};
 use crate::domain::event::EventType;
+use crate::service::{Actor, ServiceError, ServiceResult};
 use crate::store::{self, StoreError};
 
 /// Notices go out this long before an expiry…
@@ -16,16 +17,19 @@ const RENEW_WITHIN_SECS: i64 = 86_400;
 /// was down for a while still tells), and not at all if older.
 const EXPIRED_LOOKBACK_SECS: i64 = 7 * 86_400;
 
-impl Keyward {
+impl Notifications<'_> {
     /// One pass of the scheduler: renews the auto-renew credentials within a
     /// day of their expiry, and writes the 7-day, 1-day and expired notices
     /// that are due. Reads through the expiry index; idempotent, so it can run
     /// every few seconds, and after a restart, without sending anything twice.
     pub async fn scan_expiry(&self) -> ServiceResult<usize> {
-        let now = self.now();
-        let rows =
-            store::credentials::expiring_between(self.store().pool(), now - EXPIRED_LOOKBACK_SECS, now + NOTICES[1].0)
-                .await?;
+        let now = self.kw.now();
+        let rows = store::credentials::expiring_between(
+            self.kw.store().pool(),
+            now - EXPIRED_LOOKBACK_SECS,
+            now + NOTICES[1].0,
+        )
+        .await?;
         let mut renewals = Vec::new();
         let mut notices = Vec::new();
         for row in rows {
@@ -50,7 +54,7 @@ impl Keyward {
         // Most notices in the window were written by an earlier pass: one read
         // finds them, so a pass over many expiring keys writes only what is new.
         let keys: Vec<&str> = notices.iter().map(|(.., key)| key.as_str()).collect();
-        let sent = store::events::existing_keys(self.store().pool(), &keys).await?;
+        let sent = store::events::existing_keys(self.kw.store().pool(), &keys).await?;
         let mut written = 0;
         for (row, event_type, data, key) in notices.iter().filter(|(.., key)| !sent.contains(key)) {
             match self.notice(row, *event_type, data.clone(), key, now).await {
@@ -80,7 +84,7 @@ impl Keyward {
         now: i64,
     ) -> ServiceResult<bool> {
         let credential = row.clone().into_credential(now)?;
-        let mut tx = self.store().write().await?;
+        let mut tx = self.kw.store().write().await?;
         let subject = Subject {
             account: Some((row.account_id, &row.account)),
             credential: Some((row.id, &credential)),
@@ -101,7 +105,7 @@ impl Keyward {
         while renewed - now <= RENEW_WITHIN_SECS {
             renewed += step;
         }
-        let mut tx = self.store().write().await?;
+        let mut tx = self.kw.store().write().await?;
         if !store::credentials::renew(&mut *tx, row.id, expires_at, renewed).await? {
             return Ok(false);
         }
@@ -132,7 +136,7 @@ impl Keyward {
         )
         .await?;
         tx.commit().await.map_err(StoreError::from)?;
-        self.refresh_credential(row.id).await?;
+        self.kw.verification().refresh_credential(row.id).await?;
         Ok(true)
     }
 }

@@ -1,6 +1,7 @@
 //! Notifications: the outbox and its delivery worker, the expiry scheduler,
 //! webhook endpoints, and e-mail.
 
+use super::Keyward;
 mod delivery;
 mod email;
 mod expiry;
@@ -9,3 +10,8 @@ mod webhooks;
 
 pub use delivery::Claimed;
 pub(crate) use outbox::{Subject, emit};
+/// Notifications: the outbox and its worker, the expiry scheduler, webhooks and e-mail.
+#[derive(Clone, Copy)]
+pub struct Notifications<'a> {
+    pub(in crate::service) kw: &'a Keyward,
+}

@@ -5,10 +5,11 @@
 use serde_json::{Value, json};
 use sqlx::SqliteConnection;
 
-use super::super::{Keyward, ServiceResult};
+use super::Notifications;
 use crate::crypto::keygen;
 use crate::domain::event::EventType;
 use crate::domain::{AccountId, Credential, Email};
+use crate::service::ServiceResult;
 use crate::store::events::{Destination, NewEvent};
 use crate::store::{self, StoreError};
 
@@ -103,24 +104,24 @@ async fn recipients(
     Ok(to)
 }
 
-impl Keyward {
+impl Notifications<'_> {
     /// Writes one `ratelimit.exceeded` per credential and hour that saw
     /// `RATE_LIMITED` answers, with the usage counts that carry them (so the
     /// hot path writes nothing). The dedupe key keeps it to one an hour.
     pub(crate) async fn announce_rate_limits(&self, counts: &[store::usage::Count]) -> ServiceResult<()> {
-        let now = self.now();
+        let now = self.kw.now();
         let limited: Vec<_> = counts
             .iter()
             .filter(|c| c.code == crate::policy::VerifyCode::RateLimited)
             .map(|c| (c, format!("ratelimit.exceeded:{}:{}", c.credential_id, c.hour)))
             .collect();
         let keys: Vec<&str> = limited.iter().map(|(_, key)| key.as_str()).collect();
-        let sent = store::events::existing_keys(self.store().pool(), &keys).await?;
+        let sent = store::events::existing_keys(self.kw.store().pool(), &keys).await?;
         let new: Vec<_> = limited.iter().filter(|(_, key)| !sent.contains(key)).collect();
         if new.is_empty() {
             return Ok(());
         }
-        let mut tx = self.store().write().await?;
+        let mut tx = self.kw.store().write().await?;
         for (c, key) in new {
             let Some(row) = store::credentials::find(&mut *tx, c.credential_id).await? else {
                 continue;
@@ -145,13 +146,13 @@ impl Keyward {
 
     /// How many deliveries wait for an attempt or a retry.
     pub async fn outbox_pending(&self) -> ServiceResult<i64> {
-        Ok(store::events::pending(self.store().pool()).await?)
+        Ok(store::events::pending(self.kw.store().pool()).await?)
     }
 
     /// Deletes finished events older than 90 days, with their deliveries.
     pub async fn prune_outbox(&self) -> ServiceResult<u64> {
-        let mut tx = self.store().write().await?;
-        let pruned = store::events::prune(&mut tx, self.now() - OUTBOX_RETENTION_SECS).await?;
+        let mut tx = self.kw.store().write().await?;
+        let pruned = store::events::prune(&mut tx, self.kw.now() - OUTBOX_RETENTION_SECS).await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(pruned)
     }

@@ -2,13 +2,14 @@
 
 use serde_json::json;
 
-use super::super::{Caller, Keyward, ServiceError, ServiceResult};
+use super::Notifications;
 use super::outbox::{Subject, emit};
 use crate::authz::{Access, Action, Area, Target};
 use crate::crypto::keygen;
 use crate::domain::event::EventType;
 use crate::domain::webhook::{Delivery, DeliveryStatus, NewWebhook, Webhook, WebhookCreated, WebhookInput, redact_url};
 use crate::domain::{Account, ValidationError};
+use crate::service::{Caller, ServiceError, ServiceResult};
 use crate::store::events::{DeliveryRow, Destination};
 use crate::store::webhooks::WebhookRow;
 use crate::store::{self, StoreError};
@@ -57,10 +58,10 @@ pub(super) fn delivery(row: DeliveryRow, full: bool) -> Delivery {
     }
 }
 
-impl Keyward {
+impl Notifications<'_> {
     /// The accounts whose endpoints the caller may read.
     async fn webhook_accounts(&self, caller: &Caller) -> ServiceResult<Vec<Account>> {
-        Ok(store::accounts::list(self.store().pool())
+        Ok(store::accounts::list(self.kw.store().pool())
             .await?
             .into_iter()
             .filter(|a| caller.allows(Action::Use(Area::Admin, Access::Read), Target::Account(a.into())))
@@ -70,10 +71,10 @@ impl Keyward {
     /// Loads an endpoint the caller may see (and change, with `Access::Write`),
     /// and whether they may change it.
     async fn webhook_for(&self, caller: &Caller, id: &str, access: Access) -> ServiceResult<(WebhookRow, bool)> {
-        let row = store::webhooks::find_public(self.store().pool(), id)
+        let row = store::webhooks::find_public(self.kw.store().pool(), id)
             .await?
             .ok_or(ServiceError::NotFound("webhook"))?;
-        let account = store::accounts::find(self.store().pool(), row.account_id)
+        let account = store::accounts::find(self.kw.store().pool(), row.account_id)
             .await?
             .ok_or(ServiceError::NotFound("webhook"))?;
         let target = Target::Account((&account).into());
@@ -85,9 +86,9 @@ impl Keyward {
     /// and stored sealed under the master key.
     pub async fn create_webhook(&self, caller: &Caller, input: WebhookInput) -> ServiceResult<WebhookCreated> {
         let new = NewWebhook::validate(input)?;
-        let reachable = self.webhook_client.destinations().check_url(new.url.as_str());
+        let reachable = self.kw.webhook_client.destinations().check_url(new.url.as_str());
         reachable.map_err(|e| ValidationError::new("url", e.to_string()))?;
-        let account = store::accounts::find_by_name(self.store().pool(), &new.account).await?;
+        let account = store::accounts::find_by_name(self.kw.store().pool(), &new.account).await?;
         let unknown = || {
             ValidationError::new(
                 "account",
@@ -105,10 +106,10 @@ impl Keyward {
         }
         let public_id = format!("wh_{}", keygen::base62(16));
         let secret = format!("whsec_{}", keygen::base62(32));
-        let sealed = self.sealer().seal(secret.as_bytes(), &public_id);
+        let sealed = self.kw.sealer().seal(secret.as_bytes(), &public_id);
         let events: Vec<&str> = new.events.iter().map(|e| e.as_str()).collect();
-        let now = self.now();
-        let mut tx = self.write_as(caller).await?;
+        let now = self.kw.now();
+        let mut tx = self.kw.write_as(caller).await?;
         let id = store::webhooks::insert(
             &mut tx,
             &public_id,
@@ -153,7 +154,7 @@ impl Keyward {
             .filter(|a| caller.allows(Action::Use(Area::Admin, Access::Write), Target::Account((*a).into())))
             .map(|a| a.id)
             .collect();
-        Ok(store::webhooks::list(self.store().pool(), &ids)
+        Ok(store::webhooks::list(self.kw.store().pool(), &ids)
             .await?
             .into_iter()
             .map(|w| {
@@ -172,8 +173,8 @@ impl Keyward {
     /// Deletes an endpoint; what was still queued for it is dropped.
     pub async fn delete_webhook(&self, caller: &Caller, id: &str) -> ServiceResult<()> {
         let (row, _) = self.webhook_for(caller, id, Access::Write).await?;
-        let now = self.now();
-        let mut tx = self.write_as(caller).await?;
+        let now = self.kw.now();
+        let mut tx = self.kw.write_as(caller).await?;
         if store::webhooks::delete(&mut *tx, row.id, now).await? {
             store::events::cancel(&mut *tx, row.id).await?;
             crate::service::audit::record(
@@ -194,7 +195,7 @@ impl Keyward {
     /// An endpoint's deliveries, newest first.
     pub async fn webhook_deliveries(&self, caller: &Caller, id: &str) -> ServiceResult<Vec<Delivery>> {
         let (row, full) = self.webhook_for(caller, id, Access::Read).await?;
-        Ok(store::events::of_webhook(self.store().pool(), row.id, LOG_LIMIT)
+        Ok(store::events::of_webhook(self.kw.store().pool(), row.id, LOG_LIMIT)
             .await?
             .into_iter()
             .map(|d| delivery(d, full))
@@ -205,8 +206,8 @@ impl Keyward {
     /// it within a second.
     pub async fn send_test_event(&self, caller: &Caller, id: &str) -> ServiceResult<Delivery> {
         let (row, _) = self.webhook_for(caller, id, Access::Write).await?;
-        let now = self.now();
-        let mut tx = self.write_as(caller).await?;
+        let now = self.kw.now();
+        let mut tx = self.kw.write_as(caller).await?;
         let event_id = emit(
             &mut tx,
             now,
@@ -237,12 +238,12 @@ impl Keyward {
         delivery_id: i64,
     ) -> ServiceResult<Delivery> {
         let (row, _) = self.webhook_for(caller, webhook_id, Access::Write).await?;
-        let original = store::events::find(self.store().pool(), delivery_id)
+        let original = store::events::find(self.kw.store().pool(), delivery_id)
             .await?
             .filter(|d| d.webhook_id == Some(row.id))
             .ok_or(ServiceError::NotFound("delivery"))?;
-        let now = self.now();
-        let mut tx = self.write_as(caller).await?;
+        let now = self.kw.now();
+        let mut tx = self.kw.write_as(caller).await?;
         let id = store::events::queue(&mut tx, original.event_id, Destination::Webhook(row.id), now).await?;
         crate::service::audit::record(
             &mut *tx,

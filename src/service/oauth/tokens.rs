@@ -8,11 +8,12 @@ use serde_json::json;
 
 use std::sync::Arc;
 
-use super::credentials::grant_of;
-use super::{Caller, Keyward, ServiceResult};
+use super::OAuth;
 use crate::authz::{AccountRef, Action, Grant, Lifetime, Target};
 use crate::domain::Scope;
 use crate::oauth::Denylist;
+use crate::service::credentials::grant_of;
+use crate::service::{Caller, ServiceResult};
 use crate::store;
 use crate::store::credentials::Grants;
 use crate::verify::index::AccountGate;
@@ -44,12 +45,12 @@ pub struct IntrospectedClaims {
     pub account: String,
 }
 
-impl Keyward {
+impl<'a> OAuth<'a> {
     /// Checks an access token's signature (the key pinned by `kid`), type,
     /// issuer and audience, without a database read; a token seen before is
     /// answered from the ring's cache. Expiry and the denylist are the caller's.
     pub fn read_access_token(&self, token: &str) -> Option<AccessClaims> {
-        let ring = self.keyring().current();
+        let ring = self.kw.keyring().current();
         if let Some(claims) = ring.verified.get(token) {
             return Some(claims);
         }
@@ -73,7 +74,7 @@ impl Keyward {
         if self.issuer() != Some(claims.iss.as_str()) {
             return None;
         }
-        if claims.aud != self.config().token_audience {
+        if claims.aud != self.kw.config().token_audience {
             return None;
         }
         Some(claims)
@@ -82,12 +83,13 @@ impl Keyward {
     /// A token's claims if it is live now: unexpired, started (`nbf`), not
     /// revoked, and its client still working.
     fn live_token(&self, token: &str) -> Option<AccessClaims> {
-        let now = self.now();
+        let now = self.kw.now();
         self.read_access_token(token).filter(|c| {
             c.exp > now
                 && envelope::started(c.nbf, now)
                 && !self.denylist().contains(&c.jti)
                 && self
+                    .kw
                     .verifier()
                     .client(&c.client_id)
                     .is_some_and(|(client, _)| client.revoked_at.is_none() && client.expires_at.is_none_or(|e| e > now))
@@ -96,7 +98,7 @@ impl Keyward {
 
     /// The token's client and what the token grants, for the authorization module.
     fn token_grant(&self, claims: &AccessClaims) -> Option<(i64, Grant, Arc<AccountGate>)> {
-        let (client, account) = self.verifier().client(&claims.client_id)?;
+        let (client, account) = self.kw.verifier().client(&claims.client_id)?;
         let scopes: Vec<Scope> = claims
             .scope
             .split(' ')
@@ -163,7 +165,7 @@ impl Keyward {
     /// itself (the grant rule). Anything else is ignored without a word, as
     /// the RFC asks.
     pub async fn revoke_token(&self, caller: &Caller, token: &str) -> ServiceResult<()> {
-        let now = self.now();
+        let now = self.kw.now();
         let Some(claims) = self.read_access_token(token).filter(|c| c.exp > now) else {
             return Ok(());
         };
@@ -177,9 +179,9 @@ impl Keyward {
         if !caller.allows(Action::RevokeToken { client, grant: &grant }, target) {
             return Ok(());
         }
-        let mut tx = self.write_as(caller).await?;
+        let mut tx = self.kw.write_as(caller).await?;
         store::signing_keys::revoke_token(&mut *tx, &claims.jti, claims.exp).await?;
-        super::audit::record(
+        crate::service::audit::record(
             &mut *tx,
             now,
             &caller.actor(),
@@ -196,13 +198,13 @@ impl Keyward {
 
     /// Forgets revoked tokens that have expired anyway, in memory and on disk.
     pub async fn prune_revoked_tokens(&self) -> ServiceResult<u64> {
-        let now = self.now();
+        let now = self.kw.now();
         self.denylist().prune(now);
-        Ok(store::signing_keys::prune_revoked(self.store().pool(), now).await?)
+        Ok(store::signing_keys::prune_revoked(self.kw.store().pool(), now).await?)
     }
 
     /// The revoked-token denylist.
-    pub fn denylist(&self) -> &Denylist {
-        &self.denylist
+    pub fn denylist(&self) -> &'a Denylist {
+        &self.kw.denylist
     }
 }

@@ -2,31 +2,32 @@
 
 use serde_json::json;
 
-use super::{Actor, Keyward, NewSession, RequestMeta, ServiceError, ServiceResult};
+use super::Users;
 use crate::crypto::random;
 use crate::domain::{Email, Password, Role};
+use crate::service::{Actor, NewSession, RequestMeta, ServiceError, ServiceResult};
 use crate::store;
 
 /// How long a printed setup link stays valid.
 pub const SETUP_LINK_TTL_SECS: i64 = 24 * 60 * 60;
 
-impl Keyward {
+impl Users<'_> {
     /// With no users yet, issues a fresh setup token (replacing any older
     /// unused one) and returns it for the log. With users, returns `None`.
     pub async fn issue_setup_token(&self) -> ServiceResult<Option<String>> {
-        let mut tx = self.store.write().await?;
+        let mut tx = self.kw.store.write().await?;
         if store::users::count(&mut *tx).await? > 0 {
             return Ok(None);
         }
         let token = random::token();
-        store::setup::replace(&mut tx, &self.keys.setup.digest(token.as_bytes()), self.now()).await?;
+        store::setup::replace(&mut tx, &self.kw.keys.setup.digest(token.as_bytes()), self.kw.now()).await?;
         tx.commit().await.map_err(store::StoreError::from)?;
         Ok(Some(token))
     }
 
     /// Whether the install still waits for its first admin.
     pub async fn needs_setup(&self) -> ServiceResult<bool> {
-        Ok(store::users::count(self.store.pool()).await? == 0)
+        Ok(store::users::count(self.kw.store.pool()).await? == 0)
     }
 
     /// Creates the first Global Admin with a valid, unused setup token and
@@ -42,24 +43,24 @@ impl Keyward {
         password_text: &str,
         meta: &RequestMeta,
     ) -> ServiceResult<NewSession> {
-        let now = self.now();
+        let now = self.kw.now();
         let closed = || {
             ServiceError::rule(
                 "SETUP_CLOSED",
                 "This setup link is invalid, expired or already used. Restart Keyward with no users to get a new one, or sign in.",
             )
         };
-        let digest = self.keys.setup.digest(token.as_bytes());
+        let digest = self.kw.keys.setup.digest(token.as_bytes());
         if !self.needs_setup().await?
-            || !store::setup::is_open(self.store.pool(), &digest, now - SETUP_LINK_TTL_SECS).await?
+            || !store::setup::is_open(self.kw.store.pool(), &digest, now - SETUP_LINK_TTL_SECS).await?
         {
             return Err(closed());
         }
         let email = Email::parse(email)?;
         let password = Password::parse(password_text)?;
-        let hash = self.passwords.hash(&password).await?;
+        let hash = self.kw.passwords.hash(&password).await?;
 
-        let mut tx = self.store.write().await?;
+        let mut tx = self.kw.store.write().await?;
         // The write comes first so that a concurrent attempt waits for this one
         // and then finds the link used.
         if !store::setup::consume(&mut *tx, &digest, now - SETUP_LINK_TTL_SECS, now).await? {
@@ -75,7 +76,7 @@ impl Keyward {
             label: email.to_string(),
             ip: meta.ip.clone(),
         };
-        super::audit::record(
+        crate::service::audit::record(
             &mut *tx,
             now,
             &actor,
@@ -85,7 +86,7 @@ impl Keyward {
             json!({ "email": email.as_str(), "role": Role::GlobalAdmin }),
         )
         .await?;
-        let session = self.start_session(&mut tx, id, meta, now).await?;
+        let session = self.kw.sessions().start_session(&mut tx, id, meta, now).await?;
         tx.commit().await.map_err(store::StoreError::from)?;
         Ok(session)
     }

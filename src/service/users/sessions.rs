@@ -6,9 +6,9 @@
 use serde_json::json;
 use sqlx::Sqlite;
 
-use super::{Actor, Keyward, RequestMeta, ServiceError, ServiceResult};
 use crate::crypto::random;
 use crate::domain::{Email, Principal, Role, UserId};
+use crate::service::{Actor, Keyward, RequestMeta, ServiceError, ServiceResult};
 use crate::store::{self, StoreError};
 
 /// The name of the console's session cookie.
@@ -26,26 +26,32 @@ pub struct NewSession {
     /// The cookie's `Max-Age`: the absolute timeout.
     pub max_age_secs: i64,
 }
+/// Console sessions: sign-in with its throttles, the session check on every request, sign-out.
+#[derive(Clone, Copy)]
+pub struct Sessions<'a> {
+    pub(in crate::service) kw: &'a Keyward,
+}
 
-impl Keyward {
+impl Sessions<'_> {
     /// Checks an e-mail and password and opens a session. Failures are throttled
     /// per e-mail and per IP; an unknown e-mail and a wrong password look alike.
     ///
     /// The attempt is reserved with both throttles before the slow check, so
     /// parallel guesses cannot all pass before the first failure is counted.
     pub async fn sign_in(&self, email: &str, password_text: &str, meta: &RequestMeta) -> ServiceResult<NewSession> {
-        let now = self.now();
+        let now = self.kw.now();
         let email_key = email.trim().to_lowercase();
         let ip_key = meta.ip.clone().unwrap_or_default();
         let throttled = |retry_after| ServiceError::Throttled { retry_after };
-        let by_email = self.login_by_email.reserve(&email_key, now).map_err(throttled)?;
-        let by_ip = self.login_by_ip.reserve(&ip_key, now).map_err(throttled)?;
+        let by_email = self.kw.login_by_email.reserve(&email_key, now).map_err(throttled)?;
+        let by_ip = self.kw.login_by_ip.reserve(&ip_key, now).map_err(throttled)?;
 
         let user = match Email::parse(email) {
-            Ok(e) => store::users::find_by_email(self.store.pool(), e.as_str()).await?,
+            Ok(e) => store::users::find_by_email(self.kw.store.pool(), e.as_str()).await?,
             Err(_) => None,
         };
         let ok = self
+            .kw
             .passwords
             .verify(user.as_ref().map(|u| u.password_hash.clone()), password_text.to_owned())
             .await?;
@@ -72,7 +78,7 @@ impl Keyward {
         // about other guesses from there); this attempt was not one of them.
         drop(by_ip);
 
-        let mut tx = self.store.write().await?;
+        let mut tx = self.kw.store.write().await?;
         store::users::touch_sign_in(&mut *tx, user.id, now).await?;
         let actor = Actor {
             kind: crate::domain::ActorKind::User,
@@ -80,7 +86,7 @@ impl Keyward {
             label: user.email.clone(),
             ip: meta.ip.clone(),
         };
-        super::audit::record(
+        crate::service::audit::record(
             &mut *tx,
             now,
             &actor,
@@ -97,8 +103,8 @@ impl Keyward {
 
     /// Audits a failed sign-in: the e-mail and the IP, never the password.
     async fn audit_failed_sign_in(&self, email_key: &str, meta: &RequestMeta, now: i64) -> ServiceResult<()> {
-        super::audit::record(
-            self.store.pool(),
+        crate::service::audit::record(
+            self.kw.store.pool(),
             now,
             &Actor::anonymous(meta.ip.clone()),
             "session.sign_in_failed",
@@ -122,7 +128,7 @@ impl Keyward {
         let ua = meta.user_agent.as_deref().map(|s| &s[..s.len().min(200)]);
         store::sessions::insert(
             &mut **tx,
-            &self.keys.session.digest(token.as_bytes()),
+            &self.kw.keys.session.digest(token.as_bytes()),
             user_id,
             now,
             meta.ip.as_deref(),
@@ -142,30 +148,30 @@ impl Keyward {
                 role,
                 access: store::users::access(role, row.all_accounts, granted),
             },
-            max_age_secs: self.config.session_max_secs,
+            max_age_secs: self.kw.config.session_max_secs,
         })
     }
 
     /// Resolves a session cookie to its user, enforcing the idle and absolute
     /// timeouts and refusing disabled users.
     pub async fn authenticate(&self, token: &str) -> ServiceResult<Principal> {
-        let now = self.now();
-        let digest = self.keys.session.digest(token.as_bytes());
-        let Some(row) = store::sessions::find(self.store.pool(), &digest).await? else {
+        let now = self.kw.now();
+        let digest = self.kw.keys.session.digest(token.as_bytes());
+        let Some(row) = store::sessions::find(self.kw.store.pool(), &digest).await? else {
             return Err(ServiceError::Unauthenticated);
         };
-        let idle = now - row.last_seen_at >= self.config.session_idle_secs;
-        let too_old = now - row.created_at >= self.config.session_max_secs;
+        let idle = now - row.last_seen_at >= self.kw.config.session_idle_secs;
+        let too_old = now - row.created_at >= self.kw.config.session_max_secs;
         if idle || too_old || row.user.disabled_at.is_some() {
-            store::sessions::delete(self.store.pool(), &digest).await?;
+            store::sessions::delete(self.kw.store.pool(), &digest).await?;
             return Err(ServiceError::Unauthenticated);
         }
         if now - row.last_seen_at >= TOUCH_EVERY_SECS {
-            store::sessions::touch(self.store.pool(), &digest, now).await?;
+            store::sessions::touch(self.kw.store.pool(), &digest, now).await?;
         }
         let role = row.user.role()?;
         let granted = if role == Role::AccountViewer && !row.user.all_accounts {
-            store::users::granted_accounts(self.store.pool(), row.user.id).await?
+            store::users::granted_accounts(self.kw.store.pool(), row.user.id).await?
         } else {
             Vec::new()
         };
@@ -180,13 +186,13 @@ impl Keyward {
     /// Ends the session behind `token`, if any, and audits it.
     pub async fn sign_out(&self, token: &str, meta: &RequestMeta) -> ServiceResult<()> {
         let principal = self.authenticate(token).await.ok();
-        let digest = self.keys.session.digest(token.as_bytes());
-        let mut tx = self.store.write().await?;
+        let digest = self.kw.keys.session.digest(token.as_bytes());
+        let mut tx = self.kw.store.write().await?;
         store::sessions::delete(&mut *tx, &digest).await?;
         if let Some(p) = principal {
-            super::audit::record(
+            crate::service::audit::record(
                 &mut *tx,
-                self.now(),
+                self.kw.now(),
                 &Actor::user(&p, meta.ip.clone()),
                 "session.sign_out",
                 Some(format!("user:{}", p.user_id)),
@@ -200,12 +206,12 @@ impl Keyward {
     }
 
     /// Deletes sessions past their timeouts; called periodically.
-    pub async fn sweep_sessions(&self) -> ServiceResult<u64> {
-        let now = self.now();
+    pub async fn sweep(&self) -> ServiceResult<u64> {
+        let now = self.kw.now();
         Ok(store::sessions::delete_expired(
-            self.store.pool(),
-            now - self.config.session_idle_secs,
-            now - self.config.session_max_secs,
+            self.kw.store.pool(),
+            now - self.kw.config.session_idle_secs,
+            now - self.kw.config.session_max_secs,
         )
         .await?)
     }

@@ -4,14 +4,15 @@
 
 use serde_json::json;
 
-use super::{Caller, Keyward, ServiceResult};
+use super::OAuth;
 use crate::authz::{Access, Action, Area, Target};
 use crate::crypto::{jwt, keygen};
 use crate::domain::SigningKeyInfo;
 use crate::domain::credential::MAX_TOKEN_TTL_SECS;
+use crate::service::{Caller, ServiceResult};
 use crate::store;
 
-impl Keyward {
+impl OAuth<'_> {
     /// Adds a signing key and retires the current one. The old key stays in the
     /// JWKS until every token it signed has expired: the longest access-token
     /// lifetime, or the latest expiry of a JWT-format key it signed.
@@ -19,11 +20,11 @@ impl Keyward {
     pub async fn rotate_signing_key(&self, caller: &Caller, alg: jwt::JwtAlgorithm) -> ServiceResult<SigningKeyInfo> {
         caller.authorize(Action::Use(Area::Admin, Access::Write), Target::Install, "signing key")?;
         let actor = &caller.actor();
-        let now = self.now();
+        let now = self.kw.now();
         let kid = format!("{}-{}", now, keygen::base62(8));
         let generated = jwt::generate(alg, &kid);
-        let sealed = self.sealer().seal(&generated.pkcs8, &kid);
-        let mut tx = self.write_as(caller).await?;
+        let sealed = self.kw.sealer().seal(&generated.pkcs8, &kid);
+        let mut tx = self.kw.write_as(caller).await?;
         let current = store::signing_keys::active_kids(&mut *tx).await?;
         store::signing_keys::insert(
             &mut tx,
@@ -42,7 +43,7 @@ impl Keyward {
             };
             store::signing_keys::retire(&mut *tx, old, now, until).await?;
         }
-        super::audit::record(
+        crate::service::audit::record(
             &mut *tx,
             now,
             actor,
@@ -53,11 +54,11 @@ impl Keyward {
         )
         .await?;
         if !current.is_empty() {
-            super::notifications::emit(
+            crate::service::notifications::emit(
                 &mut tx,
                 now,
                 crate::domain::event::EventType::SigningKeyRotated,
-                super::notifications::Subject {
+                crate::service::notifications::Subject {
                     account: None,
                     credential: None,
                 },
@@ -80,19 +81,19 @@ impl Keyward {
     /// Reloads the key ring from the database (after a rotation, or when the
     /// CLI rotated keys in another process).
     pub async fn reload_keyring(&self) -> ServiceResult<()> {
-        let pool = self.store().pool();
-        let rows = store::signing_keys::published(pool, self.now()).await?;
+        let pool = self.kw.store().pool();
+        let rows = store::signing_keys::published(pool, self.kw.now()).await?;
         let fingerprint = store::signing_keys::fingerprint(pool).await?;
-        self.keyring().replace(&rows, &self.sealer(), fingerprint);
+        self.kw.keyring().replace(&rows, &self.kw.sealer(), fingerprint);
         Ok(())
     }
 
     /// Reloads the key ring if the table changed since it was loaded (a CLI
     /// rotation) or a retired key's publication ended; run every few seconds.
     pub async fn refresh_keyring_if_changed(&self) -> ServiceResult<bool> {
-        let fingerprint = store::signing_keys::fingerprint(self.store().pool()).await?;
-        let ring = self.keyring().current();
-        let now = self.now();
+        let fingerprint = store::signing_keys::fingerprint(self.kw.store().pool()).await?;
+        let ring = self.kw.keyring().current();
+        let now = self.kw.now();
         let lapsed = ring.keys.iter().any(|k| k.publish_until.is_some_and(|t| t <= now));
         if fingerprint == ring.fingerprint && !lapsed {
             return Ok(false);
@@ -104,11 +105,11 @@ impl Keyward {
     /// The published signing keys, newest first, for whoever may read install-wide settings.
     pub fn signing_keys(&self, caller: &Caller) -> ServiceResult<Vec<SigningKeyInfo>> {
         caller.authorize(Action::Use(Area::Admin, Access::Read), Target::Install, "signing key")?;
-        Ok(self.keyring().current().keys.clone())
+        Ok(self.kw.keyring().current().keys.clone())
     }
 
     /// The JWKS document (RFC 7517).
     pub fn jwks(&self) -> std::sync::Arc<str> {
-        self.keyring().current().jwks.clone()
+        self.kw.keyring().current().jwks.clone()
     }
 }

@@ -2,14 +2,20 @@
 //! token, with which scopes, for how long. Reading tokens back is in
 //! `tokens.rs`, the signing keys in `signing_keys.rs`.
 
+mod issuer;
+mod signing_keys;
+mod tokens;
+
+pub use tokens::{IntrospectedClaims, Introspection};
+
 use serde::{Deserialize, Serialize};
 
-use super::{Keyward, ServiceError};
 use crate::authz::held_scopes;
 use crate::crypto::keygen;
 use crate::domain::credential::DEFAULT_TOKEN_TTL_SECS;
 use crate::domain::{CredentialKind, Scope, scope};
 use crate::policy::{RequestFacts, VerifyCode};
+use crate::service::{Keyward, ServiceError};
 use crate::verify::Presented;
 use crate::wire::jwt::{ACCESS_TOKEN_TYP, AccessClaims};
 
@@ -93,8 +99,13 @@ pub struct TokenResponse {
 fn scope_string(scopes: &[Scope]) -> String {
     scopes.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ")
 }
+/// OAuth: the token endpoint, introspection and revocation, the signing keys and the issuer.
+#[derive(Clone, Copy)]
+pub struct OAuth<'a> {
+    pub(in crate::service) kw: &'a Keyward,
+}
 
-impl Keyward {
+impl OAuth<'_> {
     /// Issues an access token to a client (RFC 6749 §4.4).
     pub async fn issue_token(
         &self,
@@ -109,19 +120,22 @@ impl Keyward {
             Some(_) => return Err(OAuthError::UnsupportedGrantType),
         }
         let basic = auth.method == ClientAuthMethod::Basic;
-        let now = self.now();
+        let now = self.kw.now();
         let ip_key = ip.map(|i| i.to_string()).unwrap_or_default();
         let unavailable = |retry_after| OAuthError::TemporarilyUnavailable { retry_after };
         let by_client = self
+            .kw
             .token_by_client
             .reserve(&auth.client_id, now)
             .map_err(unavailable)?;
-        let by_ip = self.token_by_ip.reserve(&ip_key, now).map_err(unavailable)?;
+        let by_ip = self.kw.token_by_ip.reserve(&ip_key, now).map_err(unavailable)?;
         let facts = RequestFacts {
             ip,
             ..RequestFacts::default()
         };
         let verdict = self
+            .kw
+            .verification()
             .verify(
                 Presented::ClientPair {
                     id: &auth.client_id,
@@ -189,7 +203,7 @@ impl Keyward {
                 wanted
             }
         };
-        let ring = self.keyring().current();
+        let ring = self.kw.keyring().current();
         let signer = ring.signer.clone().ok_or(OAuthError::ServerError)?;
         let ttl = client.token_ttl_secs.unwrap_or(DEFAULT_TOKEN_TTL_SECS);
         let exp = match client.expires_at {
@@ -201,7 +215,7 @@ impl Keyward {
             iss: self.issuer().ok_or(OAuthError::ServerError)?.to_owned(),
             sub: client_id.clone(),
             client_id,
-            aud: self.config().token_audience.clone(),
+            aud: self.kw.config().token_audience.clone(),
             exp,
             iat: now,
             nbf: None,

@@ -1,10 +1,15 @@
 //! Console users: create, change role, disable, with the last-admin rule.
 
+mod sessions;
+mod setup;
+
+pub use sessions::{NewSession, SESSION_COOKIE, Sessions};
+
 use serde_json::json;
 
-use super::{Caller, Keyward, ServiceError, ServiceResult};
 use crate::authz::{Access, Action, Area, Target};
 use crate::domain::{AccountId, Email, Password, Role, User, UserId};
+use crate::service::{Caller, Keyward, ServiceError, ServiceResult};
 use crate::store::{self, StoreError};
 
 /// Which accounts an Account Viewer gets, as a form or the CLI states it.
@@ -33,13 +38,18 @@ fn last_admin() -> ServiceError {
         "This is the last active Global Admin. Make another user a Global Admin first.",
     )
 }
+/// Console users: the first admin's setup, invitations, roles and disabling.
+#[derive(Clone, Copy)]
+pub struct Users<'a> {
+    pub(in crate::service) kw: &'a Keyward,
+}
 
-impl Keyward {
+impl Users<'_> {
     /// Every user; for the global roles only.
-    pub async fn list_users(&self, caller: &Caller) -> ServiceResult<Vec<User>> {
+    pub async fn list(&self, caller: &Caller) -> ServiceResult<Vec<User>> {
         caller.authorize(Action::Use(Area::Admin, Access::Read), Target::Install, "user")?;
-        let rows = store::users::list(self.store.pool()).await?;
-        let grants = store::users::all_grants(self.store.pool()).await?;
+        let rows = store::users::list(self.kw.store.pool()).await?;
+        let grants = store::users::all_grants(self.kw.store.pool()).await?;
         rows.into_iter()
             .map(|row| {
                 let granted = grants.iter().filter(|(u, _)| *u == row.id).map(|(_, a)| *a).collect();
@@ -49,7 +59,7 @@ impl Keyward {
     }
 
     /// Creates a console user: Global Admins, and the CLI's `admin create`.
-    pub async fn create_user(
+    pub async fn create(
         &self,
         caller: &Caller,
         email: &str,
@@ -62,9 +72,9 @@ impl Keyward {
         let email = Email::parse(email)?;
         let password = Password::parse(password_text)?;
         self.check_accounts_exist(&access).await?;
-        let hash = self.passwords.hash(&password).await?;
-        let now = self.now();
-        let mut tx = self.write_as(caller).await?;
+        let hash = self.kw.passwords.hash(&password).await?;
+        let now = self.kw.now();
+        let mut tx = self.kw.write_as(caller).await?;
         let id = match store::users::insert(&mut *tx, email.as_str(), &hash, role, access.all_accounts(), now).await {
             Err(StoreError::Conflict(_)) => {
                 return Err(ServiceError::Conflict(format!(
@@ -76,7 +86,7 @@ impl Keyward {
         if role == Role::AccountViewer {
             store::users::set_accounts(&mut tx, id, access.granted()).await?;
         }
-        super::audit::record(
+        crate::service::audit::record(
             &mut *tx,
             now,
             actor,
@@ -93,7 +103,7 @@ impl Keyward {
 
     /// Changes a user's role and account grants. A demotion that would leave no
     /// active Global Admin is refused.
-    pub async fn update_user_role(
+    pub async fn update_role(
         &self,
         caller: &Caller,
         id: UserId,
@@ -103,7 +113,7 @@ impl Keyward {
         caller.authorize(Action::Use(Area::Admin, Access::Write), Target::Install, "user")?;
         let actor = &caller.actor();
         self.check_accounts_exist(&access).await?;
-        let mut tx = self.write_as(caller).await?;
+        let mut tx = self.kw.write_as(caller).await?;
         // Writing first takes SQLite's write lock, so two admins demoting each
         // other at once are serialised and the count below sees the other's change.
         store::users::update_role(&mut *tx, id, role, access.all_accounts()).await?;
@@ -123,9 +133,9 @@ impl Keyward {
             },
         )
         .await?;
-        super::audit::record(
+        crate::service::audit::record(
             &mut *tx,
-            self.now(),
+            self.kw.now(),
             actor,
             "user.updated",
             Some(format!("user:{id}")),
@@ -140,11 +150,11 @@ impl Keyward {
 
     /// Disables or re-enables a user. Disabling ends their sessions; the last
     /// active Global Admin cannot be disabled.
-    pub async fn set_user_disabled(&self, caller: &Caller, id: UserId, disabled: bool) -> ServiceResult<User> {
+    pub async fn set_disabled(&self, caller: &Caller, id: UserId, disabled: bool) -> ServiceResult<User> {
         caller.authorize(Action::Use(Area::Admin, Access::Write), Target::Install, "user")?;
         let actor = &caller.actor();
-        let now = self.now();
-        let mut tx = self.write_as(caller).await?;
+        let now = self.kw.now();
+        let mut tx = self.kw.write_as(caller).await?;
         store::users::set_disabled(&mut *tx, id, disabled.then_some(now)).await?;
         let user = store::users::find(&mut *tx, id)
             .await?
@@ -156,7 +166,7 @@ impl Keyward {
             store::sessions::delete_for_user(&mut *tx, id).await?;
         }
         let action = if disabled { "user.disabled" } else { "user.enabled" };
-        super::audit::record(
+        crate::service::audit::record(
             &mut *tx,
             now,
             actor,
@@ -187,7 +197,7 @@ impl Keyward {
         let mut unique = ids.to_vec();
         unique.sort_unstable();
         unique.dedup();
-        if store::accounts::count_existing(self.store.pool(), &unique).await? != unique.len() as i64 {
+        if store::accounts::count_existing(self.kw.store.pool(), &unique).await? != unique.len() as i64 {
             return Err(crate::domain::ValidationError::new("accounts", "names an account that does not exist").into());
         }
         Ok(())

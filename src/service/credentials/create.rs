@@ -1,0 +1,139 @@
+//! Issuing a credential: validation, the grant rule, the secret shown once,
+//! and the row, audit entry and event written together.
+
+use super::{Credentials, grant_of};
+use crate::authz::{Access, Action, Lifetime, Target};
+use crate::crypto::keygen;
+use crate::domain::KeyFormat;
+use crate::domain::credential::Created;
+use crate::domain::event::EventType;
+use crate::domain::key::Environment;
+use crate::domain::key::{SecretRole, display_prefix};
+use crate::domain::{CredentialInput, CredentialKind, NewCredential};
+use crate::service::notifications::Subject;
+use crate::service::{Caller, ServiceError, ServiceResult};
+use crate::store::credentials::{Grants, NewRow};
+use crate::store::{self, StoreError};
+use serde_json::json;
+
+impl Credentials<'_> {
+    /// Creates a credential and returns its secret, once.
+    pub async fn create(&self, caller: &Caller, input: CredentialInput) -> ServiceResult<Created> {
+        let new = NewCredential::validate(input, &self.kw.config().catalog)?;
+        let account = self.account_for(caller, &new.account, Access::Write).await?;
+        let grants = Grants {
+            scopes: new.scopes,
+            roles: new.roles,
+            allowed_cidrs: new.allowed_cidrs,
+            rights: new.rights,
+        };
+        let now = self.kw.now();
+        let expires_at = new.expiry.expires_at(now);
+        let lifetime = Lifetime {
+            expires_at,
+            auto_renew: new.auto_renew,
+        };
+        let grant = grant_of(
+            &account.name,
+            account.plan,
+            account.rate_limit,
+            &grants,
+            new.rate_limit,
+            lifetime,
+        );
+        caller.authorize(Action::Manage(&grant), Target::Account((&account).into()), "account")?;
+        let base = self.kw.config().key_prefix.clone();
+        let public_id = keygen::public_id();
+        let (secret, client_id, signing_kid) = match (new.kind, new.format) {
+            (CredentialKind::ApiKey, KeyFormat::Jwt) => {
+                let (jwt, kid) = self.sign_key_jwt(&public_id, &account.name, now, expires_at)?;
+                (jwt, None, Some(kid))
+            }
+            (CredentialKind::ApiKey, KeyFormat::Opaque) => {
+                (keygen::secret(&base, SecretRole::ApiKey, new.environment), None, None)
+            }
+            (CredentialKind::Basic | CredentialKind::OauthClient, _) => (
+                keygen::secret(&base, SecretRole::ClientSecret, new.environment),
+                Some(keygen::secret(&base, SecretRole::ClientId, new.environment)),
+                None,
+            ),
+        };
+        let shown_prefix = match new.format {
+            KeyFormat::Jwt => jwt_display_prefix(new.environment, &public_id),
+            KeyFormat::Opaque => display_prefix(client_id.as_deref().unwrap_or(&secret)),
+        };
+        let actor = caller.actor();
+        let mut tx = self.kw.write_as(caller).await?;
+        let inserted = store::credentials::insert(
+            &mut tx,
+            &NewRow {
+                public_id: &public_id,
+                account_id: account.id,
+                name: new.name.as_str(),
+                description: new.description.as_deref(),
+                kind: new.kind,
+                environment: new.environment,
+                display_prefix: &shown_prefix,
+                client_id: client_id.as_deref(),
+                grants: &grants,
+                expires_at,
+                lifetime_secs: new.expiry.lifetime_secs(),
+                auto_renew: new.auto_renew,
+                metadata: &new.metadata,
+                created_at: now,
+                created_by: &actor.label,
+                format: new.format,
+                token_ttl_secs: new.token_ttl_secs,
+                signing_kid: signing_kid.as_deref(),
+                rate_limit: new.rate_limit,
+            },
+        )
+        .await;
+        let id = match inserted {
+            Err(StoreError::Conflict(_)) => {
+                return Err(ServiceError::Conflict(format!(
+                    "A credential named {:?} already exists in {}.",
+                    new.name.as_str(),
+                    account.name
+                )));
+            }
+            other => other?,
+        };
+        store::credentials::insert_secret(&mut tx, &self.kw.verifier().digest(&secret), id, now).await?;
+        crate::service::audit::record(
+            &mut *tx,
+            now,
+            &actor,
+            "key.created",
+            Some(format!("key:{public_id}")),
+            Some(account.id),
+            json!({ "name": new.name.as_str(), "kind": new.kind, "expires": new.expiry }),
+        )
+        .await?;
+        let credential = store::credentials::find(&mut *tx, id)
+            .await?
+            .ok_or(ServiceError::NotFound("credential"))?
+            .into_credential(now)?;
+        crate::service::notifications::emit(
+            &mut tx,
+            now,
+            EventType::KeyCreated,
+            Subject {
+                account: Some((account.id, &account.name)),
+                credential: Some((id, &credential)),
+            },
+            json!({}),
+            None,
+        )
+        .await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        self.kw.verification().refresh_credential(id).await?;
+        Ok(Created { credential, secret })
+    }
+}
+
+/// What the console shows for a JWT-format key: `jwt_prod_8xK9`.
+fn jwt_display_prefix(environment: Environment, public_id: &str) -> String {
+    let tail = public_id.trim_start_matches("key_");
+    format!("jwt_{}_{}", environment.as_str(), &tail[..tail.len().min(4)])
+}
