@@ -5,8 +5,8 @@ use serde_json::json;
 use super::{Caller, Keyward, ServiceError, ServiceResult};
 use crate::authz::{Access, AccountLimit, Action, Area, Target};
 use crate::domain::{Account, AccountName, Email, Plan, RateLimitSetting, ValidationError};
+use crate::service::change::Change;
 use crate::store::{self, StoreError};
-use crate::verify::index::AccountGate;
 
 /// The fields of an account that may change; `None` leaves a field as it is.
 #[derive(Debug, Clone, Default)]
@@ -75,7 +75,7 @@ impl Accounts<'_> {
         caller.authorize(limits, Target::Install, "account")?;
         let name = AccountName::parse(name)?;
         let now = self.kw.now();
-        let mut tx = self.kw.write_as(caller).await?;
+        let mut tx = Change::begin(self.kw, caller).await?;
         let id = match store::accounts::insert(&mut *tx, name.as_str(), plan, now).await {
             Err(StoreError::Conflict(_)) => {
                 return Err(ServiceError::Conflict(format!(
@@ -84,10 +84,7 @@ impl Accounts<'_> {
             }
             other => other?,
         };
-        super::audit::record(
-            &mut *tx,
-            now,
-            &caller.actor(),
+        tx.audit(
             "account.created",
             Some(format!("account:{name}")),
             Some(id),
@@ -97,8 +94,8 @@ impl Accounts<'_> {
         let account = store::accounts::find(&mut *tx, id)
             .await?
             .ok_or(ServiceError::NotFound("account"))?;
-        tx.commit().await.map_err(StoreError::from)?;
-        self.kw.verifier().put_account(AccountGate::from(&account));
+        tx.touches_account(&account);
+        tx.commit().await?;
         Ok(account)
     }
 
@@ -115,7 +112,7 @@ impl Accounts<'_> {
             })
             .transpose()
             .map_err(|e| ValidationError::new("notification_emails", e.message))?;
-        let mut tx = self.kw.write_as(caller).await?;
+        let mut tx = Change::begin(self.kw, caller).await?;
         let before = store::accounts::find_by_name(&mut *tx, name).await?;
         let before = before.ok_or(ServiceError::NotFound("account"))?;
         let target = Target::Account((&before).into());
@@ -169,18 +166,15 @@ impl Accounts<'_> {
                 json!([before.notification_emails, after.notification_emails]),
             );
         }
-        super::audit::record(
-            &mut *tx,
-            self.kw.now(),
-            &caller.actor(),
+        tx.audit(
             "account.updated",
             Some(format!("account:{name}")),
             Some(after.id),
             serde_json::Value::Object(changes),
         )
         .await?;
-        tx.commit().await.map_err(StoreError::from)?;
-        self.kw.verifier().put_account(AccountGate::from(&after));
+        tx.touches_account(&after);
+        tx.commit().await?;
         Ok(after)
     }
 }

@@ -3,7 +3,7 @@
 //! ([`Caller::holder`]) and what the audit trail records ([`Caller::actor`]);
 //! the decision itself is always [`crate::authz::authorize`].
 
-use super::{Actor, Keyward, ServiceError, ServiceResult};
+use super::{Actor, ServiceError, ServiceResult};
 use crate::authz::{self, Action, Denied, Holder, KeyHolder, Target};
 use crate::domain::{ActorKind, Principal};
 
@@ -75,31 +75,5 @@ impl Caller {
     /// Whether the authorization module allows it (for filtering lists).
     pub fn allows(&self, action: Action<'_>, target: Target<'_>) -> bool {
         authz::authorize(self.holder(), action, target).is_ok()
-    }
-}
-
-impl Keyward {
-    /// Opens the write transaction for a change made on `caller`'s behalf. A
-    /// credential was checked from memory when its request arrived; a request
-    /// that then waited for the write lock must not outlive its revocation,
-    /// expiry or narrowing, so its credential is read again under the lock.
-    pub(super) async fn write_as(&self, caller: &Caller) -> ServiceResult<sqlx::Transaction<'static, sqlx::Sqlite>> {
-        let mut tx = self.store().write().await?;
-        if let Caller::Key(k) = caller {
-            let now = self.now();
-            match crate::store::credentials::standing(&mut *tx, k.holder.credential_id).await? {
-                Some(s) if s.revoked_at.is_some() || s.expires_at.is_some_and(|e| e <= now) => {
-                    return Err(ServiceError::Unauthenticated);
-                }
-                Some(s) if s.version == k.version => {}
-                Some(_) => {
-                    return Err(ServiceError::Conflict(
-                        "Your credential changed while this request waited; send it again.".into(),
-                    ));
-                }
-                None => return Err(ServiceError::Unauthenticated),
-            }
-        }
-        Ok(tx)
     }
 }

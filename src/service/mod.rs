@@ -6,6 +6,7 @@ mod accounts;
 mod actor;
 mod audit;
 mod caller;
+mod change;
 mod credentials;
 mod error;
 mod notifications;

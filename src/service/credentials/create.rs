@@ -10,6 +10,7 @@ use crate::domain::event::EventType;
 use crate::domain::key::Environment;
 use crate::domain::key::{SecretRole, display_prefix};
 use crate::domain::{CredentialInput, CredentialKind, NewCredential};
+use crate::service::change::Change;
 use crate::service::notifications::Subject;
 use crate::service::{Caller, ServiceError, ServiceResult};
 use crate::store::credentials::{Grants, NewRow};
@@ -63,7 +64,7 @@ impl Credentials<'_> {
             KeyFormat::Opaque => display_prefix(client_id.as_deref().unwrap_or(&secret)),
         };
         let actor = caller.actor();
-        let mut tx = self.kw.write_as(caller).await?;
+        let mut tx = Change::begin(self.kw, caller).await?;
         let inserted = store::credentials::insert(
             &mut tx,
             &NewRow {
@@ -100,10 +101,7 @@ impl Credentials<'_> {
             other => other?,
         };
         store::credentials::insert_secret(&mut tx, &self.kw.verifier().digest(&secret), id, now).await?;
-        crate::service::audit::record(
-            &mut *tx,
-            now,
-            &actor,
+        tx.audit(
             "key.created",
             Some(format!("key:{public_id}")),
             Some(account.id),
@@ -114,9 +112,7 @@ impl Credentials<'_> {
             .await?
             .ok_or(ServiceError::NotFound("credential"))?
             .into_credential(now)?;
-        crate::service::notifications::emit(
-            &mut tx,
-            now,
+        tx.emit(
             EventType::KeyCreated,
             Subject {
                 account: Some((account.id, &account.name)),
@@ -126,8 +122,8 @@ impl Credentials<'_> {
             None,
         )
         .await?;
-        tx.commit().await.map_err(StoreError::from)?;
-        self.kw.verification().refresh_credential(id).await?;
+        tx.touches_credential(id);
+        tx.commit().await?;
         Ok(Created { credential, secret })
     }
 }

@@ -12,9 +12,10 @@ use crate::domain::credential::Created;
 use crate::domain::event::EventType;
 use crate::domain::key::{SecretRole, display_prefix};
 use crate::domain::{Credential, CredentialKind, KeyFormat, ValidationError};
+use crate::service::change::Change;
 use crate::service::notifications::Subject;
 use crate::service::{Caller, ServiceError, ServiceResult};
-use crate::store::{self, StoreError};
+use crate::store::{self};
 use crate::wire::jwt::{KEY_TYP, KeyClaims};
 
 /// The grace period a rotation gives the old secret unless told otherwise.
@@ -34,7 +35,7 @@ impl Credentials<'_> {
         confirm_name: Option<&str>,
     ) -> ServiceResult<Credential> {
         let now = self.kw.now();
-        let mut tx = self.kw.write_as(caller).await?;
+        let mut tx = Change::begin(self.kw, caller).await?;
         let (row, account) = self
             .credential_to_change(&mut tx, caller, public_id, Intent::Revoke)
             .await?;
@@ -47,19 +48,14 @@ impl Credentials<'_> {
             .ok_or(ServiceError::NotFound("credential"))?
             .into_credential(now)?;
         if revoked {
-            crate::service::audit::record(
-                &mut *tx,
-                now,
-                &caller.actor(),
+            tx.audit(
                 "key.revoked",
                 Some(format!("key:{public_id}")),
                 Some(account.id),
                 json!({ "name": row.name }),
             )
             .await?;
-            crate::service::notifications::emit(
-                &mut tx,
-                now,
+            tx.emit(
                 EventType::KeyRevoked,
                 Subject {
                     account: Some((account.id, &account.name)),
@@ -70,8 +66,8 @@ impl Credentials<'_> {
             )
             .await?;
         }
-        tx.commit().await.map_err(StoreError::from)?;
-        self.kw.verification().refresh_credential(row.id).await?;
+        tx.touches_credential(row.id);
+        tx.commit().await?;
         Ok(updated)
     }
 
@@ -85,7 +81,7 @@ impl Credentials<'_> {
         let now = self.kw.now();
         // BEGIN IMMEDIATE: concurrent rotations of one credential run one after
         // another, each seeing the last one's result.
-        let mut tx = self.kw.write_as(caller).await?;
+        let mut tx = Change::begin(self.kw, caller).await?;
         let (row, account) = self
             .credential_to_change(&mut tx, caller, public_id, Intent::Change)
             .await?;
@@ -114,10 +110,7 @@ impl Credentials<'_> {
         store::credentials::rotate(&mut tx, row.id, &self.kw.verifier().digest(&secret), now, now + grace).await?;
         let prefix = (kind == CredentialKind::ApiKey && signing_kid.is_none()).then(|| display_prefix(&secret));
         store::credentials::set_rotated(&mut *tx, row.id, prefix.as_deref(), signing_kid.as_deref()).await?;
-        crate::service::audit::record(
-            &mut *tx,
-            now,
-            &caller.actor(),
+        tx.audit(
             "key.rotated",
             Some(format!("key:{public_id}")),
             Some(account.id),
@@ -128,9 +121,7 @@ impl Credentials<'_> {
             .await?
             .ok_or(ServiceError::NotFound("credential"))?
             .into_credential(now)?;
-        crate::service::notifications::emit(
-            &mut tx,
-            now,
+        tx.emit(
             EventType::KeyRotated,
             Subject {
                 account: Some((account.id, &account.name)),
@@ -140,8 +131,8 @@ impl Credentials<'_> {
             None,
         )
         .await?;
-        tx.commit().await.map_err(StoreError::from)?;
-        self.kw.verification().refresh_credential(row.id).await?;
+        tx.touches_credential(row.id);
+        tx.commit().await?;
         Ok(Created { credential, secret })
     }
 

@@ -14,9 +14,10 @@ use crate::domain::credential::{
     validate_description, validate_metadata,
 };
 use crate::domain::{Credential, Expiry};
+use crate::service::change::Change;
 use crate::service::{Caller, ServiceError, ServiceResult};
 use crate::store::credentials::{Changes, Grants};
-use crate::store::{self, StoreError};
+use crate::store::{self};
 
 use crate::wire::etag::Precondition;
 
@@ -30,7 +31,7 @@ impl Credentials<'_> {
         precondition: &Precondition,
     ) -> ServiceResult<Credential> {
         let now = self.kw.now();
-        let mut tx = self.kw.write_as(caller).await?;
+        let mut tx = Change::begin(self.kw, caller).await?;
         let (row, account) = self
             .credential_to_change(&mut tx, caller, public_id, Intent::Change)
             .await?;
@@ -134,11 +135,7 @@ impl Credentials<'_> {
         if !applied {
             return Err(ServiceError::PreconditionFailed { current: row.version });
         }
-        crate::service::audit::record(
-            &mut *tx,
-            now,
-            &caller.actor(),
-            "key.updated",
+        tx.audit("key.updated",
             Some(format!("key:{public_id}")),
             Some(account.id),
             json!({ "name": row.name, "fields": changed, "scopes": grants.scopes, "allowed_cidrs": grants.allowed_cidrs, "expires_at": expires_at }),
@@ -147,8 +144,8 @@ impl Credentials<'_> {
         let updated = store::credentials::find(&mut *tx, row.id)
             .await?
             .ok_or(ServiceError::NotFound("credential"))?;
-        tx.commit().await.map_err(StoreError::from)?;
-        self.kw.verification().refresh_credential(row.id).await?;
+        tx.touches_credential(row.id);
+        tx.commit().await?;
         Ok(updated.into_credential(now)?)
     }
 }

@@ -4,12 +4,13 @@
 use serde_json::{Value, json};
 
 use super::Notifications;
-use super::outbox::{Subject, emit};
+use super::outbox::Subject;
 use crate::domain::event::EventType;
 use crate::notify::{backoff, email, webhook};
+use crate::service::change::Change;
 use crate::service::{Actor, ServiceResult};
 use crate::store::events::{Attempt, DeliveryRow};
-use crate::store::{self, StoreError};
+use crate::store::{self};
 
 /// A delivery claimed by this worker, ready for [`Notifications::deliver`].
 #[derive(Debug)]
@@ -101,7 +102,8 @@ impl Notifications<'_> {
                 None => ("failed", None),
             }
         };
-        let mut tx = self.kw.store().write().await?;
+        let mut tx = Change::begin_as(self.kw, Actor::system("webhooks")).await?;
+        tx.now = now;
         store::events::record_attempt(
             &mut *tx,
             d.id,
@@ -118,19 +120,14 @@ impl Notifications<'_> {
             match status {
                 "delivered" => store::webhooks::clear_failing(&mut *tx, w.id).await?,
                 "failed" if store::webhooks::mark_failing(&mut *tx, w.id, now).await? => {
-                    crate::service::audit::record(
-                        &mut *tx,
-                        now,
-                        &Actor::system("webhooks"),
+                    tx.audit(
                         "webhook.failing",
                         Some(format!("webhook:{}", w.public_id)),
                         Some(w.account_id),
                         json!({ "url": crate::domain::webhook::redact_url(&w.url), "event": d.event_public_id }),
                     )
                     .await?;
-                    emit(
-                        &mut tx,
-                        now,
+                    tx.emit(
                         EventType::WebhookFailing,
                         Subject {
                             account: Some((w.account_id, &w.account)),
@@ -144,7 +141,7 @@ impl Notifications<'_> {
                 _ => {}
             }
         }
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         if status != "delivered" {
             tracing::warn!(delivery = d.id, event = %d.event_public_id, status, error = error.as_deref().unwrap_or_default(), "a delivery failed");
         }

@@ -9,6 +9,7 @@ use crate::authz::{Access, Action, Area, Target};
 use crate::domain::webhook::{Delivery, SmtpInput, SmtpSecurity, SmtpSettings};
 use crate::domain::{Email, ValidationError};
 use crate::notify::email;
+use crate::service::change::Change;
 use crate::service::{Caller, ServiceError, ServiceResult};
 use crate::store::smtp::SmtpRow;
 use crate::store::{self, StoreError};
@@ -47,7 +48,7 @@ impl Notifications<'_> {
         caller.authorize(Action::Use(Area::Admin, Access::Write), Target::Install, "settings")?;
         input.validate()?;
         let now = self.kw.now();
-        let mut tx = self.kw.write_as(caller).await?;
+        let mut tx = Change::begin(self.kw, caller).await?;
         let previous = store::smtp::get(&mut *tx).await?;
         let username = input.username.map(|u| u.trim().to_owned()).filter(|u| !u.is_empty());
         // The stored password goes only to the server it was given for: a new
@@ -89,10 +90,7 @@ impl Notifications<'_> {
             now,
         )
         .await?;
-        crate::service::audit::record(
-            &mut *tx,
-            now,
-            &caller.actor(),
+        tx.audit(
             "smtp.updated",
             None,
             None,
@@ -102,7 +100,7 @@ impl Notifications<'_> {
             }),
         )
         .await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(self.smtp_settings(caller).await?.unwrap_or_default())
     }
 

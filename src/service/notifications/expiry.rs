@@ -4,10 +4,11 @@
 use serde_json::{Value, json};
 
 use super::Notifications;
-use super::outbox::{Subject, emit};
+use super::outbox::Subject;
 use crate::domain::event::EventType;
+use crate::service::change::Change;
 use crate::service::{Actor, ServiceError, ServiceResult};
-use crate::store::{self, StoreError};
+use crate::store::{self};
 
 /// Notices go out this long before an expiry…
 const NOTICES: [(i64, &str); 2] = [(86_400, "1d"), (7 * 86_400, "7d")];
@@ -84,13 +85,14 @@ impl Notifications<'_> {
         now: i64,
     ) -> ServiceResult<bool> {
         let credential = row.clone().into_credential(now)?;
-        let mut tx = self.kw.store().write().await?;
+        let mut tx = Change::begin_as(self.kw, Actor::system("scheduler")).await?;
+        tx.now = now;
         let subject = Subject {
             account: Some((row.account_id, &row.account)),
             credential: Some((row.id, &credential)),
         };
-        let wrote = emit(&mut tx, now, event_type, subject, data, Some(key)).await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        let wrote = tx.emit(event_type, subject, data, Some(key)).await?;
+        tx.commit().await?;
         Ok(wrote.is_some())
     }
 
@@ -105,14 +107,12 @@ impl Notifications<'_> {
         while renewed - now <= RENEW_WITHIN_SECS {
             renewed += step;
         }
-        let mut tx = self.kw.store().write().await?;
+        let mut tx = Change::begin_as(self.kw, Actor::system("auto-renew")).await?;
+        tx.now = now;
         if !store::credentials::renew(&mut *tx, row.id, expires_at, renewed).await? {
             return Ok(false);
         }
-        crate::service::audit::record(
-            &mut *tx,
-            now,
-            &Actor::system("auto-renew"),
+        tx.audit(
             "key.renewed",
             Some(format!("key:{}", row.public_id)),
             Some(row.account_id),
@@ -123,9 +123,7 @@ impl Notifications<'_> {
             .await?
             .ok_or(ServiceError::NotFound("credential"))?
             .into_credential(now)?;
-        emit(
-            &mut tx,
-            now,
+        tx.emit(
             EventType::KeyRenewed,
             Subject {
                 account: Some((row.account_id, &row.account)),
@@ -135,8 +133,8 @@ impl Notifications<'_> {
             Some(&format!("key.renewed:{}:{expires_at}", row.id)),
         )
         .await?;
-        tx.commit().await.map_err(StoreError::from)?;
-        self.kw.verification().refresh_credential(row.id).await?;
+        tx.touches_credential(row.id);
+        tx.commit().await?;
         Ok(true)
     }
 }

@@ -9,7 +9,9 @@ use super::Notifications;
 use crate::crypto::keygen;
 use crate::domain::event::EventType;
 use crate::domain::{AccountId, Credential, Email};
+use crate::service::Actor;
 use crate::service::ServiceResult;
+use crate::service::change::Change;
 use crate::store::events::{Destination, NewEvent};
 use crate::store::{self, StoreError};
 
@@ -121,15 +123,14 @@ impl Notifications<'_> {
         if new.is_empty() {
             return Ok(());
         }
-        let mut tx = self.kw.store().write().await?;
+        let mut tx = Change::begin_as(self.kw, Actor::system("rate limiter")).await?;
+        tx.now = now;
         for (c, key) in new {
             let Some(row) = store::credentials::find(&mut *tx, c.credential_id).await? else {
                 continue;
             };
             let credential = row.clone().into_credential(now)?;
-            emit(
-                &mut tx,
-                now,
+            tx.emit(
                 EventType::RateLimitExceeded,
                 Subject {
                     account: Some((row.account_id, &row.account)),
@@ -140,7 +141,7 @@ impl Notifications<'_> {
             )
             .await?;
         }
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(())
     }
 

@@ -3,16 +3,17 @@
 use serde_json::json;
 
 use super::Notifications;
-use super::outbox::{Subject, emit};
+use super::outbox::Subject;
 use crate::authz::{Access, Action, Area, Target};
 use crate::crypto::keygen;
 use crate::domain::event::EventType;
 use crate::domain::webhook::{Delivery, DeliveryStatus, NewWebhook, Webhook, WebhookCreated, WebhookInput, redact_url};
 use crate::domain::{Account, ValidationError};
+use crate::service::change::Change;
 use crate::service::{Caller, ServiceError, ServiceResult};
 use crate::store::events::{DeliveryRow, Destination};
 use crate::store::webhooks::WebhookRow;
-use crate::store::{self, StoreError};
+use crate::store::{self};
 
 /// The longest delivery log one request returns.
 pub(super) const LOG_LIMIT: u32 = 100;
@@ -109,7 +110,7 @@ impl Notifications<'_> {
         let sealed = self.kw.sealer().seal(secret.as_bytes(), &public_id);
         let events: Vec<&str> = new.events.iter().map(|e| e.as_str()).collect();
         let now = self.kw.now();
-        let mut tx = self.kw.write_as(caller).await?;
+        let mut tx = Change::begin(self.kw, caller).await?;
         let id = store::webhooks::insert(
             &mut tx,
             &public_id,
@@ -120,10 +121,7 @@ impl Notifications<'_> {
             now,
         )
         .await?;
-        crate::service::audit::record(
-            &mut *tx,
-            now,
-            &caller.actor(),
+        tx.audit(
             "webhook.created",
             Some(format!("webhook:{public_id}")),
             Some(account.id),
@@ -133,7 +131,7 @@ impl Notifications<'_> {
         let row = store::webhooks::find(&mut *tx, id)
             .await?
             .ok_or(ServiceError::NotFound("webhook"))?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(WebhookCreated {
             webhook: webhook(row, true),
             secret,
@@ -174,13 +172,10 @@ impl Notifications<'_> {
     pub async fn delete_webhook(&self, caller: &Caller, id: &str) -> ServiceResult<()> {
         let (row, _) = self.webhook_for(caller, id, Access::Write).await?;
         let now = self.kw.now();
-        let mut tx = self.kw.write_as(caller).await?;
+        let mut tx = Change::begin(self.kw, caller).await?;
         if store::webhooks::delete(&mut *tx, row.id, now).await? {
             store::events::cancel(&mut *tx, row.id).await?;
-            crate::service::audit::record(
-                &mut *tx,
-                now,
-                &caller.actor(),
+            tx.audit(
                 "webhook.deleted",
                 Some(format!("webhook:{}", row.public_id)),
                 Some(row.account_id),
@@ -188,7 +183,7 @@ impl Notifications<'_> {
             )
             .await?;
         }
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -207,25 +202,24 @@ impl Notifications<'_> {
     pub async fn send_test_event(&self, caller: &Caller, id: &str) -> ServiceResult<Delivery> {
         let (row, _) = self.webhook_for(caller, id, Access::Write).await?;
         let now = self.kw.now();
-        let mut tx = self.kw.write_as(caller).await?;
-        let event_id = emit(
-            &mut tx,
-            now,
-            EventType::WebhookTest,
-            Subject {
-                account: None,
-                credential: None,
-            },
-            json!({ "webhook": row.public_id, "message": "A test event from Keyward." }),
-            None,
-        )
-        .await?
-        .ok_or(ServiceError::NotFound("event"))?;
+        let mut tx = Change::begin(self.kw, caller).await?;
+        let event_id = tx
+            .emit(
+                EventType::WebhookTest,
+                Subject {
+                    account: None,
+                    credential: None,
+                },
+                json!({ "webhook": row.public_id, "message": "A test event from Keyward." }),
+                None,
+            )
+            .await?
+            .ok_or(ServiceError::NotFound("event"))?;
         let delivery_id = store::events::queue(&mut tx, event_id, Destination::Webhook(row.id), now).await?;
         let out = store::events::find(&mut *tx, delivery_id)
             .await?
             .ok_or(ServiceError::NotFound("delivery"))?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(delivery(out, true))
     }
 
@@ -243,12 +237,9 @@ impl Notifications<'_> {
             .filter(|d| d.webhook_id == Some(row.id))
             .ok_or(ServiceError::NotFound("delivery"))?;
         let now = self.kw.now();
-        let mut tx = self.kw.write_as(caller).await?;
+        let mut tx = Change::begin(self.kw, caller).await?;
         let id = store::events::queue(&mut tx, original.event_id, Destination::Webhook(row.id), now).await?;
-        crate::service::audit::record(
-            &mut *tx,
-            now,
-            &caller.actor(),
+        tx.audit(
             "webhook.replayed",
             Some(format!("webhook:{}", row.public_id)),
             Some(row.account_id),
@@ -258,7 +249,7 @@ impl Notifications<'_> {
         let out = store::events::find(&mut *tx, id)
             .await?
             .ok_or(ServiceError::NotFound("delivery"))?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(delivery(out, true))
     }
 }

@@ -9,6 +9,7 @@ use crate::authz::{Access, Action, Area, Target};
 use crate::crypto::{jwt, keygen};
 use crate::domain::SigningKeyInfo;
 use crate::domain::credential::MAX_TOKEN_TTL_SECS;
+use crate::service::change::Change;
 use crate::service::{Caller, ServiceResult};
 use crate::store;
 
@@ -19,12 +20,11 @@ impl OAuth<'_> {
     /// Global Admins (and admin keys with the Global Admin role) only.
     pub async fn rotate_signing_key(&self, caller: &Caller, alg: jwt::JwtAlgorithm) -> ServiceResult<SigningKeyInfo> {
         caller.authorize(Action::Use(Area::Admin, Access::Write), Target::Install, "signing key")?;
-        let actor = &caller.actor();
         let now = self.kw.now();
         let kid = format!("{}-{}", now, keygen::base62(8));
         let generated = jwt::generate(alg, &kid);
         let sealed = self.kw.sealer().seal(&generated.pkcs8, &kid);
-        let mut tx = self.kw.write_as(caller).await?;
+        let mut tx = Change::begin(self.kw, caller).await?;
         let current = store::signing_keys::active_kids(&mut *tx).await?;
         store::signing_keys::insert(
             &mut tx,
@@ -43,10 +43,7 @@ impl OAuth<'_> {
             };
             store::signing_keys::retire(&mut *tx, old, now, until).await?;
         }
-        crate::service::audit::record(
-            &mut *tx,
-            now,
-            actor,
+        tx.audit(
             "signing_key.rotated",
             Some(format!("signing_key:{kid}")),
             None,
@@ -54,9 +51,7 @@ impl OAuth<'_> {
         )
         .await?;
         if !current.is_empty() {
-            crate::service::notifications::emit(
-                &mut tx,
-                now,
+            tx.emit(
                 crate::domain::event::EventType::SigningKeyRotated,
                 crate::service::notifications::Subject {
                     account: None,
@@ -67,7 +62,7 @@ impl OAuth<'_> {
             )
             .await?;
         }
-        tx.commit().await.map_err(crate::store::StoreError::from)?;
+        tx.commit().await?;
         self.reload_keyring().await?;
         Ok(SigningKeyInfo {
             kid,

@@ -12,6 +12,7 @@ use super::OAuth;
 use crate::authz::{AccountRef, Action, Grant, Lifetime, Target};
 use crate::domain::Scope;
 use crate::oauth::Denylist;
+use crate::service::change::Change;
 use crate::service::credentials::grant_of;
 use crate::service::{Caller, ServiceResult};
 use crate::store;
@@ -179,19 +180,16 @@ impl<'a> OAuth<'a> {
         if !caller.allows(Action::RevokeToken { client, grant: &grant }, target) {
             return Ok(());
         }
-        let mut tx = self.kw.write_as(caller).await?;
+        let mut tx = Change::begin(self.kw, caller).await?;
         store::signing_keys::revoke_token(&mut *tx, &claims.jti, claims.exp).await?;
-        crate::service::audit::record(
-            &mut *tx,
-            now,
-            &caller.actor(),
+        tx.audit(
             "token.revoked",
             Some(format!("client:{}", claims.client_id)),
             Some(account.id),
             json!({ "jti": claims.jti, "exp": claims.exp }),
         )
         .await?;
-        tx.commit().await.map_err(crate::store::StoreError::from)?;
+        tx.commit().await?;
         self.denylist().insert(&claims.jti, claims.exp);
         Ok(())
     }

@@ -9,6 +9,7 @@ use serde_json::json;
 
 use crate::authz::{Access, Action, Area, Target};
 use crate::domain::{AccountId, Email, Password, Role, User, UserId};
+use crate::service::change::Change;
 use crate::service::{Caller, Keyward, ServiceError, ServiceResult};
 use crate::store::{self, StoreError};
 
@@ -68,13 +69,12 @@ impl Users<'_> {
         access: UserAccessInput,
     ) -> ServiceResult<User> {
         caller.authorize(Action::Use(Area::Admin, Access::Write), Target::Install, "user")?;
-        let actor = &caller.actor();
         let email = Email::parse(email)?;
         let password = Password::parse(password_text)?;
         self.check_accounts_exist(&access).await?;
         let hash = self.kw.passwords.hash(&password).await?;
         let now = self.kw.now();
-        let mut tx = self.kw.write_as(caller).await?;
+        let mut tx = Change::begin(self.kw, caller).await?;
         let id = match store::users::insert(&mut *tx, email.as_str(), &hash, role, access.all_accounts(), now).await {
             Err(StoreError::Conflict(_)) => {
                 return Err(ServiceError::Conflict(format!(
@@ -86,18 +86,14 @@ impl Users<'_> {
         if role == Role::AccountViewer {
             store::users::set_accounts(&mut tx, id, access.granted()).await?;
         }
-        crate::service::audit::record(
-            &mut *tx,
-            now,
-            actor,
-            "user.created",
+        tx.audit("user.created",
             Some(format!("user:{id}")),
             None,
             json!({ "email": email.as_str(), "role": role, "accounts": access.granted(), "all_accounts": access.all_accounts() }),
         )
         .await?;
         let user = self.load_user(&mut tx, id).await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(user)
     }
 
@@ -111,9 +107,8 @@ impl Users<'_> {
         access: UserAccessInput,
     ) -> ServiceResult<User> {
         caller.authorize(Action::Use(Area::Admin, Access::Write), Target::Install, "user")?;
-        let actor = &caller.actor();
         self.check_accounts_exist(&access).await?;
-        let mut tx = self.kw.write_as(caller).await?;
+        let mut tx = Change::begin(self.kw, caller).await?;
         // Writing first takes SQLite's write lock, so two admins demoting each
         // other at once are serialised and the count below sees the other's change.
         store::users::update_role(&mut *tx, id, role, access.all_accounts()).await?;
@@ -133,18 +128,14 @@ impl Users<'_> {
             },
         )
         .await?;
-        crate::service::audit::record(
-            &mut *tx,
-            self.kw.now(),
-            actor,
-            "user.updated",
+        tx.audit("user.updated",
             Some(format!("user:{id}")),
             None,
             json!({ "email": before.email, "role": role, "accounts": access.granted(), "all_accounts": access.all_accounts() }),
         )
         .await?;
         let user = self.load_user(&mut tx, id).await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(user)
     }
 
@@ -152,9 +143,8 @@ impl Users<'_> {
     /// active Global Admin cannot be disabled.
     pub async fn set_disabled(&self, caller: &Caller, id: UserId, disabled: bool) -> ServiceResult<User> {
         caller.authorize(Action::Use(Area::Admin, Access::Write), Target::Install, "user")?;
-        let actor = &caller.actor();
         let now = self.kw.now();
-        let mut tx = self.kw.write_as(caller).await?;
+        let mut tx = Change::begin(self.kw, caller).await?;
         store::users::set_disabled(&mut *tx, id, disabled.then_some(now)).await?;
         let user = store::users::find(&mut *tx, id)
             .await?
@@ -166,26 +156,18 @@ impl Users<'_> {
             store::sessions::delete_for_user(&mut *tx, id).await?;
         }
         let action = if disabled { "user.disabled" } else { "user.enabled" };
-        crate::service::audit::record(
-            &mut *tx,
-            now,
-            actor,
-            action,
-            Some(format!("user:{id}")),
-            None,
-            json!({ "email": user.email }),
-        )
-        .await?;
+        tx.audit(action, Some(format!("user:{id}")), None, json!({ "email": user.email }))
+            .await?;
         let user = self.load_user(&mut tx, id).await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(user)
     }
 
-    async fn load_user(&self, tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>, id: UserId) -> ServiceResult<User> {
-        let row = store::users::find(&mut **tx, id)
+    async fn load_user(&self, tx: &mut sqlx::SqliteConnection, id: UserId) -> ServiceResult<User> {
+        let row = store::users::find(&mut *tx, id)
             .await?
             .ok_or(ServiceError::NotFound("user"))?;
-        let granted = store::users::granted_accounts(&mut **tx, id).await?;
+        let granted = store::users::granted_accounts(&mut *tx, id).await?;
         Ok(row.into_user(granted)?)
     }
 

@@ -1,0 +1,135 @@
+//! One change as a unit of work: its write transaction (with the caller
+//! checked again under the lock), the audit entries and events written
+//! inside it, and the in-memory index brought up to date once it commits.
+//! Services make their changes through it, so none can audit outside the
+//! transaction, or commit and forget to refresh what it touched.
+
+use std::ops::{Deref, DerefMut};
+
+use serde_json::Value;
+use sqlx::{Sqlite, SqliteConnection, Transaction};
+
+use super::notifications::{Subject, emit};
+use super::{Actor, Caller, Keyward, ServiceError, ServiceResult};
+use crate::domain::event::EventType;
+use crate::domain::{Account, AccountId};
+use crate::store::StoreError;
+use crate::verify::index::AccountGate;
+
+/// A change in progress. Dropping it without [`Change::commit`] rolls it back.
+pub(crate) struct Change<'k> {
+    kw: &'k Keyward,
+    tx: Transaction<'static, Sqlite>,
+    actor: Actor,
+    /// The time the change is made at, for every row, entry and event.
+    pub now: i64,
+    credentials: Vec<i64>,
+    accounts: Vec<AccountGate>,
+}
+
+impl<'k> Change<'k> {
+    /// Starts a change on `caller`'s behalf. A credential was checked from
+    /// memory when its request arrived; a request that then waited for the
+    /// write lock must not outlive its revocation, expiry or narrowing, so
+    /// its credential is read again under the lock.
+    pub(crate) async fn begin(kw: &'k Keyward, caller: &Caller) -> ServiceResult<Self> {
+        let mut change = Self::begin_as(kw, caller.actor()).await?;
+        if let Caller::Key(k) = caller {
+            let now = change.now;
+            match crate::store::credentials::standing(&mut *change.tx, k.holder.credential_id).await? {
+                Some(s) if s.revoked_at.is_some() || s.expires_at.is_some_and(|e| e <= now) => {
+                    return Err(ServiceError::Unauthenticated);
+                }
+                Some(s) if s.version == k.version => {}
+                Some(_) => {
+                    return Err(ServiceError::Conflict(
+                        "Your credential changed while this request waited; send it again.".into(),
+                    ));
+                }
+                None => return Err(ServiceError::Unauthenticated),
+            }
+        }
+        Ok(change)
+    }
+
+    /// Starts a change Keyward makes itself (the scheduler, a sign-in),
+    /// recorded as `actor`.
+    pub(crate) async fn begin_as(kw: &'k Keyward, actor: Actor) -> ServiceResult<Self> {
+        Ok(Self {
+            tx: kw.store().write().await?,
+            now: kw.now(),
+            kw,
+            actor,
+            credentials: Vec::new(),
+            accounts: Vec::new(),
+        })
+    }
+
+    /// Appends an audit entry by this change's actor, in its transaction.
+    pub(crate) async fn audit(
+        &mut self,
+        action: &str,
+        target: Option<String>,
+        account_id: Option<AccountId>,
+        details: Value,
+    ) -> ServiceResult<()> {
+        super::audit::record(
+            &mut *self.tx,
+            self.now,
+            &self.actor,
+            action,
+            target,
+            account_id,
+            details,
+        )
+        .await
+    }
+
+    /// Writes an event and queues its deliveries, in this change's
+    /// transaction (see [`emit`]).
+    pub(crate) async fn emit(
+        &mut self,
+        event_type: EventType,
+        subject: Subject<'_>,
+        data: Value,
+        dedupe: Option<&str>,
+    ) -> ServiceResult<Option<i64>> {
+        emit(&mut self.tx, self.now, event_type, subject, data, dedupe).await
+    }
+
+    /// Marks a credential (by row id) to be reloaded into memory after the commit.
+    pub(crate) fn touches_credential(&mut self, id: i64) {
+        self.credentials.push(id);
+    }
+
+    /// Marks an account whose gate memory must take after the commit.
+    pub(crate) fn touches_account(&mut self, account: &Account) {
+        self.accounts.push(AccountGate::from(account));
+    }
+
+    /// Commits, then brings the in-memory index up to date with what the
+    /// change touched.
+    pub(crate) async fn commit(self) -> ServiceResult<()> {
+        self.tx.commit().await.map_err(StoreError::from)?;
+        for gate in self.accounts {
+            self.kw.verifier().put_account(gate);
+        }
+        for id in self.credentials {
+            self.kw.verification().refresh_credential(id).await?;
+        }
+        Ok(())
+    }
+}
+
+impl Deref for Change<'_> {
+    type Target = SqliteConnection;
+    fn deref(&self) -> &SqliteConnection {
+        &self.tx
+    }
+}
+
+impl DerefMut for Change<'_> {
+    fn deref_mut(&mut self) -> &mut SqliteConnection {
+        &mut self.tx
+    }
+}
