@@ -25,7 +25,7 @@ pub use error::{ServiceError, ServiceResult};
 pub use notifications::{Claimed, Notifications};
 pub use oauth::{ClientAuth, ClientAuthMethod, IntrospectedClaims, Introspection, OAuth, OAuthError, TokenResponse};
 pub use usage::Usage;
-pub use users::{NewSession, SESSION_COOKIE, Sessions, UserAccessInput, Users};
+pub use users::{NewSession, Sessions, UserAccessInput, Users};
 pub use verification::Verification;
 
 use std::path::Path;

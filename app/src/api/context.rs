@@ -4,11 +4,15 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use http::request::Parts;
 use keyward::domain::Principal;
-use keyward::service::{Caller, ClientIp, Keyward, RequestMeta, SESSION_COOKIE};
+use keyward::service::{Caller, ClientIp, Keyward, RequestMeta};
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
 
 use crate::error::ConsoleError;
+
+/// The name of the console's session cookie: the console's business, not
+/// the core's, which only sees the token.
+const SESSION_COOKIE: &str = "kw_session";
 
 /// Sets the HTTP status of the server function's response.
 pub fn set_status(status: StatusCode) {

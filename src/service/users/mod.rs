@@ -3,7 +3,7 @@
 mod sessions;
 mod setup;
 
-pub use sessions::{NewSession, SESSION_COOKIE, Sessions};
+pub use sessions::{NewSession, Sessions};
 
 use serde_json::json;
 

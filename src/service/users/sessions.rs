@@ -11,9 +11,6 @@ use crate::domain::{Email, Principal, Role, UserId};
 use crate::service::{Actor, Keyward, RequestMeta, ServiceError, ServiceResult};
 use crate::store::{self, StoreError};
 
-/// The name of the console's session cookie.
-pub const SESSION_COOKIE: &str = "kw_session";
-
 /// `last_seen_at` is written at most this often per session, so browsing the
 /// console is not a stream of writes.
 const TOUCH_EVERY_SECS: i64 = 60;
