@@ -2,7 +2,8 @@
 #   make run   builds and starts Keyward (embedded SQLite in ./data)
 #   make test  runs every test: unit, integration and browser
 # Both first install whatever is missing (and only that): the wasm32 target,
-# cargo-leptos, wasm-bindgen-cli at the version in Cargo.lock, the npm tools,
+# cargo-leptos, wasm-bindgen-cli at the version in Cargo.lock, the npm tools
+# (`npm ci` from the committed package-lock.json, which lists every platform),
 # and, for tests, Debian's Chromium and nginx, PyJWT and aiosmtpd (in .venv),
 # and the nightly toolchain with cargo-fuzz (for the fuzz targets only).
 
@@ -78,9 +79,10 @@ tools:
 	@cargo nextest --version >/dev/null 2>&1 \
 		|| cargo install cargo-nextest --locked
 	@{ [ node_modules/.package-lock.json -nt package.json ] \
+		&& [ node_modules/.package-lock.json -nt package-lock.json ] \
 		&& [ -x node_modules/.bin/tailwindcss ] && [ -x node_modules/.bin/wasm-opt ] \
 		&& [ -d node_modules/@playwright/test ]; } \
-		|| npm install --no-audit --no-fund
+		|| npm ci --no-audit --no-fund
 
 ## Nightly is for `cargo fuzz` alone: it is installed beside stable, never made
 ## the default, and the product builds on stable.
