@@ -2,7 +2,8 @@
 #   make run   builds and starts Keyward (embedded SQLite in ./data)
 #   make test  runs every test: unit, integration and browser
 # Both first install whatever is missing (and only that): the wasm32 target,
-# cargo-leptos, wasm-bindgen-cli at the version in Cargo.lock, the npm tools,
+# cargo-leptos, wasm-bindgen-cli at the version in Cargo.lock, the npm tools
+# (`npm ci` from the committed package-lock.json, which lists every platform),
 # and, for tests, Debian's Chromium and nginx, PyJWT and aiosmtpd (in .venv),
 # and the nightly toolchain with cargo-fuzz (for the fuzz targets only).
 
@@ -25,7 +26,15 @@ FUZZ_SMOKE_SECS ?= 5
 WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/ { getline; gsub(/"/, "", $$3); print $$3 }' Cargo.lock)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test build bench tools chromium nginx wrk python-peers test-rust test-e2e lint fuzz fuzz-smoke fuzz-tools
+# What the release build reads (see `build`). Directories are listed too, so
+# adding, removing or renaming a file also counts as a change.
+SITE_STAMP := target/.site-build.stamp
+SITE_INPUTS := Makefile Cargo.toml Cargo.lock .cargo/config.toml package-lock.json \
+	$(shell find src app frontend server/src server/build.rs server/Cargo.toml style public migrations)
+SITE_FORCE := $(shell [ -x target/release/keyward ] && [ -d target/site/pkg ] \
+	&& [ "$$(cat $(SITE_STAMP) 2>/dev/null)" = "$$(rustc -V 2>/dev/null)" ] || echo FORCE)
+
+.PHONY: FORCE run test build bench tools chromium nginx wrk python-peers test-rust test-e2e lint fuzz fuzz-smoke fuzz-tools
 
 ## Build the release binary (with the console embedded) and start it.
 run: build
@@ -34,8 +43,18 @@ run: build
 ## Every test. Fails if any test fails.
 test: tools chromium nginx build test-rust fuzz-smoke test-e2e
 
-build: tools
+## The site build (the WASM and its wasm-bindgen and wasm-opt passes over every
+## chunk, Tailwind, then the server binary that embeds target/site) runs only
+## when it must: an input is newer than the stamp, a directory gained or lost a
+## file, rustc changed, or an output is missing. The stamp is dated from the
+## start of the build, so an edit made while it runs still triggers the next.
+build: tools $(SITE_STAMP)
+
+$(SITE_STAMP): $(SITE_INPUTS) $(SITE_FORCE) | tools
+	@mkdir -p $(@D)
+	rustc -V > $@.new
 	cargo leptos build --release --precompress --split
+	mv $@.new $@
 
 ## Unit and integration tests (real SQLite files, real servers on 127.0.0.1:0,
 ## a real nginx in front of /v1/auth).
@@ -78,9 +97,10 @@ tools:
 	@cargo nextest --version >/dev/null 2>&1 \
 		|| cargo install cargo-nextest --locked
 	@{ [ node_modules/.package-lock.json -nt package.json ] \
+		&& [ node_modules/.package-lock.json -nt package-lock.json ] \
 		&& [ -x node_modules/.bin/tailwindcss ] && [ -x node_modules/.bin/wasm-opt ] \
 		&& [ -d node_modules/@playwright/test ]; } \
-		|| npm install --no-audit --no-fund
+		|| npm ci --no-audit --no-fund
 
 ## Nightly is for `cargo fuzz` alone: it is installed beside stable, never made
 ## the default, and the product builds on stable.
@@ -108,3 +128,5 @@ python-peers:
 wrk:
 	@command -v wrk >/dev/null \
 		|| { $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends wrk; }
+
+FORCE:
