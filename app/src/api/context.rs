@@ -56,6 +56,12 @@ pub fn session_token_in(headers: &http::HeaderMap) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
+/// The user the server's session check found for this page request, known
+/// before anything renders; `None` outside a signed-in page load.
+pub fn signed_in() -> Option<Principal> {
+    parts()?.extensions.get::<Principal>().cloned()
+}
+
 /// The signed-in principal, or `Unauthenticated` (401).
 pub async fn principal() -> Result<(Keyward, Principal), ConsoleError> {
     let kw = keyward()?;
