@@ -24,7 +24,7 @@ pub use copy::CopyButton;
 pub use credential::{GrantBadges, StatusBadge};
 pub use delivery::{DeliveryStatusBadge, last_answer};
 pub use dialog::Dialog;
-pub use field::{Field, field_error};
+pub use field::{Field, capitalise, field_error};
 pub use icons::Icon;
 pub use layout::{Card, PageHeader};
 pub use relative_time::RelativeTime;

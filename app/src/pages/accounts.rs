@@ -9,7 +9,7 @@ use leptos_router::hooks::use_params_map;
 use crate::api::accounts::{CreateAccount, UpdateAccount, get_account, list_accounts};
 use crate::components::{
     BTN_PRIMARY, BTN_SECONDARY, Badge, Card, Dialog, EmptyState, ErrorNotice, Field, INPUT, Icon, LINK, LoadingRows,
-    PageHeader, RelativeTime, Switch, TD, Table, Tone, field_error, use_toasts,
+    PageHeader, RelativeTime, Switch, TD, Table, Tone, capitalise, field_error, use_toasts,
 };
 use crate::shell::use_me;
 
@@ -86,7 +86,7 @@ fn CreateAccountDialog(open: RwSignal<bool>, action: ServerAction<CreateAccount>
         if !touched.get() {
             return None;
         }
-        AccountName::parse(&name.get()).err().map(|e| capitalised(&e.message))
+        AccountName::parse(&name.get()).err().map(|e| capitalise(&e.message))
     };
     let value = action.value();
     let server_error = field_error(value, "name");
@@ -193,13 +193,6 @@ fn NotificationEmails(account: Account, update: ServerAction<UpdateAccount>) -> 
         </Card>
     }
     .into_any()
-}
-
-fn capitalised(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_uppercase().chain(c).collect())
-        .unwrap_or_default()
 }
 
 /// One account's settings: Enable API, query-key auth and plan.
