@@ -8,8 +8,8 @@ use leptos_router::hooks::use_params_map;
 
 use crate::api::accounts::{CreateAccount, UpdateAccount, get_account, list_accounts};
 use crate::components::{
-    BTN_PRIMARY, BTN_SECONDARY, Badge, Card, Dialog, EmptyState, ErrorNotice, Field, INPUT, Icon, LINK, LoadingRows,
-    PageHeader, RelativeTime, Switch, TD, Table, Tone, capitalise, field_error, use_toasts,
+    BTN_PRIMARY, BTN_SECONDARY, Badge, Card, Dialog, EmptyState, ErrorNotice, Field, INPUT, Icon, LINK, ListCard,
+    LoadingRows, PageHeader, RelativeTime, Switch, TD, Table, Tone, capitalise, field_error, use_toasts,
 };
 use crate::shell::use_me;
 
@@ -39,21 +39,14 @@ pub fn AccountsPage() -> impl IntoView {
                 </button>
             })}
         </PageHeader>
-        <Card>
-            <div class="-m-5">
-                <Transition fallback=|| view! { <LoadingRows/> }>
-                    {move || Suspend::new(async move {
-                        match accounts.await {
-                            Ok(list) if list.is_empty() => view! {
-                                <EmptyState title="No accounts to show" description="You have not been given access to any account yet. Ask a Global Admin." icon="building"/>
-                            }.into_any(),
-                            Ok(list) => view! { <AccountTable list/> }.into_any(),
-                            Err(e) => view! { <div class="p-5"><ErrorNotice error=e/></div> }.into_any(),
-                        }
-                    })}
-                </Transition>
-            </div>
-        </Card>
+        <ListCard
+            load=move || async move { accounts.await }
+            is_empty=Vec::is_empty
+            empty=|| view! {
+                <EmptyState title="No accounts to show" description="You have not been given access to any account yet. Ask a Global Admin." icon="building"/>
+            }.into_any()
+            rows=|list| view! { <AccountTable list/> }.into_any()
+        />
         {can_write.then(|| view! { <CreateAccountDialog open action=create/> })}
     }.into_any()
 }
