@@ -63,7 +63,7 @@ impl FromServerFnError for ConsoleError {
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         let err = ConsoleError::Request(value.to_string());
         #[cfg(feature = "ssr")]
-        crate::api::context::set_status(err.status());
+        crate::api::response::set_status(err.status());
         err
     }
 }
@@ -101,7 +101,7 @@ impl From<keyward::service::ServiceError> for ConsoleError {
                 ConsoleError::Internal
             }
         };
-        crate::api::context::set_status(err.status());
+        crate::api::response::set_status(err.status());
         err
     }
 }

@@ -75,19 +75,46 @@ const NAV: &[NavItem] = &[
     },
 ];
 
-/// Loads the session once, then renders the sidebar and the page. Without a
-/// session it redirects to the sign-in page.
+/// The sidebar and the page for the signed-in user. On the server the user
+/// is known before rendering starts (the session check put them in the
+/// request), and the browser hydrates with the same value, so nothing waits
+/// here: a page load aborted mid-stream leaves no task behind that reads the
+/// user from a request already gone. A browser that arrives by client-side
+/// navigation (after signing in) has no such value and asks the server.
 #[component]
 pub fn Shell() -> impl IntoView {
-    let me = Resource::new_blocking(|| (), |_| current_user());
+    match SharedValue::new(user_of_this_request).into_inner() {
+        Some(p) => signed_in(p),
+        None => view! { <SessionLoader/> }.into_any(),
+    }
+}
+
+fn user_of_this_request() -> Option<Principal> {
+    #[cfg(feature = "ssr")]
+    {
+        crate::api::context::signed_in()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        None
+    }
+}
+
+fn signed_in(p: Principal) -> AnyView {
+    provide_context(Me(p.clone()));
+    view! { <Frame principal=p/> }.into_any()
+}
+
+/// Loads the session in the browser, then renders the frame; without a
+/// session it goes to the sign-in page.
+#[component]
+fn SessionLoader() -> impl IntoView {
+    let me = Resource::new(|| (), |_| current_user());
     view! {
         <Suspense fallback=|| view! { <div class="min-h-screen"></div> }>
             {move || Suspend::new(async move {
                 match me.await {
-                    Ok(Some(p)) => {
-                        provide_context(Me(p.clone()));
-                        view! { <Frame principal=p/> }.into_any()
-                    }
+                    Ok(Some(p)) => signed_in(p),
                     _ => {
                         let next = use_location().pathname.get_untracked();
                         view! { <Redirect path=format!("/login?next={}", urlencode(&next))/> }.into_any()

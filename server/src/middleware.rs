@@ -6,6 +6,7 @@ use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use keyward::domain::Principal;
 use keyward::service::{ClientIp, Keyward};
 use std::net::{IpAddr, SocketAddr};
 use std::time::Instant;
@@ -87,15 +88,16 @@ fn is_cross_site(headers: &HeaderMap, public_url: Option<&str>) -> bool {
 
 /// Answers a signed-out request for a console page with 303 to
 /// `/login?next=…` from the server, instead of an empty page that leaves the
-/// redirect to the browser's WASM.
-pub async fn require_session(State(kw): State<Keyward>, req: Request, next: Next) -> Response {
+/// redirect to the browser's WASM. A signed-in one carries its [`Principal`]
+/// on to the page, which then renders without looking the session up again.
+pub async fn require_session(State(kw): State<Keyward>, mut req: Request, next: Next) -> Response {
     let page = matches!(*req.method(), Method::GET | Method::HEAD) && keyward_app::page_needs_session(req.uri().path());
     if page {
-        let signed_in = match keyward_app::api::context::session_token_in(req.headers()) {
-            Some(token) => kw.sessions().authenticate(&token).await.is_ok(),
-            None => false,
+        let principal = match keyward_app::api::context::session_token_in(req.headers()) {
+            Some(token) => kw.sessions().authenticate(&token).await.ok(),
+            None => None,
         };
-        if !signed_in {
+        let Some(principal) = principal else {
             let here = req.uri().path_and_query().map_or("/", |p| p.as_str());
             let next: String = url::form_urlencoded::byte_serialize(here.as_bytes()).collect();
             let to = format!("/login?next={next}");
@@ -107,7 +109,8 @@ pub async fn require_session(State(kw): State<Keyward>, req: Request, next: Next
                 )],
             )
                 .into_response();
-        }
+        };
+        req.extensions_mut().insert::<Principal>(principal);
     }
     next.run(req).await
 }

@@ -1,25 +1,18 @@
 //! What server functions need from the request: the running [`Keyward`], the
 //! signed-in principal, the caller's IP, and the session cookie.
 
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{StatusCode, header};
 use http::request::Parts;
 use keyward::domain::Principal;
 use keyward::service::{Caller, ClientIp, Keyward, RequestMeta};
 use leptos::prelude::*;
-use leptos_axum::ResponseOptions;
 
+use super::response;
 use crate::error::ConsoleError;
 
 /// The name of the console's session cookie: the console's business, not
 /// the core's, which only sees the token.
 const SESSION_COOKIE: &str = "kw_session";
-
-/// Sets the HTTP status of the server function's response.
-pub fn set_status(status: StatusCode) {
-    if let Some(opts) = use_context::<ResponseOptions>() {
-        opts.set_status(status);
-    }
-}
 
 /// The instance, provided to every server function by the server crate.
 pub fn keyward() -> Result<Keyward, ConsoleError> {
@@ -67,11 +60,17 @@ pub fn session_token_in(headers: &http::HeaderMap) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
+/// The user the server's session check found for this page request, known
+/// before anything renders; `None` outside a signed-in page load.
+pub fn signed_in() -> Option<Principal> {
+    parts()?.extensions.get::<Principal>().cloned()
+}
+
 /// The signed-in principal, or `Unauthenticated` (401).
 pub async fn principal() -> Result<(Keyward, Principal), ConsoleError> {
     let kw = keyward()?;
     let token = session_token().ok_or_else(|| {
-        set_status(StatusCode::UNAUTHORIZED);
+        response::set_status(StatusCode::UNAUTHORIZED);
         ConsoleError::Unauthenticated
     })?;
     let p = kw.sessions().authenticate(&token).await?;
@@ -92,24 +91,20 @@ fn cookie_is_secure(kw: &Keyward) -> bool {
     kw.config().is_https() || forwarded_https
 }
 
-fn append_cookie(value: String) {
-    if let (Some(opts), Ok(v)) = (use_context::<ResponseOptions>(), HeaderValue::from_str(&value)) {
-        opts.append_header(header::SET_COOKIE, v);
-    }
-}
-
 /// Sets the session cookie: HttpOnly, SameSite=Strict, and Secure behind HTTPS.
 pub fn set_session_cookie(kw: &Keyward, token: &str, max_age_secs: i64) {
     let secure = if cookie_is_secure(kw) { "; Secure" } else { "" };
-    append_cookie(format!(
-        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_secs}{secure}"
-    ));
+    response::append_header(
+        header::SET_COOKIE,
+        &format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_secs}{secure}"),
+    );
 }
 
 /// Removes the session cookie from the browser.
 pub fn clear_session_cookie(kw: &Keyward) {
     let secure = if cookie_is_secure(kw) { "; Secure" } else { "" };
-    append_cookie(format!(
-        "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}"
-    ));
+    response::append_header(
+        header::SET_COOKIE,
+        &format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}"),
+    );
 }

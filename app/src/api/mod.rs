@@ -9,6 +9,8 @@ pub mod audit;
 pub mod context;
 pub mod credentials;
 pub mod docs;
+#[cfg(feature = "ssr")]
+pub mod response;
 pub mod session;
 pub mod settings;
 pub mod usage;

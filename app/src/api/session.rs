@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use crate::error::ConsoleError;
 
 #[cfg(feature = "ssr")]
-use super::context;
+use super::{context, response};
 
 /// The signed-in user, or `None` when the session is missing or over.
 #[server(prefix = "/api", endpoint = "session/me")]
@@ -78,7 +78,7 @@ pub async fn complete_setup(
     confirm: String,
 ) -> Result<(), ConsoleError> {
     if password != confirm {
-        context::set_status(http::StatusCode::UNPROCESSABLE_ENTITY);
+        response::set_status(http::StatusCode::UNPROCESSABLE_ENTITY);
         return Err(ConsoleError::Invalid {
             field: "confirm".into(),
             message: "does not match the password".into(),

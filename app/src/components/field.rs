@@ -41,7 +41,8 @@ where
     })
 }
 
-fn capitalise(s: &str) -> String {
+/// A validator's message (`must be …`) as a sentence under its field.
+pub fn capitalise(s: &str) -> String {
     let mut c = s.chars();
     c.next()
         .map(|f| f.to_uppercase().chain(c).collect())

@@ -8,8 +8,8 @@ use leptos_router::hooks::use_params_map;
 
 use crate::api::accounts::{CreateAccount, UpdateAccount, get_account, list_accounts};
 use crate::components::{
-    BTN_PRIMARY, BTN_SECONDARY, Badge, Card, Dialog, EmptyState, ErrorNotice, Field, INPUT, Icon, LINK, LoadingRows,
-    PageHeader, RelativeTime, Switch, TD, Table, Tone, field_error, use_toasts,
+    BTN_PRIMARY, BTN_SECONDARY, Badge, Card, Dialog, EmptyState, ErrorNotice, Field, INPUT, Icon, LINK, ListCard,
+    LoadingRows, PageHeader, RelativeTime, Switch, TD, Table, Tone, capitalise, field_error, use_toasts,
 };
 use crate::shell::use_me;
 
@@ -39,21 +39,14 @@ pub fn AccountsPage() -> impl IntoView {
                 </button>
             })}
         </PageHeader>
-        <Card>
-            <div class="-m-5">
-                <Transition fallback=|| view! { <LoadingRows/> }>
-                    {move || Suspend::new(async move {
-                        match accounts.await {
-                            Ok(list) if list.is_empty() => view! {
-                                <EmptyState title="No accounts to show" description="You have not been given access to any account yet. Ask a Global Admin." icon="building"/>
-                            }.into_any(),
-                            Ok(list) => view! { <AccountTable list/> }.into_any(),
-                            Err(e) => view! { <div class="p-5"><ErrorNotice error=e/></div> }.into_any(),
-                        }
-                    })}
-                </Transition>
-            </div>
-        </Card>
+        <ListCard
+            load=move || async move { accounts.await }
+            is_empty=Vec::is_empty
+            empty=|| view! {
+                <EmptyState title="No accounts to show" description="You have not been given access to any account yet. Ask a Global Admin." icon="building"/>
+            }.into_any()
+            rows=|list| view! { <AccountTable list/> }.into_any()
+        />
         {can_write.then(|| view! { <CreateAccountDialog open action=create/> })}
     }.into_any()
 }
@@ -86,7 +79,7 @@ fn CreateAccountDialog(open: RwSignal<bool>, action: ServerAction<CreateAccount>
         if !touched.get() {
             return None;
         }
-        AccountName::parse(&name.get()).err().map(|e| capitalised(&e.message))
+        AccountName::parse(&name.get()).err().map(|e| capitalise(&e.message))
     };
     let value = action.value();
     let server_error = field_error(value, "name");
@@ -193,13 +186,6 @@ fn NotificationEmails(account: Account, update: ServerAction<UpdateAccount>) -> 
         </Card>
     }
     .into_any()
-}
-
-fn capitalised(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_uppercase().chain(c).collect())
-        .unwrap_or_default()
 }
 
 /// One account's settings: Enable API, query-key auth and plan.

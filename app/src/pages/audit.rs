@@ -1,7 +1,7 @@
 //! `/audit`: every state change, newest first, with filters kept in the URL.
 
 use keyward::domain::audit::AUDIT_ACTIONS;
-use keyward::domain::{ActorKind, AuditFilter};
+use keyward::domain::{ActorKind, AuditFilter, AuditPage};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::NavigateOptions;
@@ -9,9 +9,7 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::api::accounts::list_accounts;
 use crate::api::audit::list_audit;
-use crate::components::{
-    BTN_SECONDARY, Badge, Card, EmptyState, ErrorNotice, INPUT, LoadingRows, PageHeader, RelativeTime, TD, Table, Tone,
-};
+use crate::components::{BTN_SECONDARY, Badge, EmptyState, INPUT, ListCard, PageHeader, RelativeTime, TD, Table, Tone};
 
 const FILTERS: [&str; 4] = ["action", "actor", "account", "target"];
 
@@ -114,57 +112,51 @@ pub fn AuditPage() -> impl IntoView {
                     on:change=move |ev| sf4("target", event_target_value(&ev).trim().to_owned())/>
             </div>
         </div>
-        <Card>
-            <div class="-m-5">
-                <Transition fallback=|| view! { <LoadingRows rows=6/> }>
-                    {move || Suspend::new(async move {
-                        match page.await {
-                            Ok(p) if p.entries.is_empty() => view! {
-                                <EmptyState
-                                    title=if any_filter() { "No entries match these filters" } else { "Nothing recorded yet" }
-                                    description="Sign-ins, sign-in failures and every change to users, accounts and settings are recorded here."
-                                    icon="scroll"
-                                />
-                            }.into_any(),
-                            Ok(p) => {
-                                let next = p.next_cursor;
-                                let pairs: Vec<(&str, String)> = FILTERS.iter().map(|k| (*k, get(k))).collect();
-                                let first_page = format!("/audit{}", query_string(&pairs));
-                                let mut older = pairs.clone();
-                                older.push(("before", next.map(|n| n.to_string()).unwrap_or_default()));
-                                let older = format!("/audit{}", query_string(&older));
-                                view! {
-                                    <Table headers=vec!["When", "Actor", "Action", "Target", "Account", "IP", "Details"]>
-                                        {p.entries.into_iter().map(|e| {
-                                            let shown = if e.details == "{}" { String::new() } else { e.details.clone() };
-                                            view! {
-                                            <tr data-action=e.action.clone()>
-                                                <td class=TD><RelativeTime ts=Some(e.at)/></td>
-                                                <td class=TD>
-                                                    {e.actor.clone()}
-                                                    {(e.actor_kind == ActorKind::Credential).then(|| view! { <span class="ml-1 text-xs text-zinc-400">"(key)"</span> })}
-                                                </td>
-                                                <td class=TD><Badge text=e.action.clone() tone=action_tone(&e.action)/></td>
-                                                <td class=TD>{e.target.unwrap_or_default()}</td>
-                                                <td class=TD>{e.account.unwrap_or_default()}</td>
-                                                <td class=format!("{TD} font-mono text-xs")>{e.ip.unwrap_or_default()}</td>
-                                                <td class=format!("{TD} max-w-xs truncate font-mono text-xs") title=e.details>
-                                                    {shown}
-                                                </td>
-                                            </tr>
-                                        }}).collect_view()}
-                                    </Table>
-                                    <div class="flex justify-between gap-2 border-t border-zinc-200 px-4 py-3 dark:border-zinc-800">
-                                        <a href=first_page class=BTN_SECONDARY>"Newest"</a>
-                                        {next.map(|_| view! { <a href=older class=BTN_SECONDARY data-testid="audit-older">"Older →"</a> })}
-                                    </div>
-                                }.into_any()
-                            }
-                            Err(e) => view! { <div class="p-5"><ErrorNotice error=e/></div> }.into_any(),
-                        }
-                    })}
-                </Transition>
-            </div>
-        </Card>
+        <ListCard
+            loading_rows=6
+            load=move || async move { page.await }
+            is_empty=|p: &AuditPage| p.entries.is_empty()
+            empty=move || view! {
+                <EmptyState
+                    title=if any_filter() { "No entries match these filters" } else { "Nothing recorded yet" }
+                    description="Sign-ins, sign-in failures and every change to users, accounts and settings are recorded here."
+                    icon="scroll"
+                />
+            }.into_any()
+            rows=move |p: AuditPage| {
+                let next = p.next_cursor;
+                let pairs: Vec<(&str, String)> = FILTERS.iter().map(|k| (*k, get(k))).collect();
+                let first_page = format!("/audit{}", query_string(&pairs));
+                let mut older = pairs.clone();
+                older.push(("before", next.map(|n| n.to_string()).unwrap_or_default()));
+                let older = format!("/audit{}", query_string(&older));
+                view! {
+                    <Table headers=vec!["When", "Actor", "Action", "Target", "Account", "IP", "Details"]>
+                        {p.entries.into_iter().map(|e| {
+                            let shown = if e.details == "{}" { String::new() } else { e.details.clone() };
+                            view! {
+                            <tr data-action=e.action.clone()>
+                                <td class=TD><RelativeTime ts=Some(e.at)/></td>
+                                <td class=TD>
+                                    {e.actor.clone()}
+                                    {(e.actor_kind == ActorKind::Credential).then(|| view! { <span class="ml-1 text-xs text-zinc-400">"(key)"</span> })}
+                                </td>
+                                <td class=TD><Badge text=e.action.clone() tone=action_tone(&e.action)/></td>
+                                <td class=TD>{e.target.unwrap_or_default()}</td>
+                                <td class=TD>{e.account.unwrap_or_default()}</td>
+                                <td class=format!("{TD} font-mono text-xs")>{e.ip.unwrap_or_default()}</td>
+                                <td class=format!("{TD} max-w-xs truncate font-mono text-xs") title=e.details>
+                                    {shown}
+                                </td>
+                            </tr>
+                        }}).collect_view()}
+                    </Table>
+                    <div class="flex justify-between gap-2 border-t border-zinc-200 px-4 py-3 dark:border-zinc-800">
+                        <a href=first_page class=BTN_SECONDARY>"Newest"</a>
+                        {next.map(|_| view! { <a href=older class=BTN_SECONDARY data-testid="audit-older">"Older →"</a> })}
+                    </div>
+                }.into_any()
+            }
+        />
     }.into_any()
 }

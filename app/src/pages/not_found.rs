@@ -10,7 +10,7 @@ use crate::components::BTN_PRIMARY;
 pub fn NotFound() -> impl IntoView {
     crate::mark_hydrated();
     #[cfg(feature = "ssr")]
-    crate::api::context::set_status(http::StatusCode::NOT_FOUND);
+    crate::api::response::set_status(http::StatusCode::NOT_FOUND);
     view! {
         <Title text="Not found"/>
         <main class="flex min-h-screen flex-col items-center justify-center px-6 text-center">

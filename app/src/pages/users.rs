@@ -7,8 +7,8 @@ use leptos_meta::Title;
 use crate::api::accounts::list_accounts;
 use crate::api::users::{CreateUser, SetUserDisabled, UpdateUser, list_users};
 use crate::components::{
-    BTN_GHOST, BTN_PRIMARY, BTN_SECONDARY, Badge, CHECK, Card, Dialog, EmptyState, ErrorNotice, Field, INPUT, Icon,
-    LoadingRows, PageHeader, RelativeTime, TD, Table, Tone, field_error, use_toasts,
+    BTN_GHOST, BTN_PRIMARY, BTN_SECONDARY, Badge, CHECK, Dialog, EmptyState, Field, INPUT, Icon, ListCard, PageHeader,
+    RelativeTime, TD, Table, Tone, field_error, use_toasts,
 };
 use crate::shell::use_me;
 
@@ -72,20 +72,15 @@ pub fn UsersPage() -> impl IntoView {
                 </button>
             })}
         </PageHeader>
-        <Card>
-            <div class="-m-5">
-                <Transition fallback=|| view! { <LoadingRows/> }>
-                    {move || Suspend::new(async move {
-                        let (users, accounts) = (users.await, accounts.await.unwrap_or_default());
-                        match users {
-                            Ok(list) if list.is_empty() => view! { <EmptyState title="No users" description="Create the first user."/> }.into_any(),
-                            Ok(list) => view! { <UserTable list accounts editing disable/> }.into_any(),
-                            Err(e) => view! { <div class="p-5"><ErrorNotice error=e/></div> }.into_any(),
-                        }
-                    })}
-                </Transition>
-            </div>
-        </Card>
+        <ListCard
+            load=move || async move {
+                let (users, accounts) = (users.await, accounts.await.unwrap_or_default());
+                users.map(|list| (list, accounts))
+            }
+            is_empty={|(list, _): &(Vec<User>, Vec<Account>)| list.is_empty()}
+            empty=|| view! { <EmptyState title="No users" description="Create the first user."/> }.into_any()
+            rows={move |(list, accounts): (Vec<User>, Vec<Account>)| view! { <UserTable list accounts editing disable/> }.into_any()}
+        />
         {can_write.then(|| view! {
             <Transition>
                 {move || Suspend::new(async move {

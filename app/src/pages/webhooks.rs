@@ -2,7 +2,7 @@
 //! each endpoint with its delivery log, a test event and replays.
 
 use keyward::domain::event::EventType;
-use keyward::domain::webhook::{DeliveryStatus, Webhook, WebhookInput};
+use keyward::domain::webhook::{Delivery, DeliveryStatus, Webhook, WebhookInput};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -14,8 +14,8 @@ use crate::api::webhooks::{
 };
 use crate::components::{
     BTN_DANGER, BTN_GHOST, BTN_PRIMARY, BTN_SECONDARY, Badge, CHECK, Card, CopyButton, DeliveryStatusBadge, Dialog,
-    EmptyState, ErrorNotice, Field, INPUT, Icon, LINK, LoadingRows, PageHeader, RelativeTime, TD, Table, Tone,
-    field_error, last_answer, use_toasts,
+    EmptyState, ErrorNotice, Field, INPUT, Icon, LINK, ListCard, LoadingRows, PageHeader, RelativeTime, TD, Table,
+    Tone, field_error, last_answer, use_toasts,
 };
 use crate::shell::use_me;
 
@@ -42,41 +42,34 @@ pub fn WebhooksPage() -> impl IntoView {
                 </button>
             })}
         </PageHeader>
-        <Card>
-            <div class="-m-5">
-                <Transition fallback=|| view! { <LoadingRows/> }>
-                    {move || Suspend::new(async move {
-                        match list.await {
-                            Ok(list) if list.is_empty() => view! {
-                                <EmptyState title="No endpoints yet" icon="webhook"
-                                    description="Add an endpoint to hear about expiring keys before your users do."/>
-                            }.into_any(),
-                            Ok(list) => view! {
-                                <Table headers=vec!["Endpoint", "Account", "Events", "Status", "Added"]>
-                                    {list.into_iter().map(|w| {
-                                        let (badge, url, href) = (health(&w), w.url.clone(), format!("/webhooks/{}", w.id));
-                                        view! {
-                                            <tr data-webhook=w.id.clone() class="hover:bg-zinc-50 dark:hover:bg-zinc-800/40">
-                                                <td class=format!("{TD} max-w-xs")>
-                                                    <A href=href attr:class=format!("{LINK} block truncate font-mono text-xs")>{url}</A>
-                                                </td>
-                                                <td class=TD>{w.account.clone()}</td>
-                                                <td class=TD><div class="flex flex-wrap gap-1">
-                                                    {w.events.iter().map(|e| view! { <Badge text=e.as_str()/> }).collect_view()}
-                                                </div></td>
-                                                <td class=TD>{badge}</td>
-                                                <td class=TD><RelativeTime ts=Some(w.created_at)/></td>
-                                            </tr>
-                                        }
-                                    }).collect_view()}
-                                </Table>
-                            }.into_any(),
-                            Err(e) => view! { <div class="p-5"><ErrorNotice error=e/></div> }.into_any(),
+        <ListCard
+            load=move || async move { list.await }
+            is_empty=Vec::is_empty
+            empty=move || view! {
+                <EmptyState title="No endpoints yet" icon="webhook"
+                    description="Add an endpoint to hear about expiring keys before your users do."/>
+            }.into_any()
+            rows={move |list: Vec<Webhook>| view! {
+                <Table headers=vec!["Endpoint", "Account", "Events", "Status", "Added"]>
+                    {list.into_iter().map(|w| {
+                        let (badge, url, href) = (health(&w), w.url.clone(), format!("/webhooks/{}", w.id));
+                        view! {
+                            <tr data-webhook=w.id.clone() class="hover:bg-zinc-50 dark:hover:bg-zinc-800/40">
+                                <td class=format!("{TD} max-w-xs")>
+                                    <A href=href attr:class=format!("{LINK} block truncate font-mono text-xs")>{url}</A>
+                                </td>
+                                <td class=TD>{w.account.clone()}</td>
+                                <td class=TD><div class="flex flex-wrap gap-1">
+                                    {w.events.iter().map(|e| view! { <Badge text=e.as_str()/> }).collect_view()}
+                                </div></td>
+                                <td class=TD>{badge}</td>
+                                <td class=TD><RelativeTime ts=Some(w.created_at)/></td>
+                            </tr>
                         }
-                    })}
-                </Transition>
-            </div>
-        </Card>
+                    }).collect_view()}
+                </Table>
+            }.into_any()}
+        />
         {can_write.then(|| view! { <CreateWebhookDialog open action=create/> })}
     }
     .into_any()
@@ -283,50 +276,44 @@ pub fn WebhookDetailPage() -> impl IntoView {
             })}
         </Transition>
         <div class="mt-6">
-            <Card title="Deliveries">
-                <div class="-m-5">
-                    <Transition fallback=|| view! { <LoadingRows/> }>
-                        {move || Suspend::new(async move {
-                            match log.await {
-                                Ok(list) if list.is_empty() => view! {
-                                    <EmptyState title="Nothing sent yet" icon="send" description="Deliveries appear here, with the receiver's answer. Send a test event to try the endpoint."/>
-                                }.into_any(),
-                                Ok(list) => view! {
-                                    <Table headers=vec!["When", "Event", "Status", "Answer", ""]>
-                                        {list.into_iter().map(|d| {
-                                            let answer = last_answer(&d);
-                                            let delivery = d.id;
-                                            view! {
-                                                <tr data-delivery=d.id data-status=d.status.as_str() data-event=d.event_id.clone()>
-                                                    <td class=TD><RelativeTime ts=Some(d.created_at)/></td>
-                                                    <td class=TD>
-                                                        <span class="font-mono text-xs font-medium">{d.event_type.as_str()}</span>
-                                                        <p class="font-mono text-xs text-zinc-500">{d.event_id.clone()}</p>
-                                                    </td>
-                                                    <td class=TD>
-                                                        <DeliveryStatusBadge status=d.status attempts=d.attempts/>
-                                                        <p class="mt-1 text-xs text-zinc-500">{format!("{} attempt{}", d.attempts, if d.attempts == 1 { "" } else { "s" })}</p>
-                                                    </td>
-                                                    <td class=format!("{TD} max-w-56 truncate") title=answer.clone()>{answer.clone()}</td>
-                                                    <td class=format!("{TD} text-right")>
-                                                        {can_write.then(|| view! {
-                                                            <button type="button" class=BTN_GHOST disabled=move || replay.pending().get()
-                                                                on:click=move |_| { replay.dispatch(ReplayDelivery { id: id(), delivery }); }>
-                                                                <Icon name="rotate"/>"Replay"
-                                                            </button>
-                                                        })}
-                                                    </td>
-                                                </tr>
-                                            }
-                                        }).collect_view()}
-                                    </Table>
-                                }.into_any(),
-                                Err(e) => view! { <div class="p-5"><ErrorNotice error=e/></div> }.into_any(),
+            <ListCard
+                title="Deliveries"
+                load=move || async move { log.await }
+                is_empty=Vec::is_empty
+                empty=move || view! {
+                    <EmptyState title="Nothing sent yet" icon="send" description="Deliveries appear here, with the receiver's answer. Send a test event to try the endpoint."/>
+                }.into_any()
+                rows={move |list: Vec<Delivery>| view! {
+                    <Table headers=vec!["When", "Event", "Status", "Answer", ""]>
+                        {list.into_iter().map(|d| {
+                            let answer = last_answer(&d);
+                            let delivery = d.id;
+                            view! {
+                                <tr data-delivery=d.id data-status=d.status.as_str() data-event=d.event_id.clone()>
+                                    <td class=TD><RelativeTime ts=Some(d.created_at)/></td>
+                                    <td class=TD>
+                                        <span class="font-mono text-xs font-medium">{d.event_type.as_str()}</span>
+                                        <p class="font-mono text-xs text-zinc-500">{d.event_id.clone()}</p>
+                                    </td>
+                                    <td class=TD>
+                                        <DeliveryStatusBadge status=d.status attempts=d.attempts/>
+                                        <p class="mt-1 text-xs text-zinc-500">{format!("{} attempt{}", d.attempts, if d.attempts == 1 { "" } else { "s" })}</p>
+                                    </td>
+                                    <td class=format!("{TD} max-w-56 truncate") title=answer.clone()>{answer.clone()}</td>
+                                    <td class=format!("{TD} text-right")>
+                                        {can_write.then(|| view! {
+                                            <button type="button" class=BTN_GHOST disabled=move || replay.pending().get()
+                                                on:click=move |_| { replay.dispatch(ReplayDelivery { id: id(), delivery }); }>
+                                                <Icon name="rotate"/>"Replay"
+                                            </button>
+                                        })}
+                                    </td>
+                                </tr>
                             }
-                        })}
-                    </Transition>
-                </div>
-            </Card>
+                        }).collect_view()}
+                    </Table>
+                }.into_any()}
+            />
         </div>
         <Dialog open=confirm title="Delete this endpoint?" description="It receives nothing from now on; what is still queued for it is dropped. The delivery log stays in the audit trail.">
             <div class="flex justify-end gap-2">

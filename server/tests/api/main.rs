@@ -1,6 +1,7 @@
 //! Integration tests: a real server on 127.0.0.1:0 with a fresh data dir per
 //! test, called over HTTP. One binary, so everything compiles once.
 
+mod aborted_pages;
 mod authz;
 mod binary;
 mod concurrency;

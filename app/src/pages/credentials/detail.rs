@@ -2,7 +2,7 @@
 //! panel), revoke (after typing the name), and the credential's own audit trail.
 
 use keyward::domain::time::format_utc;
-use keyward::domain::{Credential, CredentialKind, CredentialStatus, RateLimitSetting};
+use keyward::domain::{AuditPage, Credential, CredentialKind, CredentialStatus, RateLimitSetting};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -17,8 +17,8 @@ use crate::api::credentials::{
 };
 use crate::components::{
     BTN_DANGER, BTN_GHOST, BTN_PRIMARY, BTN_SECONDARY, Badge, CHECK, Card, Dialog, EmptyState, ErrorNotice, Field,
-    GrantBadges, INPUT, Icon, LINK, LoadingRows, RelativeTime, StatusBadge, TD, Table, UsageChart, field_error,
-    use_toasts,
+    GrantBadges, INPUT, Icon, LINK, ListCard, LoadingRows, RelativeTime, StatusBadge, TD, Table, UsageChart,
+    field_error, use_toasts,
 };
 use crate::shell::use_me;
 
@@ -71,32 +71,26 @@ pub fn CredentialDetailPage() -> impl IntoView {
                     })}
                 </Transition>
             </Card>
-            <Card title="Activity">
-                <div class="-m-5">
-                    <Transition fallback=|| view! { <LoadingRows/> }>
-                        {move || Suspend::new(async move {
-                            match audit.await {
-                                Ok(p) if p.entries.is_empty() => view! { <EmptyState title="No activity" description="Changes to this credential appear here."/> }.into_any(),
-                                Ok(p) => view! {
-                                    <Table headers=vec!["When", "Who", "What"]>
-                                        {p.entries.into_iter().map(|e| {
-                                            let action = e.action.clone();
-                                            view! {
-                                                <tr data-action=action>
-                                                    <td class=TD><RelativeTime ts=Some(e.at)/></td>
-                                                    <td class=TD>{e.actor}</td>
-                                                    <td class=TD><Badge text=e.action/></td>
-                                                </tr>
-                                            }
-                                        }).collect_view()}
-                                    </Table>
-                                }.into_any(),
-                                Err(e) => view! { <div class="p-5"><ErrorNotice error=e/></div> }.into_any(),
+            <ListCard
+                title="Activity"
+                load=move || async move { audit.await }
+                is_empty=|p: &AuditPage| p.entries.is_empty()
+                empty=move || view! { <EmptyState title="No activity" description="Changes to this credential appear here."/> }.into_any()
+                rows=move |p: AuditPage| view! {
+                    <Table headers=vec!["When", "Who", "What"]>
+                        {p.entries.into_iter().map(|e| {
+                            let action = e.action.clone();
+                            view! {
+                                <tr data-action=action>
+                                    <td class=TD><RelativeTime ts=Some(e.at)/></td>
+                                    <td class=TD>{e.actor}</td>
+                                    <td class=TD><Badge text=e.action/></td>
+                                </tr>
                             }
-                        })}
-                    </Transition>
-                </div>
-            </Card>
+                        }).collect_view()}
+                    </Table>
+                }.into_any()
+            />
         </div>
     }
     .into_any()

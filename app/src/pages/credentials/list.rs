@@ -1,7 +1,7 @@
 //! `/credentials`: every credential the user may see, filtered and searched,
 //! with the filters in the URL so a view can be shared or reloaded.
 
-use keyward::domain::credential::CredentialQuery;
+use keyward::domain::credential::{CredentialPage, CredentialQuery};
 use keyward::domain::{CredentialKind, CredentialStatus, Environment};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -12,8 +12,8 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use super::encode;
 use crate::api::credentials::{form_catalog, list_credentials};
 use crate::components::{
-    BTN_PRIMARY, BTN_SECONDARY, Badge, Card, EmptyState, ErrorNotice, GrantBadges, INPUT, Icon, LINK, LoadingRows,
-    PageHeader, RelativeTime, StatusBadge, TD, Table,
+    BTN_PRIMARY, BTN_SECONDARY, Badge, EmptyState, GrantBadges, INPUT, Icon, LINK, ListCard, PageHeader, RelativeTime,
+    StatusBadge, TD, Table,
 };
 use crate::shell::use_me;
 
@@ -22,7 +22,7 @@ const FILTERS: [&str; 5] = ["status", "kind", "account", "environment", "q"];
 /// The list with its filters, search and pages.
 #[component]
 pub fn CredentialsPage() -> impl IntoView {
-    let me = use_me();
+    let can_write = keyward::authz::offers_changes(&use_me());
     let query = use_query_map();
     let get = move |k: &str| query.with(|q| q.get(k)).unwrap_or_default();
     let filter = Memo::new(move |_| CredentialQuery {
@@ -66,7 +66,7 @@ pub fn CredentialsPage() -> impl IntoView {
     view! {
         <Title text="Credentials"/>
         <PageHeader title="Credentials" description="API keys, Basic pairs and OAuth clients. Secrets are shown once, when created or rotated.">
-            {keyward::authz::offers_changes(&me).then(|| view! {
+            {can_write.then(|| view! {
                 <A href="/credentials/new" attr:class=BTN_PRIMARY attr:data-testid="new-credential"><Icon name="plus"/>"New credential"</A>
             })}
         </PageHeader>
@@ -115,65 +115,59 @@ pub fn CredentialsPage() -> impl IntoView {
                 </select>
             </div>
         </div>
-        <Card>
-            <div class="-m-5">
-                <Transition fallback=|| view! { <LoadingRows rows=6/> }>
-                    {move || Suspend::new(async move {
-                        match page.await {
-                            Ok(p) if p.items.is_empty() => {
-                                if filtered() {
-                                    view! {
-                                        <EmptyState title="No credentials match" description="Try another filter or search." icon="search">
-                                            <a href="/credentials" class=BTN_SECONDARY>"Clear filters"</a>
-                                        </EmptyState>
-                                    }.into_any()
-                                } else {
-                                    view! {
-                                        <EmptyState title="No credentials yet" description="Issue an API key, a Basic pair or an OAuth client. Its secret is shown once, so have a secrets manager ready." icon="key">
-                                            {keyward::authz::offers_changes(&use_me()).then(|| view! { <a href="/credentials/new" class=BTN_PRIMARY>"Create your first credential"</a> })}
-                                        </EmptyState>
-                                    }.into_any()
-                                }
+        <ListCard
+            loading_rows=6
+            load=move || async move { page.await }
+            is_empty=|p: &CredentialPage| p.items.is_empty()
+            empty=move || {
+                if filtered() {
+                    view! {
+                        <EmptyState title="No credentials match" description="Try another filter or search." icon="search">
+                            <a href="/credentials" class=BTN_SECONDARY>"Clear filters"</a>
+                        </EmptyState>
+                    }.into_any()
+                } else {
+                    view! {
+                        <EmptyState title="No credentials yet" description="Issue an API key, a Basic pair or an OAuth client. Its secret is shown once, so have a secrets manager ready." icon="key">
+                            {can_write.then(|| view! { <a href="/credentials/new" class=BTN_PRIMARY>"Create your first credential"</a> })}
+                        </EmptyState>
+                    }.into_any()
+                }
+            }
+            rows=move |p: CredentialPage| {
+                let next = p.next_cursor.clone().map(|c| href_with("cursor", &c));
+                let first = (!get("cursor").is_empty()).then(|| href_with("cursor", ""));
+                view! {
+                    <Table headers=vec!["Key", "Name", "Status", "Kind", "Account", "Roles & scopes", "Created", "Expires", "Last used"]>
+                        {p.items.into_iter().map(|c| {
+                            let href = format!("/credentials/{}", c.id);
+                            let row_name = c.name.clone();
+                            let link_name = c.name.clone();
+                            let account = c.account.clone();
+                            let prefix = format!("{}…", c.prefix);
+                            let (kind, env, created, expires, used, status) = (c.kind, c.environment, c.created_at, c.expires_at, c.last_used_at, c.status);
+                            view! {
+                                <tr class="hover:bg-zinc-50 dark:hover:bg-zinc-800/40" data-credential=row_name>
+                                    <td class=format!("{TD} font-mono text-xs")>{prefix}</td>
+                                    <td class=TD><A href=href attr:class=LINK>{link_name}</A></td>
+                                    <td class=TD><StatusBadge status=status/></td>
+                                    <td class=TD>{kind.label()}" "<Badge text=env.as_str()/></td>
+                                    <td class=TD>{account}</td>
+                                    <td class=TD><GrantBadges credential=c/></td>
+                                    <td class=TD><RelativeTime ts=Some(created)/></td>
+                                    <td class=TD><RelativeTime ts=expires never="Never"/></td>
+                                    <td class=TD><RelativeTime ts=used/></td>
+                                </tr>
                             }
-                            Ok(p) => {
-                                let next = p.next_cursor.clone().map(|c| href_with("cursor", &c));
-                                let first = (!get("cursor").is_empty()).then(|| href_with("cursor", ""));
-                                view! {
-                                    <Table headers=vec!["Key", "Name", "Status", "Kind", "Account", "Roles & scopes", "Created", "Expires", "Last used"]>
-                                        {p.items.into_iter().map(|c| {
-                                            let href = format!("/credentials/{}", c.id);
-                                            let row_name = c.name.clone();
-                                            let link_name = c.name.clone();
-                                            let account = c.account.clone();
-                                            let prefix = format!("{}…", c.prefix);
-                                            let (kind, env, created, expires, used, status) = (c.kind, c.environment, c.created_at, c.expires_at, c.last_used_at, c.status);
-                                            view! {
-                                                <tr class="hover:bg-zinc-50 dark:hover:bg-zinc-800/40" data-credential=row_name>
-                                                    <td class=format!("{TD} font-mono text-xs")>{prefix}</td>
-                                                    <td class=TD><A href=href attr:class=LINK>{link_name}</A></td>
-                                                    <td class=TD><StatusBadge status=status/></td>
-                                                    <td class=TD>{kind.label()}" "<Badge text=env.as_str()/></td>
-                                                    <td class=TD>{account}</td>
-                                                    <td class=TD><GrantBadges credential=c/></td>
-                                                    <td class=TD><RelativeTime ts=Some(created)/></td>
-                                                    <td class=TD><RelativeTime ts=expires never="Never"/></td>
-                                                    <td class=TD><RelativeTime ts=used/></td>
-                                                </tr>
-                                            }
-                                        }).collect_view()}
-                                    </Table>
-                                    <div class="flex justify-between gap-2 border-t border-zinc-200 px-4 py-3 dark:border-zinc-800">
-                                        <div>{first.map(|h| view! { <a href=h class=BTN_SECONDARY>"First page"</a> })}</div>
-                                        <div>{next.map(|h| view! { <a href=h class=BTN_SECONDARY data-testid="next-page">"Next page →"</a> })}</div>
-                                    </div>
-                                }.into_any()
-                            }
-                            Err(e) => view! { <div class="p-5"><ErrorNotice error=e/></div> }.into_any(),
-                        }
-                    })}
-                </Transition>
-            </div>
-        </Card>
+                        }).collect_view()}
+                    </Table>
+                    <div class="flex justify-between gap-2 border-t border-zinc-200 px-4 py-3 dark:border-zinc-800">
+                        <div>{first.map(|h| view! { <a href=h class=BTN_SECONDARY>"First page"</a> })}</div>
+                        <div>{next.map(|h| view! { <a href=h class=BTN_SECONDARY data-testid="next-page">"Next page →"</a> })}</div>
+                    </div>
+                }.into_any()
+            }
+        />
     }
     .into_any()
 }

@@ -19,6 +19,7 @@ use crate::shell::use_me;
 #[component]
 pub fn NewCredentialPage() -> impl IntoView {
     let catalog = Resource::new(|| (), |_| form_catalog());
+    let can_write = keyward::authz::offers_changes(&use_me());
     view! {
         <Title text="New credential"/>
         <nav aria-label="Breadcrumb" class="mb-4 flex items-center gap-1 text-sm text-zinc-500">
@@ -29,7 +30,7 @@ pub fn NewCredentialPage() -> impl IntoView {
         <Suspense fallback=|| view! { <LoadingRows rows=8/> }>
             {move || Suspend::new(async move {
                 match catalog.await {
-                    Ok(c) if keyward::authz::offers_changes(&use_me()) => view! { <CreateForm catalog=c/> }.into_any(),
+                    Ok(c) if can_write => view! { <CreateForm catalog=c/> }.into_any(),
                     Ok(_) => view! { <ErrorNotice error=crate::error::ConsoleError::Forbidden/> }.into_any(),
                     Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
                 }
