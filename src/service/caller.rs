@@ -39,6 +39,15 @@ impl Caller {
         Caller::User { principal, ip }
     }
 
+    /// When the calling credential stops working for good, if ever (console
+    /// users and the CLI never do).
+    pub fn works_until(&self) -> Option<i64> {
+        match self {
+            Caller::Key(k) => k.holder.grant.lifetime.end(),
+            Caller::User { .. } | Caller::System(_) => None,
+        }
+    }
+
     /// The caller as the authorization module sees it.
     pub fn holder(&self) -> Holder<'_> {
         match self {

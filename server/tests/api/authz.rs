@@ -334,6 +334,14 @@ async fn a_credential_cannot_outlive_itself_or_run_faster_through_what_it_issues
     }
     day.create(json!({ "name": "shorter", "scopes": ["keys:write"], "expires": "5m" }))
         .await;
+    // Without an expiry named, the default (90 days) is cut to the issuer's
+    // own end instead of refused, however much later the call comes.
+    let own_end = day.get(&format!("/v1/keys/{id}")).await.json::<Value>().await.unwrap()["expires_at"].clone();
+    app.clock.advance_secs(3_600);
+    let defaulted = day
+        .create(json!({ "name": "defaulted", "scopes": ["keys:write"] }))
+        .await;
+    assert_eq!(defaulted["credential"]["expires_at"], own_end, "{defaulted}");
     // Nor can it stretch itself.
     let res = day
         .patch(&format!("/v1/keys/{id}"), json!({ "expires": "never" }))

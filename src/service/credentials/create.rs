@@ -20,6 +20,7 @@ use serde_json::json;
 impl Credentials<'_> {
     /// Creates a credential and returns its secret, once.
     pub async fn create(&self, caller: &Caller, input: CredentialInput) -> ServiceResult<Created> {
+        let expiry_named = input.expires.is_some();
         let new = NewCredential::validate(input, &self.kw.config().catalog)?;
         let account = self.account_for(caller, &new.account, Access::Write).await?;
         let grants = Grants {
@@ -29,7 +30,13 @@ impl Credentials<'_> {
             rights: new.rights,
         };
         let now = self.kw.now();
-        let expires_at = new.expiry.expires_at(now);
+        // A credential cannot outlive the key that issues it (the grant
+        // rule); when no expiry was asked for, the default is cut to the
+        // caller's own end instead of refused.
+        let expires_at = match (new.expiry.expires_at(now), caller.works_until()) {
+            (at, Some(end)) if !expiry_named && at.is_none_or(|at| at > end) => Some(end),
+            (at, _) => at,
+        };
         let lifetime = Lifetime {
             expires_at,
             auto_renew: new.auto_renew,
