@@ -4,7 +4,8 @@
 # Both first install whatever is missing (and only that): the wasm32 target,
 # cargo-leptos, wasm-bindgen-cli at the version in Cargo.lock, the npm tools
 # (`npm ci` from the committed package-lock.json, which lists every platform),
-# and, for tests, Debian's Chromium and nginx, PyJWT and aiosmtpd (in .venv),
+# and, for tests, Debian's Chromium and nginx, PyJWT, aiosmtpd and
+# Schemathesis (in .venv),
 # and the nightly toolchain with cargo-fuzz (for the fuzz targets only).
 
 SHELL := /bin/bash
@@ -23,6 +24,10 @@ FUZZ_RUNS ?=
 FUZZ_JOBS ?= 1
 FUZZ_TARGETS ?=
 FUZZ_SMOKE_SECS ?= 5
+# Schemathesis examples per operation: `make test` runs a short contract
+# check, `make schemathesis` a long one.
+CONTRACT_EXAMPLES ?= 100
+SCHEMATHESIS_EXAMPLES ?= 1000
 WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/ { getline; gsub(/"/, "", $$3); print $$3 }' Cargo.lock)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -34,14 +39,14 @@ SITE_INPUTS := Makefile Cargo.toml Cargo.lock .cargo/config.toml package-lock.js
 SITE_FORCE := $(shell [ -x target/release/keyward ] && [ -d target/site/pkg ] \
 	&& [ "$$(cat $(SITE_STAMP) 2>/dev/null)" = "$$(rustc -V 2>/dev/null)" ] || echo FORCE)
 
-.PHONY: FORCE run test build bench tools chromium nginx wrk python-peers test-rust test-e2e lint fuzz fuzz-smoke fuzz-tools
+.PHONY: FORCE run test build bench tools chromium nginx wrk python-peers test-rust test-e2e test-contract schemathesis lint fuzz fuzz-smoke fuzz-tools
 
 ## Build the release binary (with the console embedded) and start it.
 run: build
 	./target/release/keyward serve
 
 ## Every test. Fails if any test fails.
-test: tools chromium nginx build test-rust fuzz-smoke test-e2e
+test: tools chromium nginx build test-rust test-contract fuzz-smoke test-e2e
 
 ## The site build (the WASM and its wasm-bindgen and wasm-opt passes over every
 ## chunk, Tailwind, then the server binary that embeds target/site) runs only
@@ -60,6 +65,17 @@ $(SITE_STAMP): $(SITE_INPUTS) $(SITE_FORCE) | tools
 ## a real nginx in front of /v1/auth).
 test-rust: tools nginx python-peers
 	cargo nextest run --workspace --exclude keyward-frontend --cargo-profile release
+
+## The contract: Schemathesis against /openapi.json of the release binary
+## (fresh data dir, loopback port, a Global Admin key), every check, with
+## CONTRACT_EXAMPLES requests per operation. Fails on any 5xx, undocumented
+## status or schema violation; prints operations, examples and failures.
+test-contract: python-peers
+	server/tests/contract/run.sh $(CONTRACT_EXAMPLES) target/release/keyward
+
+## The same contract check, longer: SCHEMATHESIS_EXAMPLES per operation.
+schemathesis: build python-peers
+	server/tests/contract/run.sh $(SCHEMATHESIS_EXAMPLES) target/release/keyward
 
 ## Browser tests in Debian's Chromium against copies of the release binary.
 test-e2e: tools chromium
@@ -119,8 +135,9 @@ nginx:
 		|| { $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends nginx-light \
 			|| $(SUDO) apt-get install -y --no-install-recommends nginx; }
 
-## PyJWT and aiosmtpd in .venv: the independent JWT verifier of the OAuth
-## tests and the SMTP server of the notification tests.
+## PyJWT, aiosmtpd and Schemathesis in .venv: the independent JWT verifier
+## of the OAuth tests, the SMTP server of the notification tests, and the
+## contract checker.
 python-peers:
 	@[ .venv/.installed -nt server/tests/requirements.txt ] \
 		|| { python3 -m venv .venv && .venv/bin/pip install -q -r server/tests/requirements.txt && touch .venv/.installed; }

@@ -5,9 +5,11 @@
 pub mod api;
 pub mod assets;
 pub mod cli;
+pub mod client_ip;
 pub mod health;
 pub mod middleware;
 pub mod router;
 pub mod server;
+pub mod state;
 
 pub use server::{RunningServer, StartError, start};

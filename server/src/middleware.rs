@@ -1,59 +1,19 @@
-//! Request middleware: the client's IP, cross-site request refusal, security
-//! headers, and request logs that never contain a query string.
+//! Request middleware: cross-site request refusal, the console's sign-in
+//! redirect, security headers, request counts, and request logs that never
+//! contain a query string.
 
+use axum::Router;
 use axum::body::Body;
-use axum::extract::{ConnectInfo, MatchedPath, Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use keyward::domain::Principal;
-use keyward::service::{ClientIp, Keyward};
-use std::net::{IpAddr, SocketAddr};
-use std::time::Instant;
-
-/// Works out the caller's IP once and stores it as [`ClientIp`]. The
-/// operator's client-IP header counts only with `--trust-proxy`: otherwise
-/// anyone could claim any IP. A header that is there but unreadable leaves
-/// the caller without an address, so no allow-list passes.
-pub async fn client_ip(State(kw): State<Keyward>, mut req: Request, next: Next) -> Response {
-    let socket = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
-    let ip = match kw.config().trust_proxy {
-        false => socket,
-        true => match forwarded_ip(req.headers(), &kw.config().client_ip_header) {
-            Forwarded::Address(ip) => Some(ip),
-            Forwarded::Absent => socket,
-            Forwarded::Unreadable => None,
-        },
-    };
-    if let Some(ip) = ip {
-        req.extensions_mut().insert(ClientIp(ip));
-    }
-    next.run(req).await
-}
-
-/// What the operator's client-IP header says.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Forwarded {
-    /// Not sent: the connection's own address counts.
-    Absent,
-    /// Sent, but not an address Keyward can read (bytes a proxy passed
-    /// through, a mangled list): never fall back to the proxy's own address.
-    Unreadable,
-    Address(IpAddr),
-}
-
-/// The address in the operator's client-IP header (every line of it; of a
-/// list, the hop the proxy appended).
-pub fn forwarded_ip(headers: &HeaderMap, name: &str) -> Forwarded {
-    let lines: Vec<&HeaderValue> = headers.get_all(name).into_iter().collect();
-    if lines.is_empty() {
-        return Forwarded::Absent;
-    }
-    let Ok(values) = lines.iter().map(|v| v.to_str()).collect::<Result<Vec<_>, _>>() else {
-        return Forwarded::Unreadable;
-    };
-    keyward::wire::forwarded::client_ip(name, values).map_or(Forwarded::Unreadable, Forwarded::Address)
-}
+use keyward::service::Keyward;
+use std::time::{Duration, Instant};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+use tracing::{Level, Span};
 
 /// Refuses state-changing requests from other sites. Leptos server functions
 /// have no CSRF token, and SameSite=Strict cookies are one layer; this is the
@@ -115,18 +75,26 @@ pub async fn require_session(State(kw): State<Keyward>, mut req: Request, next: 
     next.run(req).await
 }
 
-/// Adds headers every response should carry.
-pub async fn security_headers(req: Request, next: Next) -> Response {
-    let mut res = next.run(req).await;
-    let h = res.headers_mut();
-    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
-    h.insert("x-frame-options", HeaderValue::from_static("DENY"));
-    h.insert("referrer-policy", HeaderValue::from_static("same-origin"));
-    h.insert(
-        "content-security-policy",
-        HeaderValue::from_static("frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"),
-    );
-    res
+/// Headers every response carries: no MIME sniffing, no framing, no
+/// referrer beyond our origin, and a CSP that keeps the console from being
+/// embedded or posting elsewhere.
+pub fn security_headers<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
+    [
+        ("x-content-type-options", "nosniff"),
+        ("x-frame-options", "DENY"),
+        ("referrer-policy", "same-origin"),
+        (
+            "content-security-policy",
+            "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'",
+        ),
+    ]
+    .into_iter()
+    .fold(router, |router, (name, value)| {
+        router.layer(SetResponseHeaderLayer::overriding(
+            HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        ))
+    })
 }
 
 /// Routes called once per API request of the platform: logging each of them
@@ -134,11 +102,35 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
 const HOT_PATHS: [&str; 2] = ["/v1/auth", "/v1/keys/verify"];
 
 /// Logs one line per request: method, path (never the query, which may hold a
-/// secret such as a setup token or an `api_key`), status and duration; and
-/// counts it for `/metrics` under its route pattern.
-pub async fn access_log(State(kw): State<Keyward>, req: Request<Body>, next: Next) -> Response {
+/// secret such as a setup token or an `api_key`), status and duration.
+pub fn access_log<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
+    router.layer(
+        TraceLayer::new_for_http()
+            .make_span_with(|req: &Request<Body>| {
+                let (method, path) = (req.method(), req.uri().path());
+                if HOT_PATHS.contains(&path) {
+                    tracing::debug_span!(target: "keyward::http", "request", %method, path)
+                } else {
+                    tracing::info_span!(target: "keyward::http", "request", %method, path)
+                }
+            })
+            .on_request(())
+            .on_response(|res: &Response, latency: Duration, span: &Span| {
+                let (status, ms) = (res.status().as_u16(), latency.as_secs_f64() * 1000.0);
+                // The span's level is the line's; a disabled span logs nothing.
+                match span.metadata().map(|m| *m.level()) {
+                    Some(Level::INFO) => tracing::info!(target: "keyward::http", status, ms, "answered"),
+                    Some(_) => tracing::debug!(target: "keyward::http", status, ms, "answered"),
+                    None => {}
+                }
+            })
+            .on_failure(()),
+    )
+}
+
+/// Counts each request for `/metrics` under its route pattern, method and status.
+pub async fn count_request(State(kw): State<Keyward>, req: Request<Body>, next: Next) -> Response {
     let method = req.method().clone();
-    let path = req.uri().path().to_owned();
     let route = req
         .extensions()
         .get::<MatchedPath>()
@@ -146,15 +138,12 @@ pub async fn access_log(State(kw): State<Keyward>, req: Request<Body>, next: Nex
         .to_owned();
     let started = Instant::now();
     let res = next.run(req).await;
-    let status = res.status().as_u16();
-    let secs = started.elapsed().as_secs_f64();
-    kw.metrics().observe_http(&route, method.as_str(), status, secs);
-    let ms = secs * 1000.0;
-    if HOT_PATHS.contains(&path.as_str()) {
-        tracing::debug!(target: "keyward::http", %method, path, status, ms, "request");
-    } else {
-        tracing::info!(target: "keyward::http", %method, path, status, ms, "request");
-    }
+    kw.metrics().observe_http(
+        &route,
+        method.as_str(),
+        res.status().as_u16(),
+        started.elapsed().as_secs_f64(),
+    );
     res
 }
 
@@ -198,20 +187,5 @@ mod tests {
             &headers(&[("origin", "http://keys.example.com")]),
             Some("https://keys.example.com")
         ));
-    }
-
-    #[test]
-    fn forwarded_ip_reads_only_the_named_header() {
-        let h = headers(&[("x-forwarded-for", "6.6.6.6, 10.0.0.7"), ("x-real-ip", "192.0.2.1")]);
-        let ip = |s: &str| Forwarded::Address(s.parse().unwrap());
-        assert_eq!(forwarded_ip(&h, "X-Forwarded-For"), ip("10.0.0.7"));
-        assert_eq!(forwarded_ip(&h, "X-Real-IP"), ip("192.0.2.1"));
-        let h = headers(&[("x-real-ip", "192.0.2.1")]);
-        assert_eq!(forwarded_ip(&h, "X-Forwarded-For"), Forwarded::Absent);
-        let mut h = HeaderMap::new();
-        h.insert("x-forwarded-for", HeaderValue::from_bytes(b"10.0.0.1, \x80").unwrap());
-        assert_eq!(forwarded_ip(&h, "X-Forwarded-For"), Forwarded::Unreadable);
-        let h = headers(&[("x-forwarded-for", "unknown")]);
-        assert_eq!(forwarded_ip(&h, "X-Forwarded-For"), Forwarded::Unreadable);
     }
 }

@@ -3,7 +3,7 @@
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{FromRef, Request, State};
+use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
@@ -14,39 +14,8 @@ use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list, handle_server_fns_with_context};
 use tower_http::limit::RequestBodyLimitLayer;
 
-use crate::{api, assets, health, middleware};
-
-/// Largest request body accepted anywhere; console forms and API calls are small.
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
-
-/// What every handler can reach.
-#[derive(Clone)]
-pub struct AppState {
-    pub kw: Keyward,
-    pub leptos: LeptosOptions,
-}
-
-impl FromRef<AppState> for Keyward {
-    fn from_ref(s: &AppState) -> Self {
-        s.kw.clone()
-    }
-}
-
-impl FromRef<AppState> for LeptosOptions {
-    fn from_ref(s: &AppState) -> Self {
-        s.leptos.clone()
-    }
-}
-
-/// Leptos settings for the embedded site: names match what cargo-leptos builds.
-pub fn leptos_options() -> LeptosOptions {
-    LeptosOptions::builder()
-        .output_name("keyward")
-        .site_root("target/site")
-        .site_pkg_dir("pkg")
-        .env(leptos::config::Env::PROD)
-        .build()
-}
+use crate::state::{AppState, MAX_BODY_BYTES, leptos_options};
+use crate::{api, assets, client_ip, health, middleware};
 
 /// Builds the router for a running instance.
 pub fn router(kw: Keyward) -> Router {
@@ -75,17 +44,17 @@ pub fn router(kw: Keyward) -> Router {
         .layer(api::no_store())
         .layer(from_fn_with_state(kw.clone(), middleware::refuse_cross_site));
 
-    Router::new()
+    let routes = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
-        .merge(api::routes())
+        .merge(Router::from(api::routes()))
         .merge(console)
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-        .layer(axum::middleware::from_fn(middleware::security_headers))
-        .layer(from_fn_with_state(kw.clone(), middleware::client_ip))
-        .layer(from_fn_with_state(kw, middleware::access_log))
-        .with_state(state)
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES));
+    let routes = middleware::security_headers(routes)
+        .layer(from_fn_with_state(kw.clone(), client_ip::client_ip))
+        .layer(from_fn_with_state(kw, middleware::count_request));
+    middleware::access_log(routes).with_state(state)
 }
 
 async fn server_fn(State(state): State<AppState>, req: Request<Body>) -> impl IntoResponse {

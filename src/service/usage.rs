@@ -35,13 +35,13 @@ impl Usage<'_> {
         let granularity = granularity.unwrap_or_default();
         let to = to.unwrap_or_else(|| self.kw.now() + 1);
         let from = from.unwrap_or(match granularity {
-            Granularity::Hour => to - 86_400,
-            Granularity::Day => to - 30 * 86_400,
+            Granularity::Hour => to.saturating_sub(86_400),
+            Granularity::Day => to.saturating_sub(30 * 86_400),
         });
         if from >= to {
             return Err(ValidationError::new("from", "must be before to").into());
         }
-        if to - from > MAX_RANGE_SECS {
+        if to.checked_sub(from).is_none_or(|span| span > MAX_RANGE_SECS) {
             return Err(ValidationError::new("from", "the range may span at most 400 days").into());
         }
         let (row, _) = self

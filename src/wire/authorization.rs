@@ -4,6 +4,8 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
+use super::form::percent_decode;
+
 /// The token of an `Authorization: Bearer …` header (the scheme is case-insensitive).
 pub fn bearer(header: &str) -> Option<&str> {
     let (scheme, token) = header.trim().split_once(' ')?;
@@ -52,6 +54,22 @@ pub fn parse(header: &str) -> Authorization<'_> {
     }
 }
 
+/// Reads an `Authorization` header as every door of Keyward does: like
+/// [`parse`], with a Basic pair's id and secret form-decoded as RFC 6749
+/// §2.3.1 asks of OAuth clients. Forward-auth reads Basic the same way:
+/// Keyward issues ids and secrets in `[A-Za-z0-9_]`, which form-encoding
+/// leaves as they are, so the decoding never changes a pair Keyward issued
+/// whichever RFC its client followed, and one pair reads the same at every door.
+pub fn parse_client(header: &str) -> Authorization<'_> {
+    match parse(header) {
+        Authorization::Basic { id, secret } => Authorization::Basic {
+            id: percent_decode(&id),
+            secret: percent_decode(&secret),
+        },
+        other => other,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,5 +101,20 @@ mod tests {
         assert_eq!(parse("Digest x"), Authorization::Unsupported);
         assert_eq!(parse("garbage"), Authorization::Unsupported);
         assert_eq!(parse("Bearer t"), Authorization::Bearer("t"));
+    }
+
+    #[test]
+    fn client_pairs_are_form_decoded() {
+        let header = format!("Basic {}", STANDARD.encode("my%3Aclient:s+cret%25"));
+        assert_eq!(
+            parse_client(&header),
+            Authorization::Basic {
+                id: "my:client".into(),
+                secret: "s cret%".into()
+            }
+        );
+        let issued = format!("Basic {}", STANDARD.encode("kwc_prod_a1:kws_prod_b2"));
+        assert_eq!(parse_client(&issued), parse(&issued));
+        assert_eq!(parse_client("Bearer t"), Authorization::Bearer("t"));
     }
 }

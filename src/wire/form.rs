@@ -1,34 +1,14 @@
-//! `application/x-www-form-urlencoded` bodies and query strings: percent
-//! decoding, and parameters that may appear only once (RFC 6749 §3.2).
+//! `application/x-www-form-urlencoded` bodies and query strings, decoded by
+//! the `form_urlencoded` and `percent-encoding` crates (those behind `url`),
+//! and on top of them parameters that may appear only once (RFC 6749 §3.2).
 
 /// Decodes `%XX` escapes and `+` (form and query encoding). An escape that is
 /// not two hex digits stays as it is; bytes that are not UTF-8 become U+FFFD.
 pub fn percent_decode(s: &str) -> String {
-    let hex = |b: u8| (b as char).to_digit(16);
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match (
-            bytes[i],
-            bytes.get(i + 1).copied().and_then(hex),
-            bytes.get(i + 2).copied().and_then(hex),
-        ) {
-            (b'%', Some(hi), Some(lo)) => {
-                out.push((hi * 16 + lo) as u8);
-                i += 3;
-            }
-            (b'+', _, _) => {
-                out.push(b' ');
-                i += 1;
-            }
-            (b, _, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    let spaced = s.replace('+', " ");
+    percent_encoding::percent_decode_str(&spaced)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// Decoded `name=value` pairs, in order, repeats kept.
@@ -43,15 +23,7 @@ pub struct Repeated(pub String);
 impl Params {
     /// Reads a form body or a query string (without the `?`).
     pub fn parse(text: &str) -> Self {
-        Self(
-            text.split('&')
-                .filter(|p| !p.is_empty())
-                .map(|pair| {
-                    let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-                    (percent_decode(k), percent_decode(v))
-                })
-                .collect(),
-        )
+        Self(form_urlencoded::parse(text.as_bytes()).into_owned().collect())
     }
 
     /// The value of `name`, refusing a repeat.

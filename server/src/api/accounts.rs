@@ -1,14 +1,16 @@
 //! `/v1/accounts`: list, create, and change an account's switches and plan.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use keyward::domain::{Account, Plan, RateLimitSetting};
 use keyward::service::{AccountPatch, Keyward};
 use serde::Deserialize;
 
-use super::extract::{ApiCaller, ApiJson};
+use super::caller::ApiCaller;
+use super::extract::{ApiJson, ApiPath, Object};
 use super::problem::{ApiResult, Problem};
+use super::responses::{BadBody, Refused};
 
 /// A new account.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -39,33 +41,28 @@ pub struct UpdateAccount {
     /// The account's own per-credential limit instead of its plan's:
     /// `{"limited": {"limit", "window_seconds", "burst"}}` or `"unlimited"`; `null` goes back to the plan's.
     #[serde(default, deserialize_with = "keyward::domain::validation::present")]
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<RateLimitSetting>)]
     pub rate_limit: Option<Option<RateLimitSetting>>,
 }
 
 /// List the accounts within the caller's reach.
-#[utoipa::path(get, path = "/v1/accounts", tag = "accounts", security(("bearer" = ["admin:read"])),
-    responses(
-        (status = 200, description = "The accounts", body = Vec<Account>),
-        (status = 401, description = "No valid credential", body = Problem, content_type = "application/problem+json"),
-    ))]
+#[utoipa::path(get, path = "/accounts", tag = "accounts", security(("bearer" = ["admin:read"])),
+    responses((status = 200, description = "The accounts", body = Vec<Account>), Refused))]
 pub async fn list(State(kw): State<Keyward>, ApiCaller(caller): ApiCaller) -> ApiResult<Json<Vec<Account>>> {
     Ok(Json(kw.accounts().list(&caller).await?))
 }
 
 /// Create an account (needs admin:write and the Global Admin role).
-#[utoipa::path(post, path = "/v1/accounts", tag = "accounts", request_body = CreateAccount, security(("bearer" = ["admin:write"])),
+#[utoipa::path(post, path = "/accounts", tag = "accounts", request_body = CreateAccount, security(("bearer" = ["admin:write"])),
     responses(
         (status = 201, description = "Created", body = Account),
-        (status = 401, description = "No valid credential", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing admin:write or the Global Admin role", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The name is taken", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid name or plan", body = Problem, content_type = "application/problem+json"),
+        Refused, BadBody,
     ))]
 pub async fn create(
     State(kw): State<Keyward>,
     ApiCaller(caller): ApiCaller,
-    ApiJson(body): ApiJson<CreateAccount>,
+    ApiJson(Object(body)): ApiJson<Object<CreateAccount>>,
 ) -> ApiResult<(StatusCode, Json<Account>)> {
     let account = kw
         .accounts()
@@ -75,21 +72,19 @@ pub async fn create(
 }
 
 /// Change `api_enabled`, `plan`, `allow_query_key`, `notification_emails` or `rate_limit`.
-#[utoipa::path(patch, path = "/v1/accounts/{name}", tag = "accounts", request_body = UpdateAccount,
+#[utoipa::path(patch, path = "/accounts/{name}", tag = "accounts", request_body = UpdateAccount,
     params(("name" = String, Path, description = "The account's name")),
     security(("bearer" = ["admin:write"])),
     responses(
         (status = 200, description = "The changed account", body = Account),
-        (status = 401, description = "No valid credential", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing admin:write for this account", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such account within reach", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
+        Refused, BadBody,
     ))]
 pub async fn update(
     State(kw): State<Keyward>,
     ApiCaller(caller): ApiCaller,
-    Path(name): Path<String>,
-    ApiJson(body): ApiJson<UpdateAccount>,
+    ApiPath(name): ApiPath<String>,
+    ApiJson(Object(body)): ApiJson<Object<UpdateAccount>>,
 ) -> ApiResult<Json<Account>> {
     let patch = AccountPatch {
         plan: body.plan,

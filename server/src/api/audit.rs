@@ -6,8 +6,10 @@ use keyward::domain::{AuditFilter, AuditPage};
 use keyward::service::Keyward;
 use serde::Deserialize;
 
-use super::extract::{ApiCaller, ApiQuery};
-use super::problem::{ApiResult, Problem};
+use super::caller::ApiCaller;
+use super::extract::ApiQuery;
+use super::problem::ApiResult;
+use super::responses::{BadQuery, Refused};
 
 /// Filters and the cursor.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -24,16 +26,14 @@ pub struct AuditQuery {
     /// A target such as `key:key_…` or `account:acme`.
     pub target: Option<String>,
     /// Page size, 1–200 (default 50).
+    #[serde(default, deserialize_with = "keyward::wire::page::page_size")]
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 
 /// Read the audit trail within the caller's reach.
-#[utoipa::path(get, path = "/v1/audit", tag = "audit", params(AuditQuery), security(("bearer" = ["keys:read"])),
-    responses(
-        (status = 200, description = "One page, newest first", body = AuditPage),
-        (status = 401, description = "No valid credential", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid query", body = Problem, content_type = "application/problem+json"),
-    ))]
+#[utoipa::path(get, path = "/audit", tag = "audit", params(AuditQuery), security(("bearer" = ["keys:read"])),
+    responses((status = 200, description = "One page, newest first", body = AuditPage), Refused, BadQuery))]
 pub async fn list(
     State(kw): State<Keyward>,
     ApiCaller(caller): ApiCaller,

@@ -1,91 +1,72 @@
-//! Extractors that turn a malformed request into a problem response instead
-//! of axum's plain-text rejection, and the management API's Bearer auth.
+//! Extractors whose rejections are problem responses instead of axum's plain
+//! text, and the parts of a request that handlers read alike.
 
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::http::StatusCode;
+use axum::http::header;
 use axum::http::request::Parts;
-use keyward::policy::RequestFacts;
-use keyward::service::{Caller, ClientIp, Keyward};
-use keyward::verify::Presented;
-use keyward::wire::authorization::bearer;
-use serde::de::DeserializeOwned;
+use keyward::domain::Scope;
+use keyward::service::ClientIp;
+use serde::de::value::MapAccessDeserializer;
+use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
+use std::fmt;
+use std::marker::PhantomData;
 
 use super::problem::ApiError;
-use crate::router::AppState;
 
-/// A JSON body. Bad JSON is 400, a wrong content type 415, an oversized body
-/// 413, and a body that does not fit the schema (unknown fields included) 422.
+/// A JSON body; what axum rejects becomes a problem (see `From<JsonRejection>`).
+#[derive(FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
 pub struct ApiJson<T>(pub T);
 
-impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
-    type Rejection = ApiError;
+/// Query parameters; a value that does not parse is a 422 problem.
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+pub struct ApiQuery<T>(pub T);
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(v)) => Ok(ApiJson(v)),
-            Err(rejection) => Err(json_problem(rejection)),
+/// Path parameters; one that does not parse (a delivery id past `i64`) is a 400 problem.
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
+pub struct ApiPath<T>(pub T);
+
+/// A JSON object. serde reads a struct from an array too (`[86400]` as
+/// `{"grace_period_seconds": 86400}`); every body of the API is documented as
+/// an object, so anything else is refused like any body that does not fit.
+pub struct Object<T>(pub T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Fields<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for Fields<T> {
+            type Value = T;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+                T::deserialize(MapAccessDeserializer::new(map))
+            }
         }
+        d.deserialize_map(Fields(PhantomData)).map(Object)
     }
 }
 
-/// A JSON body that may also be absent (an empty body reads as the default).
+/// A JSON object body that may also be absent: no body (no `Content-Type`,
+/// no length, or a length of 0) reads as the default.
 pub struct ApiJsonOrEmpty<T>(pub T);
 
-impl<T: DeserializeOwned + Default, S: Send + Sync> FromRequest<S> for ApiJsonOrEmpty<T> {
+impl<T: for<'de> Deserialize<'de> + Default, S: Send + Sync> FromRequest<S> for ApiJsonOrEmpty<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let empty = req
-            .headers()
-            .get(axum::http::header::CONTENT_LENGTH)
-            .is_some_and(|v| v.as_bytes() == b"0")
-            || (req.headers().get(axum::http::header::CONTENT_TYPE).is_none()
-                && req.headers().get(axum::http::header::TRANSFER_ENCODING).is_none()
-                && req.headers().get(axum::http::header::CONTENT_LENGTH).is_none());
+        let h = req.headers();
+        let empty = h.get(header::CONTENT_LENGTH).is_some_and(|v| v.as_bytes() == b"0")
+            || [header::CONTENT_TYPE, header::TRANSFER_ENCODING, header::CONTENT_LENGTH]
+                .iter()
+                .all(|name| h.get(name).is_none());
         if empty {
             return Ok(ApiJsonOrEmpty(T::default()));
         }
-        let ApiJson(v) = ApiJson::<T>::from_request(req, state).await?;
+        let ApiJson(Object(v)) = ApiJson::<Object<T>>::from_request(req, state).await?;
         Ok(ApiJsonOrEmpty(v))
-    }
-}
-
-/// Query parameters; a value that does not parse is a 422 problem.
-pub struct ApiQuery<T>(pub T);
-
-impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        axum::extract::Query::<T>::from_request_parts(parts, state)
-            .await
-            .map(|q| ApiQuery(q.0))
-            .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED", e.body_text()))
-    }
-}
-
-fn json_problem(r: JsonRejection) -> ApiError {
-    match r {
-        JsonRejection::MissingJsonContentType(_) => ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "UNSUPPORTED_MEDIA_TYPE",
-            "Send the body as JSON with Content-Type: application/json.",
-        ),
-        JsonRejection::JsonSyntaxError(e) => ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "MALFORMED_JSON",
-            format!("The body is not valid JSON: {}", e.body_text()),
-        ),
-        JsonRejection::JsonDataError(e) => {
-            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED", e.body_text())
-        }
-        JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "PAYLOAD_TOO_LARGE",
-            format!("The body is larger than {} bytes.", crate::router::MAX_BODY_BYTES),
-        ),
-        other => ApiError::new(StatusCode::BAD_REQUEST, "BAD_REQUEST", other.body_text()),
     }
 }
 
@@ -103,59 +84,30 @@ pub fn request_path(parts: &Parts) -> &str {
         .map_or(parts.uri.path(), |o| o.0.path())
 }
 
-/// A management API caller authenticated by `Authorization: Bearer <api key>`.
-/// The key must verify like any other call, this one included: not revoked,
-/// expired or API-disabled, inside its CIDRs, and with rights (if it has
-/// any) that allow this method and path of Keyward's own API. Its scopes
-/// and reach are the authorization module's, per service call.
-pub struct ApiCaller(pub Caller);
+/// Scopes a call needs, checked by shape only (a gateway may ask for anything).
+pub fn required_scopes<S: AsRef<str>>(list: &[S]) -> Result<Vec<Scope>, ApiError> {
+    list.iter()
+        .map(|s| Scope::parse_syntax(s.as_ref()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| ApiError::invalid("scopes", e.message))
+}
 
-impl FromRequestParts<AppState> for ApiCaller {
-    type Rejection = ApiError;
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let kw: &Keyward = &state.kw;
-        let token = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(bearer)
-            .ok_or_else(|| ApiError::unauthorized("Send a credential as Authorization: Bearer <key>."))?;
-        let ip = client_ip(parts);
-        let path = request_path(parts).to_owned();
-        let facts = RequestFacts {
-            ip,
-            method: Some(parts.method.as_str()),
-            path: Some(&path),
-            ..RequestFacts::default()
-        };
-        let verdict = kw
-            .verification()
-            .verify(
-                Presented::Key {
-                    key: token,
-                    from_query: false,
-                },
-                &facts,
-            )
-            .await?;
-        if let (keyward::policy::VerifyCode::RateLimited, Some(rate)) = (verdict.code, &verdict.rate) {
-            return Err(ApiError::rate_limited(rate));
-        }
-        match kw
-            .credentials()
-            .key_caller(&verdict, ip.map(|i| i.to_string()), keyward::authz::Via::Secret)
-        {
-            Some(caller) => Ok(ApiCaller(Caller::Key(caller))),
-            None if verdict.code.http_status() == 403 => Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "FORBIDDEN",
-                format!("The credential may not make this call: {}.", verdict.code),
-            )),
-            None => Err(ApiError::unauthorized(format!(
-                "The credential was refused: {}.",
-                verdict.code
-            ))),
-        }
+    #[derive(Debug, Default, serde::Deserialize, PartialEq)]
+    struct Body {
+        #[serde(default)]
+        n: Option<i64>,
+    }
+
+    #[test]
+    fn only_objects_read_as_bodies() {
+        let read = |s: &str| serde_json::from_str::<Object<Body>>(s).map(|o| o.0);
+        assert_eq!(read(r#"{"n": 1}"#).unwrap(), Body { n: Some(1) });
+        assert!(read("[1]").is_err());
+        assert!(read("[]").is_err());
+        assert!(read("1").is_err());
     }
 }

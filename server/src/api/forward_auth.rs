@@ -2,6 +2,7 @@
 //! `forwardAuth` and Envoy `ext_authz`. The gateway forwards the client's
 //! request headers; Keyward answers 200, 401, 403 or 429 with an empty-ish body.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -9,14 +10,14 @@ use axum::response::{IntoResponse, Response};
 use keyward::policy::{RequestFacts, VerifyCode};
 use keyward::service::Keyward;
 use keyward::verify::Presented;
-use keyward::wire::authorization::{self, Authorization};
+use keyward::wire::authorization::Authorization;
 use keyward::wire::form::Params;
 
-use super::extract::{client_ip, request_path};
-use super::problem::ApiResult;
+use super::caller::authorization;
+use super::extract::{client_ip, request_path, required_scopes};
+use super::problem::{ApiResult, Problem};
 use super::rate_headers::rate_headers;
-use super::verify::required_scopes;
-use crate::middleware::{Forwarded, forwarded_ip};
+use crate::client_ip::forwarded_ip;
 
 /// Where the credential was found.
 enum Found {
@@ -53,7 +54,7 @@ fn query_key(query: Option<&str>) -> Option<String> {
 
 fn find_credential(parts: &Parts) -> Found {
     let h = &parts.headers;
-    match header(h, header::AUTHORIZATION.as_str()).map(authorization::parse) {
+    match authorization(h) {
         Some(Authorization::Bearer(token)) => {
             return Found::Key {
                 key: token.to_owned(),
@@ -89,13 +90,16 @@ enum Challenge {
     Basic,
 }
 
+/// The body of a refusal: `valid` and `code` as `/v1/keys/verify` answers them.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Refusal {
+    /// Always false.
+    pub valid: bool,
+    pub code: VerifyCode,
+}
+
 fn refusal(status: StatusCode, code: VerifyCode, challenge: Challenge) -> Response {
-    let mut res = (
-        status,
-        [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
-        format!("{{\"valid\":false,\"code\":\"{code}\"}}"),
-    )
-        .into_response();
+    let mut res = (status, Json(Refusal { valid: false, code })).into_response();
     let h = res.headers_mut();
     h.insert("x-keyward-code", HeaderValue::from_static(code.as_str()));
     if status == StatusCode::UNAUTHORIZED {
@@ -120,7 +124,8 @@ fn refusal(status: StatusCode, code: VerifyCode, challenge: Challenge) -> Respon
 /// `X-Forwarded-Method` / `X-Forwarded-Uri`; the client's address from the
 /// operator's client-IP header only (default: the last `X-Forwarded-For` hop);
 /// required scopes from `X-Required-Scopes`.
-#[utoipa::path(get, path = "/v1/auth", tag = "verification",
+/// Every method a gateway may forward is answered alike.
+#[utoipa::path(method(get, post, put, patch, delete, head, options, trace), path = "/auth", tag = "verification",
     params(
         ("X-Forwarded-Method" = Option<String>, Header, description = "The client's HTTP method, checked against the key's rights"),
         ("X-Forwarded-Uri" = Option<String>, Header, description = "The client's path and query, checked against the key's rights"),
@@ -132,32 +137,21 @@ fn refusal(status: StatusCode, code: VerifyCode, challenge: Challenge) -> Respon
     ),
     responses(
         (status = 200, description = "Allowed; `X-Keyward-Key-Id`, `X-Keyward-Account` and `X-Keyward-Scopes` describe the key"),
-        (status = 401, description = "Missing, malformed, unknown, expired or revoked (`WWW-Authenticate` says so)"),
-        (status = 403, description = "A good key, but not for this call: scope, IP, rights, or the account's API is disabled"),
-        (status = 429, description = "Rate limited; see `Retry-After`"),
+        (status = 401, description = "Missing, malformed, unknown, expired or revoked (`WWW-Authenticate` says so)", body = Refusal),
+        (status = 403, description = "A good key, but not for this call: scope, IP, rights, or the account's API is disabled", body = Refusal),
+        (status = 422, description = "`VALIDATION_FAILED`: `X-Required-Scopes` holds something that is not a scope", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limited; see `Retry-After`", body = Refusal),
     ))]
 pub async fn forward_auth(State(kw): State<Keyward>, parts: Parts) -> ApiResult<Response> {
     let h = &parts.headers;
-    let required = header_lossy(h, "x-required-scopes")
-        .map(|s| {
-            s.split([',', ' '])
-                .filter(|p| !p.is_empty())
-                .map(String::from)
-                .collect::<Vec<_>>()
-        })
-        .unwrap_or_default();
-    let required = required_scopes(&required)?;
+    let required = header_lossy(h, "x-required-scopes").unwrap_or_default();
+    let required = required_scopes(&required.split([',', ' ']).filter(|p| !p.is_empty()).collect::<Vec<_>>())?;
     // The call being authorised: what the gateway forwards, else this very
     // request (so a credential with rights never passes for want of a path).
     let method = header_lossy(h, "x-forwarded-method").unwrap_or_else(|| parts.method.as_str().into());
     let uri = header_lossy(h, "x-forwarded-uri").unwrap_or_else(|| request_path(&parts).to_owned().into());
     let account = header_lossy(h, "x-keyward-account");
-    let ip = match forwarded_ip(h, &kw.config().client_ip_header) {
-        Forwarded::Address(ip) => Some(ip),
-        Forwarded::Absent => client_ip(&parts),
-        // Present but unreadable: no address, so no allow-list passes.
-        Forwarded::Unreadable => None,
-    };
+    let ip = forwarded_ip(h, &kw.config().client_ip_header).or(client_ip(&parts));
     let facts = RequestFacts {
         ip,
         method: Some(&method),

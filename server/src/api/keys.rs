@@ -1,7 +1,7 @@
 //! `/v1/keys`: create, list, read, change, revoke and rotate credentials.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use keyward::domain::{Credential, CredentialInput};
@@ -9,8 +9,10 @@ use keyward::service::{Created, CredentialPage, CredentialPatch, CredentialQuery
 use keyward::wire::etag::{Precondition, etag};
 use serde::{Deserialize, Serialize};
 
-use super::extract::{ApiCaller, ApiJson, ApiJsonOrEmpty, ApiQuery};
+use super::caller::ApiCaller;
+use super::extract::{ApiJson, ApiJsonOrEmpty, ApiPath, ApiQuery, Object};
 use super::problem::{ApiResult, Problem};
+use super::responses::{BadBody, BadQuery, Refused};
 
 /// A credential with its secret: the only time the secret is shown.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -41,35 +43,27 @@ pub struct RotateRequest {
 }
 
 /// Create a credential.
-#[utoipa::path(post, path = "/v1/keys", tag = "keys", request_body = CredentialInput,
+#[utoipa::path(post, path = "/keys", tag = "keys", request_body = CredentialInput,
     security(("bearer" = ["keys:write"])),
     responses(
         (status = 201, description = "Created; `secret` (and `client_id` for a client pair) appear only here", body = KeyWithSecret),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid credential", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing keys:write, the account is out of reach, or `EXCEEDS_CALLER`: the new credential would be able to do more than the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such account within reach", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The name is taken in this account", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A field is invalid (unknown fields included), or a kind rule failed", body = Problem, content_type = "application/problem+json"),
+        Refused, BadBody,
     ))]
 pub async fn create(
     State(kw): State<Keyward>,
     ApiCaller(caller): ApiCaller,
-    ApiJson(input): ApiJson<CredentialInput>,
+    ApiJson(Object(input)): ApiJson<Object<CredentialInput>>,
 ) -> ApiResult<(StatusCode, Json<KeyWithSecret>)> {
     let created = kw.credentials().create(&caller, input).await?;
     Ok((StatusCode::CREATED, Json(created.into())))
 }
 
 /// List credentials, newest first. Never returns a secret.
-#[utoipa::path(get, path = "/v1/keys", tag = "keys", params(CredentialQuery),
+#[utoipa::path(get, path = "/keys", tag = "keys", params(CredentialQuery),
     security(("bearer" = ["keys:read"])),
-    responses(
-        (status = 200, description = "One page", body = CredentialPage),
-        (status = 401, description = "No valid credential", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A filter or the cursor is invalid", body = Problem, content_type = "application/problem+json"),
-    ))]
+    responses((status = 200, description = "One page", body = CredentialPage), Refused, BadQuery))]
 pub async fn list(
     State(kw): State<Keyward>,
     ApiCaller(caller): ApiCaller,
@@ -85,24 +79,24 @@ fn tagged(credential: Credential) -> Response {
 }
 
 /// Read one credential.
-#[utoipa::path(get, path = "/v1/keys/{id}", tag = "keys", params(("id" = String, Path, description = "The credential id, key_…")),
+#[utoipa::path(get, path = "/keys/{id}", tag = "keys", params(("id" = String, Path, description = "The credential id, key_…")),
     security(("bearer" = ["keys:read"])),
     responses(
         (status = 200, description = "The credential; `ETag` is its version, for `If-Match` on `PATCH`", body = Credential),
-        (status = 401, description = "No valid credential", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such credential within reach", body = Problem, content_type = "application/problem+json"),
+        Refused,
     ))]
 pub async fn get(
     State(kw): State<Keyward>,
     ApiCaller(caller): ApiCaller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Response> {
     Ok(tagged(kw.credentials().get(&caller, &id).await?))
 }
 
 /// Change a credential's description, scopes, roles, CIDRs, rights, expiry, auto-renew or metadata.
 /// Only the fields in the body change; with `If-Match`, only if the credential is still at that version.
-#[utoipa::path(patch, path = "/v1/keys/{id}", tag = "keys", request_body = CredentialPatch,
+#[utoipa::path(patch, path = "/keys/{id}", tag = "keys", request_body = CredentialPatch,
     params(
         ("id" = String, Path, description = "The credential id, key_…"),
         ("If-Match" = Option<String>, Header, description = "The `ETag` you read; the change applies only if it is still current"),
@@ -110,18 +104,16 @@ pub async fn get(
     security(("bearer" = ["keys:write"])),
     responses(
         (status = 200, description = "The changed credential, with its new `ETag`", body = Credential),
-        (status = 401, description = "No valid credential", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing keys:write, or `EXCEEDS_CALLER`: the credential would be able to do more than the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "`PRECONDITION_FAILED`: the credential changed since the `If-Match` version", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such credential within reach", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field; `NAME_IMMUTABLE` when the name would change; `REVOKED` for a revoked credential", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`PRECONDITION_FAILED`: the credential changed since the `If-Match` version", body = Problem, content_type = "application/problem+json"),
+        Refused, BadBody,
     ))]
 pub async fn update(
     State(kw): State<Keyward>,
     ApiCaller(caller): ApiCaller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     headers: HeaderMap,
-    ApiJson(patch): ApiJson<CredentialPatch>,
+    ApiJson(Object(patch)): ApiJson<Object<CredentialPatch>>,
 ) -> ApiResult<Response> {
     let precondition = match headers.get(header::IF_MATCH) {
         Some(v) => Precondition::parse(v.to_str().unwrap_or_default()),
@@ -133,38 +125,36 @@ pub async fn update(
 }
 
 /// Revoke a credential. It is refused from the next request on; the record stays for audit.
-#[utoipa::path(delete, path = "/v1/keys/{id}", tag = "keys", params(("id" = String, Path, description = "The credential id, key_…")),
+#[utoipa::path(delete, path = "/keys/{id}", tag = "keys", params(("id" = String, Path, description = "The credential id, key_…")),
     security(("bearer" = ["keys:write"])),
     responses(
         (status = 204, description = "Revoked (also when it already was)"),
-        (status = 401, description = "No valid credential", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing keys:write, or `EXCEEDS_CALLER`: the credential can do more than the caller", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such credential within reach", body = Problem, content_type = "application/problem+json"),
+        Refused,
     ))]
 pub async fn revoke(
     State(kw): State<Keyward>,
     ApiCaller(caller): ApiCaller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<StatusCode> {
     kw.credentials().revoke(&caller, &id, None).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// Issue a new secret; the old one keeps working for the grace period.
-#[utoipa::path(post, path = "/v1/keys/{id}/rotate", tag = "keys", request_body(content = RotateRequest, description = "Optional"),
+#[utoipa::path(post, path = "/keys/{id}/rotate", tag = "keys",
+    request_body(content = Option<RotateRequest>, description = "Optional: no body rotates with the default grace period"),
     params(("id" = String, Path, description = "The credential id, key_…")),
     security(("bearer" = ["keys:write"])),
     responses(
         (status = 200, description = "The new secret, shown once", body = KeyWithSecret),
-        (status = 401, description = "No valid credential", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing keys:write, or `EXCEEDS_CALLER`: the credential can do more than the caller", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such credential within reach", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid grace period, or a revoked credential", body = Problem, content_type = "application/problem+json"),
+        Refused, BadBody,
     ))]
 pub async fn rotate(
     State(kw): State<Keyward>,
     ApiCaller(caller): ApiCaller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJsonOrEmpty(body): ApiJsonOrEmpty<RotateRequest>,
 ) -> ApiResult<Json<KeyWithSecret>> {
     Ok(Json(

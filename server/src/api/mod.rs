@@ -1,30 +1,39 @@
-//! The REST API under `/v1`, the OpenAPI document, and problem+json errors.
+//! The REST API under `/v1`, the OAuth endpoints, and the OpenAPI document
+//! built from the same route list, so the two cannot drift apart.
 
 pub mod accounts;
 pub mod audit;
+pub mod caller;
 pub mod extract;
 pub mod forward_auth;
 pub mod keys;
 pub mod oauth;
+pub mod oauth_error;
 pub mod openapi;
 pub mod problem;
 pub mod rate_headers;
+pub mod responses;
 pub mod usage;
 pub mod verify;
 pub mod webhooks;
 
-use axum::Router;
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::IntoResponse;
-use axum::routing::{any, get, patch, post};
+use axum::routing::{get, post};
 use std::sync::{Arc, LazyLock};
 use tower_http::set_header::SetResponseHeaderLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use crate::router::AppState;
+use crate::state::AppState;
 
-static OPENAPI: LazyLock<Arc<str>> = LazyLock::new(|| Arc::from(openapi::document()));
+static OPENAPI: LazyLock<Arc<str>> = LazyLock::new(|| {
+    let document = routes().into_openapi();
+    Arc::from(document.to_pretty_json().expect("the OpenAPI document serialises"))
+});
 
-/// The OpenAPI document, for the docs page.
+/// The OpenAPI document, for `/openapi.json` and the docs page.
 pub fn openapi_json() -> Arc<str> {
     OPENAPI.clone()
 }
@@ -37,7 +46,7 @@ async fn openapi_handler() -> impl IntoResponse {
 }
 
 async fn unknown_route() -> problem::ApiError {
-    problem::ApiError::new(axum::http::StatusCode::NOT_FOUND, "NOT_FOUND", "No such API route.")
+    problem::ApiError::new(StatusCode::NOT_FOUND, "NOT_FOUND", "No such API route.")
 }
 
 /// `Cache-Control: no-store` unless a handler chose otherwise: management
@@ -48,32 +57,34 @@ pub fn no_store() -> SetResponseHeaderLayer<HeaderValue> {
     SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))
 }
 
-/// The `/v1` routes and `/openapi.json`.
-pub fn routes() -> Router<AppState> {
-    let v1 = Router::new()
-        .route("/keys", post(keys::create).get(keys::list))
-        .route("/keys/verify", post(verify::verify))
-        .route("/keys/{id}", get(keys::get).patch(keys::update).delete(keys::revoke))
-        .route("/keys/{id}/rotate", post(keys::rotate))
-        .route("/auth", any(forward_auth::forward_auth))
-        .route("/accounts", get(accounts::list).post(accounts::create))
-        .route("/accounts/{name}", patch(accounts::update))
-        .route("/audit", get(audit::list))
-        .route("/usage", get(usage::series))
-        .route("/webhooks", get(webhooks::list).post(webhooks::create))
-        .route("/webhooks/{id}", axum::routing::delete(webhooks::delete))
-        .route("/webhooks/{id}/deliveries", get(webhooks::deliveries))
-        .route("/webhooks/{id}/test", post(webhooks::test))
-        .route("/webhooks/{id}/deliveries/{delivery}/replay", post(webhooks::replay))
+/// The `/v1` routes, the OAuth endpoints and `/openapi.json`, each operation
+/// declared once with its documentation.
+pub fn routes() -> OpenApiRouter<AppState> {
+    let v1 = OpenApiRouter::new()
+        .routes(routes!(keys::create, keys::list))
+        .routes(routes!(verify::verify))
+        .routes(routes!(keys::get, keys::update, keys::revoke))
+        .routes(routes!(keys::rotate))
+        .routes(routes!(forward_auth::forward_auth))
+        .routes(routes!(accounts::list, accounts::create))
+        .routes(routes!(accounts::update))
+        .routes(routes!(audit::list))
+        .routes(routes!(usage::series))
+        .routes(routes!(webhooks::list, webhooks::create))
+        .routes(routes!(webhooks::delete))
+        .routes(routes!(webhooks::deliveries))
+        .routes(routes!(webhooks::test))
+        .routes(routes!(webhooks::replay))
         .fallback(unknown_route)
         .layer(no_store());
-    Router::new()
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .nest("/v1", v1)
-        .route("/oauth/token", post(oauth::token))
+        .routes(routes!(oauth::token))
+        // The compatibility path some clients call, undocumented.
         .route("/api/v1/oauth/token", post(oauth::token))
-        .route("/oauth/introspect", post(oauth::introspect))
-        .route("/oauth/revoke", post(oauth::revoke))
-        .route("/.well-known/jwks.json", get(oauth::jwks))
-        .route("/.well-known/oauth-authorization-server", get(oauth::metadata))
+        .routes(routes!(oauth::introspect))
+        .routes(routes!(oauth::revoke))
+        .routes(routes!(oauth::jwks))
+        .routes(routes!(oauth::metadata))
         .route("/openapi.json", get(openapi_handler))
 }

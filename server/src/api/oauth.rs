@@ -12,57 +12,15 @@ use keyward::authz::Via;
 use keyward::policy::RequestFacts;
 use keyward::service::{Caller, ClientAuth, ClientAuthMethod, Introspection, Keyward, OAuthError, TokenResponse};
 use keyward::verify::Presented;
+use keyward::wire::authorization::Authorization;
+use keyward::wire::form::Params;
 use serde_json::json;
 
-use keyward::wire::authorization::{self, Authorization, bearer};
-use keyward::wire::form::{Params, percent_decode};
-
-use super::extract::{client_ip, request_path};
-use crate::router::AppState;
-
-/// An RFC 6749 §5.2 error body.
-#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
-pub struct OAuthErrorBody {
-    /// `invalid_request`, `invalid_client`, `unauthorized_client`, `unsupported_grant_type`, `invalid_scope`, …
-    pub error: String,
-    pub error_description: String,
-}
-
-fn no_store(mut res: Response) -> Response {
-    let h = res.headers_mut();
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
-    res
-}
-
-fn oauth_error(e: &OAuthError) -> Response {
-    let status = match e {
-        OAuthError::InvalidClient { .. } => StatusCode::UNAUTHORIZED,
-        OAuthError::TemporarilyUnavailable { .. } => StatusCode::TOO_MANY_REQUESTS,
-        OAuthError::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
-        _ => StatusCode::BAD_REQUEST,
-    };
-    let body = OAuthErrorBody {
-        error: e.code().to_owned(),
-        error_description: e.to_string(),
-    };
-    let mut res = (status, Json(body)).into_response();
-    match e {
-        OAuthError::InvalidClient { basic: true, .. } => {
-            res.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Basic realm=\"keyward\""),
-            );
-        }
-        OAuthError::TemporarilyUnavailable { retry_after } => {
-            if let Ok(v) = HeaderValue::from_str(&retry_after.to_string()) {
-                res.headers_mut().insert(header::RETRY_AFTER, v);
-            }
-        }
-        _ => {}
-    }
-    no_store(res)
-}
+use super::caller::{authorization, bearer, bearer_caller};
+use super::extract::client_ip;
+use super::oauth_error::{OAuthErrorBody, answer};
+use super::responses;
+use crate::state::AppState;
 
 /// `one` with a repeat as RFC 6749 §3.2's `invalid_request`.
 fn one<'a>(params: &'a Params, name: &str) -> Result<Option<&'a str>, OAuthError> {
@@ -72,20 +30,19 @@ fn one<'a>(params: &'a Params, name: &str) -> Result<Option<&'a str>, OAuthError
 /// The client's credentials from exactly one place: Basic, the form body, or the query.
 fn client_auth(headers: &HeaderMap, body: &Params, query: &Params) -> Result<Option<ClientAuth>, OAuthError> {
     let mut found = Vec::new();
-    if let Some(value) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
-        let malformed = || OAuthError::InvalidClient {
-            description: "malformed Basic credentials".into(),
-            basic: true,
-        };
-        match authorization::parse(value) {
-            Authorization::Basic { id, secret } => found.push(ClientAuth {
-                method: ClientAuthMethod::Basic,
-                client_id: percent_decode(&id),
-                client_secret: percent_decode(&secret),
-            }),
-            Authorization::MalformedBasic => return Err(malformed()),
-            Authorization::Bearer(_) | Authorization::Unsupported => {}
+    match authorization(headers) {
+        Some(Authorization::Basic { id, secret }) => found.push(ClientAuth {
+            method: ClientAuthMethod::Basic,
+            client_id: id,
+            client_secret: secret,
+        }),
+        Some(Authorization::MalformedBasic) => {
+            return Err(OAuthError::InvalidClient {
+                description: "malformed Basic credentials".into(),
+                basic: true,
+            });
         }
+        Some(Authorization::Bearer(_) | Authorization::Unsupported) | None => {}
     }
     for (params, method) in [(body, ClientAuthMethod::Body), (query, ClientAuthMethod::Query)] {
         if let (Some(id), Some(secret)) = (one(params, "client_id")?, one(params, "client_secret")?) {
@@ -131,8 +88,7 @@ fn is_form(headers: &HeaderMap) -> bool {
     request_body(content_type = "application/x-www-form-urlencoded", description = "`grant_type=client_credentials`, optional `scope`; the client authenticates with HTTP Basic, `client_id`/`client_secret` in the body, or (for compatibility, also at `/api/v1/oauth/token`) in the query string"),
     responses(
         (status = 200, description = "An access token (a JWT, RFC 9068); `Cache-Control: no-store`", body = TokenResponse),
-        (status = 400, description = "`invalid_request`, `unauthorized_client`, `unsupported_grant_type` or `invalid_scope`", body = OAuthErrorBody),
-        (status = 401, description = "`invalid_client` (with `WWW-Authenticate: Basic` when Basic was used)", body = OAuthErrorBody),
+        responses::OAuthRefused,
         (status = 429, description = "Too many failed client authentications; see `Retry-After`", body = OAuthErrorBody),
     ))]
 pub async fn token(State(state): State<AppState>, parts: Parts, body: Bytes) -> Response {
@@ -161,43 +117,18 @@ pub async fn token(State(state): State<AppState>, parts: Parts, body: Bytes) -> 
             .await
     }
     .await;
-    match result {
-        Ok(t) => no_store(Json(t).into_response()),
-        Err(e) => oauth_error(&e),
-    }
+    answer(result.map(Json))
 }
 
 /// Who introspects or revokes: a management credential (its Bearer key or
 /// access token), or an OAuth client with its id and secret. What each may
 /// do is the authorization module's to decide.
 async fn caller(kw: &Keyward, parts: &Parts, body: &Params) -> Result<Caller, OAuthError> {
-    let ip = client_ip(parts);
-    let facts = RequestFacts {
-        ip,
-        ..RequestFacts::default()
-    };
-    if let Some(token) = parts
-        .headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(bearer)
-    {
-        // A management credential's rights cover Keyward's own API too.
-        let call = RequestFacts {
-            method: Some(parts.method.as_str()),
-            path: Some(request_path(parts)),
-            ..facts
-        };
-        let presented = Presented::Key {
-            key: token,
-            from_query: false,
-        };
-        let verdict = kw.verification().verify(presented, &call).await?;
-        return kw
-            .credentials()
-            .key_caller(&verdict, ip.map(|i| i.to_string()), Via::Secret)
+    if let Some(token) = bearer(&parts.headers) {
+        return bearer_caller(kw, parts, token)
+            .await?
             .map(Caller::Key)
-            .ok_or_else(|| OAuthError::InvalidClient {
+            .map_err(|_| OAuthError::InvalidClient {
                 description: "the bearer credential was refused".into(),
                 basic: false,
             });
@@ -208,6 +139,11 @@ async fn caller(kw: &Keyward, parts: &Parts, body: &Params) -> Result<Caller, OA
         basic: false,
     })?;
     let basic = auth.method == ClientAuthMethod::Basic;
+    let ip = client_ip(parts);
+    let facts = RequestFacts {
+        ip,
+        ..RequestFacts::default()
+    };
     let presented = Presented::ClientPair {
         id: &auth.client_id,
         secret: &auth.client_secret,
@@ -245,8 +181,7 @@ async fn form(parts: &Parts, body: &Bytes) -> Result<Params, OAuthError> {
     request_body(content_type = "application/x-www-form-urlencoded", description = "`token` (and an optional `token_type_hint`); authenticate as an OAuth client (tokens of the accounts it reaches) or with a management key (`keys:read` on the token's account)"),
     responses(
         (status = 200, description = "The token's claims, or only `{\"active\": false}`", body = Introspection),
-        (status = 400, description = "`invalid_request`", body = OAuthErrorBody),
-        (status = 401, description = "`invalid_client`", body = OAuthErrorBody),
+        responses::OAuthRefused,
     ))]
 pub async fn introspect(State(state): State<AppState>, parts: Parts, body: Bytes) -> Response {
     let kw = &state.kw;
@@ -257,10 +192,7 @@ pub async fn introspect(State(state): State<AppState>, parts: Parts, body: Bytes
         Ok(kw.oauth().introspect(&caller, token))
     }
     .await;
-    match result {
-        Ok(i) => no_store(Json(i).into_response()),
-        Err(e) => oauth_error(&e),
-    }
+    answer(result.map(Json))
 }
 
 /// Revoke an access token (RFC 7009). Answers 200 even for unknown tokens.
@@ -268,8 +200,7 @@ pub async fn introspect(State(state): State<AppState>, parts: Parts, body: Bytes
     request_body(content_type = "application/x-www-form-urlencoded", description = "`token`; a client may revoke its own tokens, a management key (`keys:write`) those it could have issued itself"),
     responses(
         (status = 200, description = "Revoked, or nothing to revoke"),
-        (status = 400, description = "`invalid_request`", body = OAuthErrorBody),
-        (status = 401, description = "`invalid_client`", body = OAuthErrorBody),
+        responses::OAuthRefused,
     ))]
 pub async fn revoke(State(state): State<AppState>, parts: Parts, body: Bytes) -> Response {
     let kw = &state.kw;
@@ -280,10 +211,7 @@ pub async fn revoke(State(state): State<AppState>, parts: Parts, body: Bytes) ->
         kw.oauth().revoke_token(&caller, token).await.map_err(OAuthError::from)
     }
     .await;
-    match result {
-        Ok(()) => no_store(StatusCode::OK.into_response()),
-        Err(e) => oauth_error(&e),
-    }
+    answer(result.map(|()| StatusCode::OK))
 }
 
 /// The public keys that verify access tokens (RFC 7517).

@@ -1,27 +1,18 @@
-//! The OpenAPI 3.1 document, generated from the handlers' annotations and the
-//! wire types' derives, and served at `/openapi.json`.
+//! What the OpenAPI 3.1 document says besides its operations: the title,
+//! the tags and the Bearer scheme. The operations come from the route list
+//! (`super::routes`), the schemas from the wire types' derives.
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{accounts, audit, forward_auth, keys, oauth, usage, verify, webhooks};
-
+/// The document's frame, into which the route list adds each operation.
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "Keyward API",
         description = "Issue, verify and manage API credentials. Management calls take `Authorization: Bearer <api key>` with the scope shown for each operation; errors are `application/problem+json` (RFC 9457) with a stable `code`.",
     ),
-    paths(
-        keys::create, keys::list, keys::get, keys::update, keys::revoke, keys::rotate,
-        verify::verify, forward_auth::forward_auth,
-        accounts::list, accounts::create, accounts::update,
-        audit::list,
-        usage::series,
-        webhooks::list, webhooks::create, webhooks::delete, webhooks::deliveries, webhooks::test, webhooks::replay,
-        oauth::token, oauth::introspect, oauth::revoke, oauth::jwks, oauth::metadata,
-    ),
-    components(schemas(super::problem::Problem, keyward::policy::VerifyCode)),
+    components(schemas(super::problem::Problem, super::oauth_error::OAuthErrorBody, keyward::policy::VerifyCode)),
     modifiers(&BearerAuth),
     tags(
         (name = "keys", description = "Credentials: API keys, Basic pairs and OAuth clients"),
@@ -49,11 +40,4 @@ impl Modify for BearerAuth {
             ),
         );
     }
-}
-
-/// The document as JSON, built once.
-pub fn document() -> String {
-    ApiDoc::openapi()
-        .to_pretty_json()
-        .expect("the OpenAPI document serialises")
 }

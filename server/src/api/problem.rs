@@ -3,6 +3,7 @@
 //! and never sent.
 
 use axum::Json;
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use keyward::service::ServiceError;
@@ -48,6 +49,14 @@ impl ApiError {
             detail: detail.into(),
             field: None,
             headers: Vec::new(),
+        }
+    }
+
+    /// 422 `VALIDATION_FAILED` for one field.
+    pub fn invalid(field: &str, detail: impl Into<String>) -> Self {
+        Self {
+            field: Some(field.to_owned()),
+            ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED", detail)
         }
     }
 
@@ -130,6 +139,49 @@ impl From<ServiceError> for ApiError {
                 )
             }
         }
+    }
+}
+
+/// A JSON body axum could not read: bad JSON is 400, a wrong content type
+/// 415, an oversized body 413, and a body that does not fit the schema
+/// (unknown fields included) 422.
+impl From<JsonRejection> for ApiError {
+    fn from(r: JsonRejection) -> Self {
+        match r {
+            JsonRejection::MissingJsonContentType(_) => Self::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "UNSUPPORTED_MEDIA_TYPE",
+                "Send the body as JSON with Content-Type: application/json.",
+            ),
+            JsonRejection::JsonSyntaxError(e) => Self::new(
+                StatusCode::BAD_REQUEST,
+                "MALFORMED_JSON",
+                format!("The body is not valid JSON: {}", e.body_text()),
+            ),
+            JsonRejection::JsonDataError(e) => {
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED", e.body_text())
+            }
+            JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Self::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "PAYLOAD_TOO_LARGE",
+                format!("The body is larger than {} bytes.", crate::state::MAX_BODY_BYTES),
+            ),
+            other => Self::new(StatusCode::BAD_REQUEST, "BAD_REQUEST", other.body_text()),
+        }
+    }
+}
+
+/// A query string that does not parse is a 422, like a body that does not.
+impl From<QueryRejection> for ApiError {
+    fn from(r: QueryRejection) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED", r.body_text())
+    }
+}
+
+/// A path parameter that does not parse is a 400, as axum answers it, but as a problem.
+impl From<PathRejection> for ApiError {
+    fn from(r: PathRejection) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "BAD_REQUEST", r.body_text())
     }
 }
 

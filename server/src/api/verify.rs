@@ -11,9 +11,9 @@ use keyward::verify::{Presented, Verdict};
 use keyward::wire::forwarded::parse_ip;
 use serde::{Deserialize, Serialize};
 
-use super::extract::{ApiJson, client_ip};
-use super::problem::{ApiError, ApiResult, Problem};
-use axum::http::StatusCode;
+use super::extract::{ApiJson, Object, client_ip, required_scopes};
+use super::problem::{ApiError, ApiResult};
+use super::responses::BadBody;
 
 /// What to check.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -57,7 +57,6 @@ pub struct VerifyResponse {
     #[schema(value_type = Option<Vec<String>>)]
     pub scopes: Option<Vec<Scope>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Vec<Object>>)]
     pub roles: Option<Vec<CredentialRole>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<i64>,
@@ -111,39 +110,20 @@ impl VerifyResponse {
     }
 }
 
-/// Parses required scopes by shape only (a gateway may ask for anything).
-pub fn required_scopes(list: &[String]) -> Result<Vec<Scope>, ApiError> {
-    list.iter()
-        .map(|s| Scope::parse_syntax(s))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| ApiError {
-            field: Some("scopes".into()),
-            ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED", e.message)
-        })
-}
-
 /// Verify a key for a call: expiry, revocation, the account's API switch, IP, rights and scopes.
-#[utoipa::path(post, path = "/v1/keys/verify", tag = "verification", request_body = VerifyRequest,
+#[utoipa::path(post, path = "/keys/verify", tag = "verification", request_body = VerifyRequest,
     responses(
         (status = 200, description = "The decision; `valid` is true only with code VALID", body = VerifyResponse),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A field is invalid", body = Problem, content_type = "application/problem+json"),
+        BadBody,
     ))]
 pub async fn verify(
     State(kw): State<Keyward>,
     parts: Parts,
-    ApiJson(req): ApiJson<VerifyRequest>,
+    ApiJson(Object(req)): ApiJson<Object<VerifyRequest>>,
 ) -> ApiResult<Json<VerifyResponse>> {
     let required = required_scopes(&req.scopes)?;
     let ip = match req.ip.as_deref() {
-        Some(s) => Some(parse_ip(s).ok_or_else(|| ApiError {
-            field: Some("ip".into()),
-            ..ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "VALIDATION_FAILED",
-                format!("{s:?} is not an IP address"),
-            )
-        })?),
+        Some(s) => Some(parse_ip(s).ok_or_else(|| ApiError::invalid("ip", format!("{s:?} is not an IP address")))?),
         None => client_ip(&parts),
     };
     let facts = RequestFacts {

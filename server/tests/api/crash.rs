@@ -20,6 +20,10 @@ async fn cli_key(data: &std::path::Path, name: &str, scopes: &str) -> String {
             scopes,
             "--rate-limit",
             "unlimited",
+            // A credential never issues one that outlives it: the loader's
+            // own six months would end a moment before each new key's.
+            "--expires",
+            "never",
             "--json",
         ])
         .env("KEYWARD_DATA_DIR", data)

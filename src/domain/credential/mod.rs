@@ -1,0 +1,22 @@
+//! Credentials: what an admin issues, and the rules every one of them obeys.
+//! Each part has its own module; everything is re-exported here, so
+//! `keyward::domain::credential::…` names every item as before.
+
+mod input;
+mod kind;
+mod name;
+mod role;
+mod rules;
+mod status;
+mod view;
+
+pub use input::{CredentialInput, CredentialPatch, NewCredential};
+pub use kind::{CredentialKind, DEFAULT_TOKEN_TTL_SECS, KeyFormat, MAX_TOKEN_TTL_SECS, MIN_TOKEN_TTL_SECS};
+pub use name::KeyName;
+pub use role::CredentialRole;
+pub use rules::{
+    BASIC_MAX_LIFETIME_SECS, MAX_DESCRIPTION, check_auto_renew, check_kind_rules, check_token_ttl, parse_cidrs,
+    parse_scopes, validate_description, validate_metadata,
+};
+pub use status::{CredentialStatus, EXPIRING_WITHIN_SECS};
+pub use view::{Created, Credential, CredentialPage, CredentialQuery, CredentialSummary};
