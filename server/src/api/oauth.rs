@@ -39,7 +39,6 @@ fn client_auth(headers: &HeaderMap, body: &Params, query: &Params) -> Result<Opt
         Some(Authorization::MalformedBasic) => {
             return Err(OAuthError::InvalidClient {
                 description: "malformed Basic credentials".into(),
-                basic: true,
             });
         }
         Some(Authorization::Bearer(_) | Authorization::Unsupported) | None => {}
@@ -110,14 +109,13 @@ pub async fn token(State(state): State<AppState>, parts: Parts, body: Bytes) -> 
         let scope = pick("scope")?;
         let auth = client_auth(&parts.headers, &body, &query)?.ok_or_else(|| OAuthError::InvalidClient {
             description: "client authentication is required".into(),
-            basic: false,
         })?;
         kw.oauth()
             .issue_token(grant_type.as_deref(), scope.as_deref(), auth, client_ip(&parts))
             .await
     }
     .await;
-    answer(result.map(Json))
+    answer(result.map(Json), &parts.headers)
 }
 
 /// Who introspects or revokes: a management credential (its Bearer key or
@@ -130,15 +128,12 @@ async fn caller(kw: &Keyward, parts: &Parts, body: &Params) -> Result<Caller, OA
             .map(Caller::Key)
             .map_err(|_| OAuthError::InvalidClient {
                 description: "the bearer credential was refused".into(),
-                basic: false,
             });
     }
     let none = Params::default();
     let auth = client_auth(&parts.headers, body, &none)?.ok_or_else(|| OAuthError::InvalidClient {
         description: "authenticate as a client, or with a management key".into(),
-        basic: false,
     })?;
-    let basic = auth.method == ClientAuthMethod::Basic;
     let ip = client_ip(parts);
     let facts = RequestFacts {
         ip,
@@ -162,7 +157,6 @@ async fn caller(kw: &Keyward, parts: &Parts, body: &Params) -> Result<Caller, OA
         .map(Caller::Key)
         .ok_or(OAuthError::InvalidClient {
             description: "unknown client or wrong secret".into(),
-            basic,
         })
 }
 
@@ -192,7 +186,7 @@ pub async fn introspect(State(state): State<AppState>, parts: Parts, body: Bytes
         Ok(kw.oauth().introspect(&caller, token))
     }
     .await;
-    answer(result.map(Json))
+    answer(result.map(Json), &parts.headers)
 }
 
 /// Revoke an access token (RFC 7009). Answers 200 even for unknown tokens.
@@ -211,7 +205,7 @@ pub async fn revoke(State(state): State<AppState>, parts: Parts, body: Bytes) ->
         kw.oauth().revoke_token(&caller, token).await.map_err(OAuthError::from)
     }
     .await;
-    answer(result.map(|()| StatusCode::OK))
+    answer(result.map(|()| StatusCode::OK), &parts.headers)
 }
 
 /// The public keys that verify access tokens (RFC 7517).

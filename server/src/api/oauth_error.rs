@@ -2,9 +2,12 @@
 //! `Cache-Control: no-store` on everything (RFC 6749 §5.1).
 
 use axum::Json;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use keyward::service::OAuthError;
+use keyward::wire::authorization::Authorization;
+
+use super::caller::authorization;
 
 /// An RFC 6749 §5.2 error body.
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
@@ -22,15 +25,25 @@ pub fn no_store(mut res: Response) -> Response {
     res
 }
 
-/// The answer to `result`: its value as JSON, or the error as RFC 6749 §5.2 says.
-pub fn answer<T: IntoResponse>(result: Result<T, OAuthError>) -> Response {
+/// The answer to `result`: its value as JSON, or the error as RFC 6749 §5.2
+/// says, with a `Basic` challenge when the request tried HTTP Basic.
+pub fn answer<T: IntoResponse>(result: Result<T, OAuthError>, headers: &HeaderMap) -> Response {
     match result {
         Ok(value) => no_store(value.into_response()),
-        Err(e) => oauth_error(&e),
+        Err(e) => oauth_error(&e, tried_basic(headers)),
     }
 }
 
-fn oauth_error(e: &OAuthError) -> Response {
+/// Whether the client tried to authenticate with `Authorization: Basic`,
+/// well-formed or not: then a refused client is told how (RFC 6749 §5.2).
+fn tried_basic(headers: &HeaderMap) -> bool {
+    matches!(
+        authorization(headers),
+        Some(Authorization::Basic { .. } | Authorization::MalformedBasic)
+    )
+}
+
+fn oauth_error(e: &OAuthError, basic: bool) -> Response {
     let status = match e {
         OAuthError::InvalidClient { .. } => StatusCode::UNAUTHORIZED,
         OAuthError::TemporarilyUnavailable { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -43,7 +56,7 @@ fn oauth_error(e: &OAuthError) -> Response {
     };
     let mut res = (status, Json(body)).into_response();
     match e {
-        OAuthError::InvalidClient { basic: true, .. } => {
+        OAuthError::InvalidClient { .. } if basic => {
             res.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static("Basic realm=\"keyward\""),

@@ -42,10 +42,11 @@ pub struct ClientAuth {
 pub enum OAuthError {
     #[error("{0}")]
     InvalidRequest(String),
-    /// `basic` says whether the client used HTTP Basic (then the answer is 401
-    /// with `WWW-Authenticate: Basic`).
+    /// The client could not be authenticated. Whether the answer carries a
+    /// `WWW-Authenticate` challenge depends on how the request came, which is
+    /// the HTTP handler's to see.
     #[error("{description}")]
-    InvalidClient { description: String, basic: bool },
+    InvalidClient { description: String },
     #[error("{0}")]
     UnauthorizedClient(String),
     #[error("only grant_type=client_credentials is supported")]
@@ -119,7 +120,6 @@ impl OAuth<'_> {
             Some("client_credentials") => {}
             Some(_) => return Err(OAuthError::UnsupportedGrantType),
         }
-        let basic = auth.method == ClientAuthMethod::Basic;
         let now = self.kw.now();
         let ip_key = ip.map(|i| i.to_string()).unwrap_or_default();
         let unavailable = |retry_after| OAuthError::TemporarilyUnavailable { retry_after };
@@ -146,7 +146,6 @@ impl OAuth<'_> {
             .await?;
         let refused = |description: &str| OAuthError::InvalidClient {
             description: description.into(),
-            basic,
         };
         let (client, account) = match (&verdict.code, verdict.credential, verdict.account) {
             (VerifyCode::Valid, Some(c), Some(a)) => (c, a),
