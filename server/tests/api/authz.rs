@@ -341,7 +341,7 @@ async fn a_credential_cannot_outlive_itself_or_run_faster_through_what_it_issues
     let defaulted = day
         .create(json!({ "name": "defaulted", "scopes": ["keys:write"] }))
         .await;
-    assert_eq!(defaulted["credential"]["expires_at"], own_end, "{defaulted}");
+    assert_eq!(defaulted["expires_at"], own_end, "{defaulted}");
     // Nor can it stretch itself.
     let res = day
         .patch(&format!("/v1/keys/{id}"), json!({ "expires": "never" }))
