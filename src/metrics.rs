@@ -1,44 +1,17 @@
-//! Counters for `GET /metrics`, in the Prometheus text format. Everything is
-//! an atomic bumped on the request path; the text is only built when scraped.
+//! The core's counters for `GET /metrics`, in the Prometheus text format:
+//! verification outcomes, the usage flush, the pool, argon2 work. (Request
+//! counts by route are the HTTP layer's.) Everything is an atomic bumped on
+//! the request path; the text is only built when scraped.
 
-use std::collections::HashMap;
 use std::fmt::Write;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
 
 use crate::crypto::password::PasswordStats;
 use crate::policy::VerifyCode;
 
-/// Upper bounds of the latency buckets, in seconds.
-const BUCKETS: [f64; 12] = [
-    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
-];
-
-/// One latency histogram (cumulative buckets are computed when rendering).
-#[derive(Debug, Default)]
-struct Histogram {
-    buckets: [AtomicU64; BUCKETS.len()],
-    count: AtomicU64,
-    sum_micros: AtomicU64,
-}
-
-impl Histogram {
-    fn observe(&self, secs: f64) {
-        if let Some(i) = BUCKETS.iter().position(|b| secs <= *b) {
-            self.buckets[i].fetch_add(1, Ordering::Relaxed);
-        }
-        self.count.fetch_add(1, Ordering::Relaxed);
-        self.sum_micros.fetch_add((secs * 1e6) as u64, Ordering::Relaxed);
-    }
-}
-
-/// `(route, method, status)`.
-type HttpKey = (String, String, u16);
-
 /// The process's counters.
 #[derive(Debug)]
 pub struct Metrics {
-    http: RwLock<HashMap<HttpKey, Arc<Histogram>>>,
     verify: [AtomicU64; VerifyCode::ALL.len()],
     /// Unix milliseconds of the last successful usage flush (0: none yet).
     flushed_at_ms: AtomicI64,
@@ -64,29 +37,10 @@ impl Metrics {
     /// Counters starting from zero at `now_ms`.
     pub fn new(now_ms: i64) -> Self {
         Self {
-            http: RwLock::default(),
             verify: Default::default(),
             flushed_at_ms: AtomicI64::new(0),
             started_at_ms: now_ms,
         }
-    }
-
-    /// Counts one HTTP request. `route` is the matched route pattern, never
-    /// the raw path (which would carry ids, and make the label set unbounded).
-    pub fn observe_http(&self, route: &str, method: &str, status: u16, secs: f64) {
-        let key = (route.to_owned(), method.to_owned(), status);
-        if let Some(h) = self.http.read().expect("metrics lock is never poisoned").get(&key) {
-            h.observe(secs);
-            return;
-        }
-        let h = self
-            .http
-            .write()
-            .expect("metrics lock is never poisoned")
-            .entry(key)
-            .or_default()
-            .clone();
-        h.observe(secs);
     }
 
     /// Counts one verification outcome (verify, auth, tokens, the management API).
@@ -104,50 +58,6 @@ impl Metrics {
     /// The Prometheus text exposition (format 0.0.4).
     pub fn render(&self, g: Gauges) -> String {
         let mut out = String::with_capacity(4096);
-        out.push_str("# HELP keyward_http_requests_total HTTP requests by route, method and status.\n");
-        out.push_str("# TYPE keyward_http_requests_total counter\n");
-        let http = self.http.read().expect("metrics lock is never poisoned");
-        let mut keys: Vec<&HttpKey> = http.keys().collect();
-        keys.sort();
-        for k in &keys {
-            let h = &http[*k];
-            let _ = writeln!(
-                out,
-                "keyward_http_requests_total{{route=\"{}\",method=\"{}\",code=\"{}\"}} {}",
-                escape(&k.0),
-                k.1,
-                k.2,
-                h.count.load(Ordering::Relaxed)
-            );
-        }
-        out.push_str(
-            "# HELP keyward_http_request_duration_seconds HTTP request latency by route, method and status.\n",
-        );
-        out.push_str("# TYPE keyward_http_request_duration_seconds histogram\n");
-        for k in &keys {
-            let h = &http[*k];
-            let labels = format!("route=\"{}\",method=\"{}\",code=\"{}\"", escape(&k.0), k.1, k.2);
-            let mut cumulative = 0;
-            for (i, bound) in BUCKETS.iter().enumerate() {
-                cumulative += h.buckets[i].load(Ordering::Relaxed);
-                let _ = writeln!(
-                    out,
-                    "keyward_http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {cumulative}"
-                );
-            }
-            let count = h.count.load(Ordering::Relaxed);
-            let _ = writeln!(
-                out,
-                "keyward_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {count}"
-            );
-            let _ = writeln!(
-                out,
-                "keyward_http_request_duration_seconds_sum{{{labels}}} {}",
-                h.sum_micros.load(Ordering::Relaxed) as f64 / 1e6
-            );
-            let _ = writeln!(out, "keyward_http_request_duration_seconds_count{{{labels}}} {count}");
-        }
-        drop(http);
         out.push_str("# HELP keyward_verifications_total Credential verifications by outcome code.\n");
         out.push_str("# TYPE keyward_verifications_total counter\n");
         for (i, code) in VerifyCode::ALL.iter().enumerate() {
@@ -230,11 +140,6 @@ fn render_passwords(out: &mut String, p: PasswordStats) {
     let _ = writeln!(out, "keyward_password_hash_slots {}", p.slots);
 }
 
-/// A label value with `\`, `"` and newlines escaped.
-fn escape(v: &str) -> String {
-    v.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -258,20 +163,11 @@ mod tests {
     }
 
     #[test]
-    fn histograms_are_cumulative_and_counters_add_up() {
+    fn counters_add_up_and_the_flush_lag_follows_the_clock() {
         let m = Metrics::new(0);
-        m.observe_http("/v1/auth", "GET", 200, 0.0004);
-        m.observe_http("/v1/auth", "GET", 200, 0.003);
-        m.observe_http("/v1/auth", "GET", 401, 0.0004);
         m.count_verify(VerifyCode::RateLimited);
         m.count_verify(VerifyCode::Valid);
         let text = m.render(gauges());
-        assert!(text.contains("keyward_http_requests_total{route=\"/v1/auth\",method=\"GET\",code=\"200\"} 2"));
-        assert!(text.contains("keyward_http_request_duration_seconds_bucket{route=\"/v1/auth\",method=\"GET\",code=\"200\",le=\"0.0005\"} 1"));
-        assert!(text.contains("keyward_http_request_duration_seconds_bucket{route=\"/v1/auth\",method=\"GET\",code=\"200\",le=\"0.005\"} 2"));
-        assert!(text.contains(
-            "keyward_http_request_duration_seconds_bucket{route=\"/v1/auth\",method=\"GET\",code=\"200\",le=\"+Inf\"} 2"
-        ));
         assert!(text.contains("keyward_verifications_total{code=\"RATE_LIMITED\"} 1"));
         assert!(text.contains("keyward_rate_limited_total 1"));
         assert!(text.contains("keyward_usage_flush_lag_seconds 10"));

@@ -1,5 +1,6 @@
 //! Liveness and readiness for orchestrators and load balancers.
 
+use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -28,12 +29,12 @@ pub async fn readyz(State(kw): State<Keyward>) -> impl IntoResponse {
 
 /// Prometheus metrics: requests and latency by route, verification outcomes,
 /// rate-limit refusals, the usage flush lag and the SQLite pool.
-pub async fn metrics(State(kw): State<Keyward>) -> impl IntoResponse {
+pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     (
         [(
             axum::http::header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        kw.render_metrics().await,
+        state.requests.render() + &state.kw.render_metrics().await,
     )
 }

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod client_ip;
 pub mod health;
 pub mod middleware;
+pub mod request_metrics;
 pub mod router;
 pub mod server;
 pub mod state;

@@ -10,10 +10,13 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use keyward::domain::Principal;
 use keyward::service::Keyward;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 use tracing::{Level, Span};
+
+use crate::request_metrics::RequestMetrics;
 
 /// Refuses state-changing requests from other sites. Leptos server functions
 /// have no CSRF token, and SameSite=Strict cookies are one layer; this is the
@@ -129,7 +132,7 @@ pub fn access_log<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router
 }
 
 /// Counts each request for `/metrics` under its route pattern, method and status.
-pub async fn count_request(State(kw): State<Keyward>, req: Request<Body>, next: Next) -> Response {
+pub async fn count_request(State(requests): State<Arc<RequestMetrics>>, req: Request<Body>, next: Next) -> Response {
     let method = req.method().clone();
     let route = req
         .extensions()
@@ -138,7 +141,7 @@ pub async fn count_request(State(kw): State<Keyward>, req: Request<Body>, next: 
         .to_owned();
     let started = Instant::now();
     let res = next.run(req).await;
-    kw.metrics().observe_http(
+    requests.observe(
         &route,
         method.as_str(),
         res.status().as_u16(),

@@ -22,6 +22,7 @@ pub fn router(kw: Keyward) -> Router {
     let state = AppState {
         kw: kw.clone(),
         leptos: leptos_options(),
+        requests: Default::default(),
     };
     let openapi = keyward_app::api::docs::OpenApiSource(api::openapi_json());
     let context = {
@@ -53,7 +54,7 @@ pub fn router(kw: Keyward) -> Router {
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES));
     let routes = middleware::security_headers(routes)
         .layer(from_fn_with_state(kw.clone(), client_ip::client_ip))
-        .layer(from_fn_with_state(kw, middleware::count_request));
+        .layer(from_fn_with_state(state.requests.clone(), middleware::count_request));
     middleware::access_log(routes).with_state(state)
 }
 
