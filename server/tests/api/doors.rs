@@ -2,18 +2,9 @@
 //! challenges that say what went wrong, secrets never cached, and console
 //! pages that send a signed-out visitor to sign in from the server.
 
-use crate::helpers::{headers, spawn_app};
+use crate::helpers::{auth, spawn_app};
 use reqwest::StatusCode;
 use serde_json::json;
-
-async fn auth(base: &str, pairs: &[(&'static str, &str)]) -> reqwest::Response {
-    reqwest::Client::new()
-        .get(format!("{base}/v1/auth"))
-        .headers(headers(pairs))
-        .send()
-        .await
-        .unwrap()
-}
 
 #[tokio::test]
 async fn only_the_configured_header_tells_the_client_address() {

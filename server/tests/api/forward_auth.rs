@@ -1,18 +1,9 @@
 //! `/v1/auth`, called directly the way a gateway would call it.
 
-use crate::helpers::{headers, spawn_app};
+use crate::helpers::{auth, spawn_app};
 use base64::Engine;
 use reqwest::StatusCode;
 use serde_json::json;
-
-async fn auth(base: &str, pairs: &[(&'static str, &str)]) -> reqwest::Response {
-    reqwest::Client::new()
-        .get(format!("{base}/v1/auth"))
-        .headers(headers(pairs))
-        .send()
-        .await
-        .unwrap()
-}
 
 #[tokio::test]
 async fn bearer_x_api_key_and_query_keys_are_accepted() {

@@ -297,6 +297,16 @@ pub fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
     h
 }
 
+/// `GET /v1/auth` with exactly these headers, as a gateway would send it.
+pub async fn auth(base: &str, pairs: &[(&'static str, &str)]) -> reqwest::Response {
+    Client::new()
+        .get(format!("{base}/v1/auth"))
+        .headers(headers(pairs))
+        .send()
+        .await
+        .unwrap()
+}
+
 /// A REST API client with a Bearer key.
 pub struct Api {
     pub client: Client,
