@@ -6,6 +6,7 @@ pub mod api;
 pub mod assets;
 pub mod cli;
 pub mod client_ip;
+pub mod finish_pages;
 pub mod health;
 pub mod middleware;
 pub mod request_metrics;

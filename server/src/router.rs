@@ -5,7 +5,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
-use axum::middleware::from_fn_with_state;
+use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use keyward::service::Keyward;
@@ -15,7 +15,7 @@ use leptos_axum::{LeptosRoutes, generate_route_list, handle_server_fns_with_cont
 use tower_http::limit::RequestBodyLimitLayer;
 
 use crate::state::{AppState, MAX_BODY_BYTES, leptos_options};
-use crate::{api, assets, client_ip, health, middleware};
+use crate::{api, assets, client_ip, finish_pages, health, middleware};
 
 /// Builds the router for a running instance.
 pub fn router(kw: Keyward) -> Router {
@@ -42,6 +42,7 @@ pub fn router(kw: Keyward) -> Router {
         })
         .route_layer(from_fn_with_state(kw.clone(), middleware::require_session))
         .fallback(assets_or_not_found)
+        .layer(from_fn(finish_pages::finish_abandoned_pages))
         .layer(api::no_store())
         .layer(from_fn_with_state(kw.clone(), middleware::refuse_cross_site));
 
