@@ -8,6 +8,7 @@ pub mod cli;
 pub mod client_ip;
 pub mod finish_pages;
 pub mod health;
+pub mod jobs;
 pub mod middleware;
 pub mod request_metrics;
 pub mod router;

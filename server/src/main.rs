@@ -65,7 +65,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     let stop = server.shutdown_handle();
     tokio::spawn(async move {
         keyward_server::server::termination_signal().await;
-        let _ = stop.send(true);
+        stop.cancel();
     });
     server.wait().await;
     Ok(())

@@ -133,6 +133,7 @@ async fn sigterm_stops_the_binary_gracefully() {
     let log = server.terminate(std::time::Duration::from_secs(10)).await;
     assert!(log.contains("Keyward stopped"), "{log}");
     assert!(!log.contains("closing their connections"), "{log}");
+    assert!(!log.contains("did not finish in time"), "{log}");
 }
 
 /// A client that stops halfway through its request (a stalled proxy, a
