@@ -1,10 +1,15 @@
-//! The core's counters for `GET /metrics`, in the Prometheus text format:
-//! verification outcomes, the usage flush, the pool, argon2 work. (Request
-//! counts by route are the HTTP layer's.) Everything is an atomic bumped on
-//! the request path; the text is only built when scraped.
+//! The core's counters for `GET /metrics`: verification outcomes, the usage
+//! flush, the pool, argon2 work. (Request counts by route are the HTTP
+//! layer's.) `prometheus-client` keeps them and writes the Prometheus text
+//! (format 0.0.4); counting on the request path is an atomic add.
 
-use std::fmt::Write;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use prometheus_client::encoding::prometheus_text;
+use prometheus_client::metrics::counter::{ConstCounter, Counter};
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::{ConstGauge, Gauge};
+use prometheus_client::registry::Registry;
 
 use crate::crypto::password::PasswordStats;
 use crate::policy::VerifyCode;
@@ -12,7 +17,10 @@ use crate::policy::VerifyCode;
 /// The process's counters.
 #[derive(Debug)]
 pub struct Metrics {
-    verify: [AtomicU64; VerifyCode::ALL.len()],
+    registry: Registry,
+    /// One counter per outcome, taken from the family once so that counting
+    /// never looks up a label set.
+    verify: [(VerifyCode, Counter); VerifyCode::ALL.len()],
     /// Unix milliseconds of the last successful usage flush (0: none yet).
     flushed_at_ms: AtomicI64,
     started_at_ms: i64,
@@ -33,11 +41,33 @@ pub struct Gauges {
     pub passwords: PasswordStats,
 }
 
+/// One label and its value, e.g. `code="VALID"`.
+type Label = [(&'static str, &'static str); 1];
+
 impl Metrics {
-    /// Counters starting from zero at `now_ms`.
+    /// Counters starting from zero at `now_ms`. Every outcome code is shown
+    /// from the start, at zero, so a rate over it never starts from nothing.
     pub fn new(now_ms: i64) -> Self {
+        let mut registry = Registry::default();
+        // The library appends `_total` to counters and a full stop to help texts.
+        let by_code = Family::<Label, Counter>::default();
+        registry.register(
+            "keyward_verifications",
+            "Credential verifications by outcome code",
+            by_code.clone(),
+        );
+        let verify = VerifyCode::ALL.map(|code| (code, by_code.get_or_create_owned(&[("code", code.as_str())])));
+        // The same counter as RATE_LIMITED's, under the name dashboards know.
+        if let Some((_, limited)) = verify.iter().find(|(c, _)| *c == VerifyCode::RateLimited) {
+            registry.register(
+                "keyward_rate_limited",
+                "Requests refused by a credential's rate limit",
+                limited.clone(),
+            );
+        }
         Self {
-            verify: Default::default(),
+            registry,
+            verify,
             flushed_at_ms: AtomicI64::new(0),
             started_at_ms: now_ms,
         }
@@ -45,8 +75,8 @@ impl Metrics {
 
     /// Counts one verification outcome (verify, auth, tokens, the management API).
     pub fn count_verify(&self, code: VerifyCode) {
-        if let Some(i) = VerifyCode::ALL.iter().position(|c| *c == code) {
-            self.verify[i].fetch_add(1, Ordering::Relaxed);
+        if let Some((_, counter)) = self.verify.iter().find(|(c, _)| *c == code) {
+            counter.inc();
         }
     }
 
@@ -55,89 +85,93 @@ impl Metrics {
         self.flushed_at_ms.store(now_ms, Ordering::Relaxed);
     }
 
-    /// The Prometheus text exposition (format 0.0.4).
+    /// The Prometheus text exposition (format 0.0.4): the counters, then the
+    /// facts of this scrape.
     pub fn render(&self, g: Gauges) -> String {
         let mut out = String::with_capacity(4096);
-        out.push_str("# HELP keyward_verifications_total Credential verifications by outcome code.\n");
-        out.push_str("# TYPE keyward_verifications_total counter\n");
-        for (i, code) in VerifyCode::ALL.iter().enumerate() {
-            let _ = writeln!(
-                out,
-                "keyward_verifications_total{{code=\"{}\"}} {}",
-                code.as_str(),
-                self.verify[i].load(Ordering::Relaxed)
-            );
-        }
-        let limited = VerifyCode::ALL
-            .iter()
-            .position(|c| *c == VerifyCode::RateLimited)
-            .map_or(0, |i| self.verify[i].load(Ordering::Relaxed));
-        out.push_str("# HELP keyward_rate_limited_total Requests refused by a credential's rate limit.\n");
-        out.push_str("# TYPE keyward_rate_limited_total counter\n");
-        let _ = writeln!(out, "keyward_rate_limited_total {limited}");
+        prometheus_text::encode(&mut out, &self.registry)
+            .and_then(|()| prometheus_text::encode(&mut out, &self.scrape(g)))
+            .expect("writing to a String cannot fail");
+        out
+    }
+
+    /// What is read at scrape time, as constants in a registry of its own:
+    /// two scrapes at once each write their own values, and nothing of them
+    /// outlives the scrape.
+    fn scrape(&self, g: Gauges) -> Registry {
+        let mut r = Registry::default();
         let flushed = self.flushed_at_ms.load(Ordering::Relaxed);
         let since = if flushed == 0 { self.started_at_ms } else { flushed };
-        out.push_str(
-            "# HELP keyward_usage_flush_lag_seconds Seconds since last-used times were last written to SQLite (or since start).\n",
+        r.register(
+            "keyward_usage_flush_lag_seconds",
+            "Seconds since last-used times were last written to SQLite (or since start)",
+            ConstGauge::new((g.now_ms - since).max(0) as f64 / 1000.0),
         );
-        out.push_str("# TYPE keyward_usage_flush_lag_seconds gauge\n");
-        let _ = writeln!(
-            out,
-            "keyward_usage_flush_lag_seconds {}",
-            (g.now_ms - since).max(0) as f64 / 1000.0
+        r.register(
+            "keyward_usage_pending",
+            "Credentials with last-used times not yet written",
+            ConstGauge::new(g.pending_usage),
         );
-        out.push_str("# HELP keyward_usage_pending Credentials with last-used times not yet written.\n");
-        out.push_str("# TYPE keyward_usage_pending gauge\n");
-        let _ = writeln!(out, "keyward_usage_pending {}", g.pending_usage);
-        out.push_str("# HELP keyward_outbox_pending Webhook and e-mail deliveries waiting to be sent or retried.\n");
-        out.push_str("# TYPE keyward_outbox_pending gauge\n");
-        let _ = writeln!(out, "keyward_outbox_pending {}", g.outbox_pending);
-        out.push_str("# HELP keyward_sqlite_pool_connections SQLite pool connections by state.\n");
-        out.push_str("# TYPE keyward_sqlite_pool_connections gauge\n");
+        r.register(
+            "keyward_outbox_pending",
+            "Webhook and e-mail deliveries waiting to be sent or retried",
+            ConstGauge::new(g.outbox_pending),
+        );
         let idle = g.pool_idle.min(g.pool_size as usize);
-        let _ = writeln!(out, "keyward_sqlite_pool_connections{{state=\"idle\"}} {idle}");
-        let _ = writeln!(
-            out,
-            "keyward_sqlite_pool_connections{{state=\"in_use\"}} {}",
-            g.pool_size as usize - idle
+        let in_use = g.pool_size as usize - idle;
+        let pool = Family::<Label, Gauge>::default();
+        for (state, n) in [("idle", idle), ("in_use", in_use), ("max", g.pool_max as usize)] {
+            pool.get_or_create(&[("state", state)]).set(n as i64);
+        }
+        r.register(
+            "keyward_sqlite_pool_connections",
+            "SQLite pool connections by state",
+            pool,
         );
-        let _ = writeln!(out, "keyward_sqlite_pool_connections{{state=\"max\"}} {}", g.pool_max);
-        out.push_str("# HELP keyward_sqlite_pool_saturation Share of the pool's maximum in use (0 to 1).\n");
-        out.push_str("# TYPE keyward_sqlite_pool_saturation gauge\n");
-        let _ = writeln!(
-            out,
-            "keyward_sqlite_pool_saturation {}",
-            if g.pool_max == 0 {
-                0.0
-            } else {
-                (g.pool_size as usize - idle) as f64 / f64::from(g.pool_max)
-            }
+        let saturation = if g.pool_max == 0 {
+            0.0
+        } else {
+            in_use as f64 / f64::from(g.pool_max)
+        };
+        r.register(
+            "keyward_sqlite_pool_saturation",
+            "Share of the pool's maximum in use (0 to 1)",
+            ConstGauge::new(saturation),
         );
-        out.push_str("# HELP keyward_credentials_in_memory Credentials in the verification index.\n");
-        out.push_str("# TYPE keyward_credentials_in_memory gauge\n");
-        let _ = writeln!(out, "keyward_credentials_in_memory {}", g.credentials_in_memory);
-        render_passwords(&mut out, g.passwords);
-        out
+        r.register(
+            "keyward_credentials_in_memory",
+            "Credentials in the verification index",
+            ConstGauge::new(g.credentials_in_memory),
+        );
+        register_passwords(&mut r, g.passwords);
+        r
     }
 }
 
 /// The argon2 counters: a peak near the slots means sign-ins queue, and
-/// refusals mean the queue overflowed.
-fn render_passwords(out: &mut String, p: PasswordStats) {
-    out.push_str("# HELP keyward_password_hashes_total Password hashes and checks (argon2id) run.\n");
-    out.push_str("# TYPE keyward_password_hashes_total counter\n");
-    let _ = writeln!(out, "keyward_password_hashes_total {}", p.hashes_total);
-    out.push_str(
-        "# HELP keyward_password_hashes_refused_total Password hashes and checks refused because the queue was full.\n",
+/// refusals mean the queue overflowed. `Passwords` counts them; the scrape
+/// shows its totals.
+fn register_passwords(r: &mut Registry, p: PasswordStats) {
+    r.register(
+        "keyward_password_hashes",
+        "Password hashes and checks (argon2id) run",
+        ConstCounter::new(p.hashes_total),
     );
-    out.push_str("# TYPE keyward_password_hashes_refused_total counter\n");
-    let _ = writeln!(out, "keyward_password_hashes_refused_total {}", p.refused_total);
-    out.push_str("# HELP keyward_password_hashes_peak_concurrency The most password hashes run at once since start.\n");
-    out.push_str("# TYPE keyward_password_hashes_peak_concurrency gauge\n");
-    let _ = writeln!(out, "keyward_password_hashes_peak_concurrency {}", p.peak_concurrency);
-    out.push_str("# HELP keyward_password_hash_slots How many password hashes may run at once.\n");
-    out.push_str("# TYPE keyward_password_hash_slots gauge\n");
-    let _ = writeln!(out, "keyward_password_hash_slots {}", p.slots);
+    r.register(
+        "keyward_password_hashes_refused",
+        "Password hashes and checks refused because the queue was full",
+        ConstCounter::new(p.refused_total),
+    );
+    r.register(
+        "keyward_password_hashes_peak_concurrency",
+        "The most password hashes run at once since start",
+        ConstGauge::new(p.peak_concurrency),
+    );
+    r.register(
+        "keyward_password_hash_slots",
+        "How many password hashes may run at once",
+        ConstGauge::new(p.slots),
+    );
 }
 
 #[cfg(test)]
@@ -168,15 +202,68 @@ mod tests {
         m.count_verify(VerifyCode::RateLimited);
         m.count_verify(VerifyCode::Valid);
         let text = m.render(gauges());
-        assert!(text.contains("keyward_verifications_total{code=\"RATE_LIMITED\"} 1"));
-        assert!(text.contains("keyward_rate_limited_total 1"));
-        assert!(text.contains("keyward_usage_flush_lag_seconds 10"));
-        assert!(text.contains("keyward_sqlite_pool_saturation 0.125"));
-        assert!(text.contains("keyward_password_hashes_total 7\n"));
-        assert!(text.contains("keyward_password_hashes_refused_total 1\n"));
-        assert!(text.contains("keyward_password_hashes_peak_concurrency 2\n"));
-        assert!(text.contains("keyward_password_hash_slots 2\n"));
+        for line in [
+            "keyward_verifications_total{code=\"RATE_LIMITED\"} 1\n",
+            "keyward_verifications_total{code=\"VALID\"} 1\n",
+            "keyward_verifications_total{code=\"NOT_FOUND\"} 0\n",
+            "keyward_rate_limited_total 1\n",
+            "keyward_usage_flush_lag_seconds 10.0\n",
+            "keyward_usage_pending 1\n",
+            "keyward_outbox_pending 0\n",
+            "keyward_sqlite_pool_connections{state=\"idle\"} 3\n",
+            "keyward_sqlite_pool_connections{state=\"in_use\"} 1\n",
+            "keyward_sqlite_pool_connections{state=\"max\"} 8\n",
+            "keyward_sqlite_pool_saturation 0.125\n",
+            "keyward_credentials_in_memory 2\n",
+            "keyward_password_hashes_total 7\n",
+            "keyward_password_hashes_refused_total 1\n",
+            "keyward_password_hashes_peak_concurrency 2\n",
+            "keyward_password_hash_slots 2\n",
+        ] {
+            assert!(text.contains(line), "missing {line:?} in:\n{text}");
+        }
         m.mark_flushed(9_500);
-        assert!(m.render(gauges()).contains("keyward_usage_flush_lag_seconds 0.5"));
+        assert!(m.render(gauges()).contains("keyward_usage_flush_lag_seconds 0.5\n"));
+    }
+
+    /// Names, help texts and types as they were when the text was written by
+    /// hand: dashboards and alerts keep working.
+    #[test]
+    fn descriptors_are_unchanged_on_the_wire() {
+        let text = Metrics::new(0).render(gauges());
+        for (name, help, kind) in [
+            (
+                "keyward_verifications_total",
+                "Credential verifications by outcome code.",
+                "counter",
+            ),
+            (
+                "keyward_rate_limited_total",
+                "Requests refused by a credential's rate limit.",
+                "counter",
+            ),
+            (
+                "keyward_usage_flush_lag_seconds",
+                "Seconds since last-used times were last written to SQLite (or since start).",
+                "gauge",
+            ),
+            (
+                "keyward_sqlite_pool_saturation",
+                "Share of the pool's maximum in use (0 to 1).",
+                "gauge",
+            ),
+            (
+                "keyward_password_hashes_refused_total",
+                "Password hashes and checks refused because the queue was full.",
+                "counter",
+            ),
+        ] {
+            assert!(
+                text.contains(&format!("# HELP {name} {help}\n# TYPE {name} {kind}\n")),
+                "{name}"
+            );
+        }
+        assert_eq!(text.matches("# TYPE ").count(), 12, "{text}");
+        assert!(!text.contains("# EOF"), "0.0.4 has no end marker:\n{text}");
     }
 }

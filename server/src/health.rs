@@ -6,6 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use keyward::service::Keyward;
+use prometheus_client::encoding::prometheus_text;
 use serde_json::json;
 
 /// `GET /healthz`: the process is up and serving HTTP.
@@ -28,13 +29,11 @@ pub async fn readyz(State(kw): State<Keyward>) -> impl IntoResponse {
 }
 
 /// Prometheus metrics: requests and latency by route, verification outcomes,
-/// rate-limit refusals, the usage flush lag and the SQLite pool.
+/// rate-limit refusals, the usage flush lag and the SQLite pool. Both halves
+/// are Prometheus text 0.0.4, which has no end marker, so they concatenate.
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     (
-        [(
-            axum::http::header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
+        [(axum::http::header::CONTENT_TYPE, prometheus_text::CONTENT_TYPE)],
         state.requests.render() + &state.kw.render_metrics().await,
     )
 }

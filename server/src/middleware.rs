@@ -16,7 +16,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 use tracing::{Level, Span};
 
-use crate::request_metrics::RequestMetrics;
+use crate::request_metrics::{RequestLabels, RequestMetrics};
 
 /// Refuses state-changing requests from other sites. Leptos server functions
 /// have no CSRF token, and SameSite=Strict cookies are one layer; this is the
@@ -133,7 +133,7 @@ pub fn access_log<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router
 
 /// Counts each request for `/metrics` under its route pattern, method and status.
 pub async fn count_request(State(requests): State<Arc<RequestMetrics>>, req: Request<Body>, next: Next) -> Response {
-    let method = req.method().clone();
+    let method = req.method().as_str().to_owned();
     let route = req
         .extensions()
         .get::<MatchedPath>()
@@ -141,12 +141,12 @@ pub async fn count_request(State(requests): State<Arc<RequestMetrics>>, req: Req
         .to_owned();
     let started = Instant::now();
     let res = next.run(req).await;
-    requests.observe(
-        &route,
-        method.as_str(),
-        res.status().as_u16(),
-        started.elapsed().as_secs_f64(),
-    );
+    let labels = RequestLabels {
+        route,
+        method,
+        code: res.status().as_u16(),
+    };
+    requests.observe(&labels, started.elapsed().as_secs_f64());
     res
 }
 
