@@ -55,6 +55,13 @@ pub enum AdminCommand {
 pub enum KeysCommand {
     /// Create a credential and print its secret, once.
     Create(KeysCreateArgs),
+    /// Revoke a credential by its id; a running server refuses it within a second.
+    Revoke {
+        /// The credential's id (`key_…`).
+        id: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
 }
 
 /// Signing-key commands. A running server picks up a rotation within seconds.

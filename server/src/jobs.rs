@@ -22,8 +22,14 @@ const FLUSH_EVERY: Duration = Duration::from_secs(5);
 /// least every minute).
 const SCAN_EVERY: Duration = Duration::from_secs(30);
 
-/// How often the server looks for signing keys rotated by the CLI in another process.
+/// How often the server looks for a retired signing key whose publication
+/// ended (and, as a backstop, for any change to the keys).
 const KEY_WATCH_EVERY: Duration = Duration::from_secs(5);
+
+/// How often the server applies changes made by other processes (another
+/// instance, the CLI): a revocation anywhere holds everywhere within this,
+/// plus the time the pass takes.
+const CATCH_UP_EVERY: Duration = Duration::from_millis(250);
 
 /// How often the delivery worker looks at the outbox. Deliveries are
 /// committed with their change, so a crash only delays them.
@@ -50,6 +56,7 @@ impl Jobs {
         jobs.every(kw, FLUSH_EVERY, flush_usage);
         jobs.every(kw, SCAN_EVERY, scan_expiry);
         jobs.every(kw, KEY_WATCH_EVERY, watch_signing_keys);
+        jobs.every(kw, CATCH_UP_EVERY, catch_up);
         jobs.tasks
             .spawn(deliver(kw.clone(), jobs.stop.clone(), jobs.tasks.clone()));
         jobs.tasks.close();
@@ -99,6 +106,17 @@ async fn sweep(kw: Keyward) {
     }
     if let Err(e) = kw.oauth().prune_revoked_tokens().await {
         tracing::warn!(error = %e, "pruning expired revoked tokens failed");
+    }
+    if let Err(e) = kw.coherence().prune_log().await {
+        tracing::warn!(error = %e, "pruning the change log failed");
+    }
+}
+
+async fn catch_up(kw: Keyward) {
+    match kw.coherence().catch_up().await {
+        Ok(0) => {}
+        Ok(n) => tracing::debug!(changes = n, "applied changes made elsewhere"),
+        Err(e) => tracing::warn!(error = %e, "applying changes made elsewhere failed; will retry"),
     }
 }
 

@@ -27,6 +27,7 @@ async fn main() -> ExitCode {
         Some(Command::Serve(args)) => serve(args).await,
         Some(Command::Admin(AdminCommand::Create(args))) => admin_create(args).await,
         Some(Command::Keys(KeysCommand::Create(args))) => keys_create(args).await,
+        Some(Command::Keys(KeysCommand::Revoke { id, data })) => keys_revoke(Config::new(data.data_dir), &id).await,
         Some(Command::SigningKeys(SigningKeysCommand::Rotate { algorithm, json, data })) => {
             rotate_signing_key(Config::new(data.data_dir), algorithm, json).await
         }
@@ -180,6 +181,17 @@ async fn list_signing_keys(config: Config, json: bool) -> Result<(), String> {
             );
         }
     }
+    Ok(())
+}
+
+async fn keys_revoke(config: Config, id: &str) -> Result<(), String> {
+    let kw = Keyward::open(config, Arc::new(SystemClock))
+        .await
+        .map_err(|e| e.to_string())?;
+    let revoked = kw.credentials().revoke(&Caller::System("cli"), id, None).await;
+    kw.store().close().await;
+    let revoked = revoked.map_err(|e| e.to_string())?;
+    println!("Revoked {} ({}).", revoked.name, revoked.id);
     Ok(())
 }
 

@@ -1,8 +1,9 @@
 //! One change as a unit of work: its write transaction (with the caller
 //! checked again under the lock), the audit entries and events written
-//! inside it, and the in-memory index brought up to date once it commits.
-//! Services make their changes through it, so none can audit outside the
-//! transaction, or commit and forget to refresh what it touched.
+//! inside it, the change log rows that tell other processes what to reload,
+//! and this process's memory brought up to date once it commits. Services
+//! make their changes through it, so none can audit outside the transaction,
+//! or commit and forget to refresh (here or elsewhere) what it touched.
 
 use std::ops::{Deref, DerefMut};
 
@@ -14,6 +15,7 @@ use super::{Actor, Caller, Keyward, ServiceError, ServiceResult};
 use crate::domain::event::EventType;
 use crate::domain::{Account, AccountId};
 use crate::store::StoreError;
+use crate::store::changes::{self, Changed};
 use crate::verify::index::AccountGate;
 
 /// A change in progress. Dropping it without [`Change::commit`] rolls it back.
@@ -25,6 +27,8 @@ pub(crate) struct Change<'k> {
     pub now: i64,
     credentials: Vec<i64>,
     accounts: Vec<AccountGate>,
+    signing_keys: bool,
+    revoked_tokens: Vec<(String, i64)>,
 }
 
 impl<'k> Change<'k> {
@@ -62,6 +66,8 @@ impl<'k> Change<'k> {
             actor,
             credentials: Vec::new(),
             accounts: Vec::new(),
+            signing_keys: false,
+            revoked_tokens: Vec::new(),
         })
     }
 
@@ -107,15 +113,38 @@ impl<'k> Change<'k> {
         self.accounts.push(AccountGate::from(account));
     }
 
-    /// Commits, then brings the in-memory index up to date with what the
-    /// change touched.
-    pub(crate) async fn commit(self) -> ServiceResult<()> {
+    /// Marks the signing keys to be reloaded after the commit.
+    pub(crate) fn touches_signing_keys(&mut self) {
+        self.signing_keys = true;
+    }
+
+    /// Marks an access token (by `jti`, expiring at `exp`) as revoked in
+    /// memory after the commit.
+    pub(crate) fn touches_revoked_token(&mut self, jti: &str, exp: i64) {
+        self.revoked_tokens.push((jti.to_owned(), exp));
+    }
+
+    /// Logs what the change touched, commits, then brings this process's
+    /// memory up to date (other processes follow from the log).
+    pub(crate) async fn commit(mut self) -> ServiceResult<()> {
+        let mut touched: Vec<Changed> = self.credentials.iter().map(|id| Changed::Credential(*id)).collect();
+        touched.extend(self.accounts.iter().map(|gate| Changed::Account(gate.id)));
+        if self.signing_keys {
+            touched.push(Changed::SigningKeys);
+        }
+        touched.extend(self.revoked_tokens.iter().map(|(jti, exp)| Changed::TokenRevoked {
+            jti: jti.clone(),
+            expires_at: *exp,
+        }));
+        for change in &touched {
+            changes::record(&mut self.tx, change, self.now).await?;
+        }
         self.tx.commit().await.map_err(StoreError::from)?;
         for gate in self.accounts {
             self.kw.verifier().put_account(gate);
         }
-        for id in self.credentials {
-            self.kw.verification().refresh_credential(id).await?;
+        for change in touched.into_iter().filter(|c| !matches!(c, Changed::Account(_))) {
+            self.kw.coherence().apply(change).await?;
         }
         Ok(())
     }

@@ -7,6 +7,7 @@ mod actor;
 mod audit;
 mod caller;
 mod change;
+mod coherence;
 mod credentials;
 mod error;
 mod notifications;
@@ -20,6 +21,7 @@ pub use accounts::{AccountPatch, Accounts};
 pub use actor::{Actor, ClientIp, RequestMeta};
 pub use audit::Audit;
 pub use caller::{Caller, KeyCaller};
+pub use coherence::Coherence;
 pub use credentials::Credentials;
 pub use error::{ServiceError, ServiceResult};
 pub use notifications::{Claimed, Notifications};
@@ -84,6 +86,8 @@ pub struct Keyward {
     webhook_client: crate::notify::webhook::WebhookClient,
     /// The `iss` of access tokens, set once (see `instance.rs`).
     issuer: Arc<std::sync::OnceLock<String>>,
+    /// The last change log row applied to memory (see `coherence.rs`).
+    applied_change: Arc<tokio::sync::Mutex<i64>>,
 }
 
 impl Keyward {
@@ -132,6 +136,11 @@ impl Keyward {
         Verification { kw: self }
     }
 
+    /// Coherence: this process's memory kept in step with changes made by others.
+    pub fn coherence(&self) -> Coherence<'_> {
+        Coherence { kw: self }
+    }
+
     /// Creates the data dir (mode 0700) and master key if needed, opens the
     /// database and applies pending migrations.
     pub async fn open(config: Config, clock: Arc<dyn Clock>) -> Result<Self, StartupError> {
@@ -139,6 +148,8 @@ impl Keyward {
         let master = MasterKey::load_or_create(&config.master_key_path())?;
         let store = Store::open(&config.database_path()).await?;
         store.migrate().await?;
+        // Read before the index: a change logged while it loads is applied again.
+        let applied_change = crate::store::changes::latest(store.pool()).await?;
         let index = Index::build(
             &crate::store::accounts::list(store.pool()).await?,
             &crate::store::credentials::all(store.pool()).await?,
@@ -163,6 +174,7 @@ impl Keyward {
         };
         let kw = Self {
             issuer: Arc::default(),
+            applied_change: Arc::new(tokio::sync::Mutex::new(applied_change)),
             webhook_client: crate::notify::webhook::WebhookClient::new(
                 config.delivery_timeout,
                 crate::notify::destination::Destinations::new(config.webhook_allowed_cidrs.clone()),

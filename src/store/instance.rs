@@ -25,3 +25,16 @@ pub async fn get_or_insert<'e>(db: impl SqliteExecutor<'e>, name: &str, value: &
     .fetch_one(db)
     .await?)
 }
+
+/// Stores `value` under `name`, replacing what was there.
+pub async fn set<'e>(db: impl SqliteExecutor<'e>, name: &str, value: &str) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO instance_settings (name, value) VALUES (?1, ?2)
+         ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+    )
+    .bind(name)
+    .bind(value)
+    .execute(db)
+    .await?;
+    Ok(())
+}

@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod changes;
 pub mod credentials;
 pub mod events;
 pub mod instance;

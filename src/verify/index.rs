@@ -189,8 +189,20 @@ impl Index {
     /// Builds the whole index from the database rows.
     pub fn build(accounts: &[Account], rows: &[CredentialRow], secrets: Vec<SecretRow>) -> StoreResult<Self> {
         let mut index = Index::default();
+        index.put_all(accounts, rows, secrets)?;
+        Ok(index)
+    }
+
+    /// Puts every account and credential read from the database, each only
+    /// over an older version: a reload racing with a change keeps the change.
+    pub fn put_all(
+        &mut self,
+        accounts: &[Account],
+        rows: &[CredentialRow],
+        secrets: Vec<SecretRow>,
+    ) -> StoreResult<()> {
         for a in accounts {
-            index.put_account(AccountGate::from(a));
+            self.put_account(AccountGate::from(a));
         }
         let mut by_credential: HashMap<i64, Vec<SecretRow>> = HashMap::new();
         for s in secrets {
@@ -198,9 +210,9 @@ impl Index {
         }
         for row in rows {
             let secrets = by_credential.remove(&row.id).unwrap_or_default();
-            index.put_credential(Snapshot::try_from(row)?, &secrets);
+            self.put_credential(Snapshot::try_from(row)?, &secrets);
         }
-        Ok(index)
+        Ok(())
     }
 }
 

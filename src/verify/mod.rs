@@ -122,6 +122,20 @@ impl Verifier {
             .put_credential(snapshot, secrets);
     }
 
+    /// Puts everything read from the database (a process that fell behind
+    /// the change log), never over a newer version.
+    pub fn put_all(
+        &self,
+        accounts: &[crate::domain::Account],
+        rows: &[store::credentials::CredentialRow],
+        secrets: Vec<store::credentials::SecretRow>,
+    ) -> store::StoreResult<()> {
+        self.index
+            .write()
+            .expect("index lock is never poisoned")
+            .put_all(accounts, rows, secrets)
+    }
+
     /// Replaces one account's gate (after its switches or plan change).
     pub fn put_account(&self, gate: AccountGate) {
         self.index

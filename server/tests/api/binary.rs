@@ -78,3 +78,45 @@ impl Binary {
         self.log.await.unwrap()
     }
 }
+
+/// Runs the CLI on `data` with `args`; answers its standard output, after
+/// checking that it succeeded.
+pub async fn cli(data: &Path, args: &[&str]) -> String {
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_keyward"))
+        .args(args)
+        .env("KEYWARD_DATA_DIR", data)
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Creates an unlimited key with `scopes` through the CLI; returns its secret.
+pub async fn cli_key(data: &Path, name: &str, scopes: &str) -> String {
+    let out = cli(
+        data,
+        &[
+            "keys",
+            "create",
+            "--name",
+            name,
+            "--scopes",
+            scopes,
+            "--rate-limit",
+            "unlimited",
+            // A credential never issues one that outlives it: the loader's
+            // own six months would end a moment before each new key's.
+            "--expires",
+            "never",
+            "--json",
+        ],
+    )
+    .await;
+    let created: serde_json::Value = serde_json::from_str(&out).unwrap();
+    created["secret"].as_str().unwrap().to_owned()
+}

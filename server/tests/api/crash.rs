@@ -1,38 +1,11 @@
 //! Durability: `kill -9` in the middle of 1,000 concurrent creates loses no
 //! answered credential and leaves no half-written row.
 
-use crate::binary::Binary;
+use crate::binary::{Binary, cli_key};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-
-/// Creates an unlimited key with `scopes` through the CLI, before the server
-/// runs; returns its secret.
-async fn cli_key(data: &std::path::Path, name: &str, scopes: &str) -> String {
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_keyward"))
-        .args([
-            "keys",
-            "create",
-            "--name",
-            name,
-            "--scopes",
-            scopes,
-            "--rate-limit",
-            "unlimited",
-            // A credential never issues one that outlives it: the loader's
-            // own six months would end a moment before each new key's.
-            "--expires",
-            "never",
-            "--json",
-        ])
-        .env("KEYWARD_DATA_DIR", data)
-        .output()
-        .await
-        .unwrap();
-    let created: Value = serde_json::from_slice(&out.stdout).unwrap();
-    created["secret"].as_str().unwrap().to_owned()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn kill_9_during_concurrent_creates_loses_no_answered_credential() {

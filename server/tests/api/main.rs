@@ -4,6 +4,7 @@
 mod aborted_pages;
 mod authz;
 mod binary;
+mod coherence;
 mod concurrency;
 mod console;
 mod crash;

@@ -62,8 +62,8 @@ impl OAuth<'_> {
             )
             .await?;
         }
+        tx.touches_signing_keys();
         tx.commit().await?;
-        self.reload_keyring().await?;
         Ok(SigningKeyInfo {
             kid,
             algorithm: alg.as_str().into(),

@@ -189,9 +189,8 @@ impl<'a> OAuth<'a> {
             json!({ "jti": claims.jti, "exp": claims.exp }),
         )
         .await?;
-        tx.commit().await?;
-        self.denylist().insert(&claims.jti, claims.exp);
-        Ok(())
+        tx.touches_revoked_token(&claims.jti, claims.exp);
+        tx.commit().await
     }
 
     /// Forgets revoked tokens that have expired anyway, in memory and on disk.

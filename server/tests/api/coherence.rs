@@ -1,0 +1,235 @@
+//! Several processes on one database: a change made through one server
+//! instance, or through the CLI, holds on every other instance within a
+//! second (revocations, account switches, revoked tokens, signing keys).
+
+use crate::binary::{Binary, cli, cli_key};
+use crate::helpers::{config_for, spawn_app};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+/// What the issue promises.
+const WITHIN: Duration = Duration::from_secs(1);
+
+/// Polls `check` until it holds; answers how long that took.
+async fn time_until<F, Fut>(what: &str, mut check: F) -> Duration
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let start = Instant::now();
+    loop {
+        if check().await {
+            let took = start.elapsed();
+            eprintln!("{what}: {} ms", took.as_millis());
+            assert!(took < WITHIN, "{what} took {took:?}");
+            return took;
+        }
+        assert!(start.elapsed() < Duration::from_secs(5), "{what} never happened");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+async fn valid_on(base: &str, key: &str) -> bool {
+    let res = reqwest::Client::new()
+        .post(format!("{base}/v1/keys/verify"))
+        .json(&json!({ "key": key }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    res.json::<Value>().await.unwrap()["valid"] == json!(true)
+}
+
+async fn send(method: reqwest::Method, base: &str, path: &str, bearer: &str, body: Option<Value>) -> Value {
+    let mut req = reqwest::Client::new()
+        .request(method, format!("{base}{path}"))
+        .bearer_auth(bearer);
+    if let Some(body) = body {
+        req = req.json(&body);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status();
+    let text = res.text().await.unwrap();
+    assert!(status.is_success(), "{path}: {status} {text}");
+    serde_json::from_str(&text).unwrap_or(Value::Null)
+}
+
+async fn create(base: &str, admin: &str, body: Value) -> Value {
+    send(reqwest::Method::POST, base, "/v1/keys", admin, Some(body)).await
+}
+
+async fn auth_status(base: &str, token: &str) -> StatusCode {
+    reqwest::Client::new()
+        .get(format!("{base}/v1/auth"))
+        .bearer_auth(token)
+        .header("x-required-scopes", "compute:read")
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+async fn jwks_has(base: &str, kid: &str) -> bool {
+    let jwks: Value = reqwest::get(format!("{base}/.well-known/jwks.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    jwks["keys"].as_array().unwrap().iter().any(|k| k["kid"] == kid)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_through_one_instance_or_the_cli_holds_on_every_instance_within_a_second() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let admin = cli_key(
+        &data,
+        "admin",
+        "keys:read,keys:write,admin:read,admin:write,compute:read",
+    )
+    .await;
+    let a = Binary::start(&data).await;
+    let b = Binary::start(&data).await;
+
+    // A revocation through A.
+    let svc = create(&a.base, &admin, json!({ "name": "svc", "scopes": ["compute:read"] })).await;
+    let secret = svc["secret"].as_str().unwrap();
+    assert!(valid_on(&b.base, secret).await, "B finds a key A created");
+    send(
+        reqwest::Method::DELETE,
+        &a.base,
+        &format!("/v1/keys/{}", svc["id"].as_str().unwrap()),
+        &admin,
+        None,
+    )
+    .await;
+    time_until("revoked through A, refused by B", || async {
+        !valid_on(&b.base, secret).await
+    })
+    .await;
+
+    // A revocation through the CLI, in a third process.
+    let ci = create(&b.base, &admin, json!({ "name": "ci", "scopes": ["compute:read"] })).await;
+    let ci_secret = ci["secret"].as_str().unwrap();
+    assert!(valid_on(&a.base, ci_secret).await && valid_on(&b.base, ci_secret).await);
+    cli(&data, &["keys", "revoke", ci["id"].as_str().unwrap()]).await;
+    time_until("revoked by the CLI, refused by A and B", || async {
+        !valid_on(&a.base, ci_secret).await && !valid_on(&b.base, ci_secret).await
+    })
+    .await;
+
+    // An access token revoked through A.
+    let client = create(
+        &a.base,
+        &admin,
+        json!({ "name": "worker", "kind": "oauth_client", "scopes": ["compute:read"] }),
+    )
+    .await;
+    let (client_id, client_secret) = (
+        client["client_id"].as_str().unwrap(),
+        client["secret"].as_str().unwrap(),
+    );
+    let token: Value = reqwest::Client::new()
+        .post(format!("{}/oauth/token", b.base))
+        .basic_auth(client_id, Some(client_secret))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let jwt = token["access_token"].as_str().unwrap();
+    assert_eq!(auth_status(&b.base, jwt).await, StatusCode::OK);
+    let res = reqwest::Client::new()
+        .post(format!("{}/oauth/revoke", a.base))
+        .basic_auth(client_id, Some(client_secret))
+        .form(&[("token", jwt)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    time_until("token revoked through A, refused by B", || async {
+        auth_status(&b.base, jwt).await == StatusCode::UNAUTHORIZED
+    })
+    .await;
+
+    // A signing-key rotation by the CLI.
+    let rotated: Value = serde_json::from_str(&cli(&data, &["signing-keys", "rotate", "--json"]).await).unwrap();
+    let kid = rotated["current"]["kid"].as_str().unwrap();
+    time_until("signing key rotated by the CLI, published by A and B", || async {
+        jwks_has(&a.base, kid).await && jwks_has(&b.base, kid).await
+    })
+    .await;
+
+    // The account's Enable API switch, through B.
+    let last = create(&a.base, &admin, json!({ "name": "last", "scopes": ["compute:read"] })).await;
+    let last_secret = last["secret"].as_str().unwrap();
+    assert!(valid_on(&a.base, last_secret).await);
+    send(
+        reqwest::Method::PATCH,
+        &b.base,
+        "/v1/accounts/default",
+        &admin,
+        Some(json!({ "api_enabled": false })),
+    )
+    .await;
+    time_until("API switched off through B, refused by A", || async {
+        !valid_on(&a.base, last_secret).await
+    })
+    .await;
+
+    for server in [a, b] {
+        let log = server.terminate(Duration::from_secs(10)).await;
+        assert!(!log.contains("panicked"), "{log}");
+        assert!(!log.contains("fell behind"), "{log}");
+    }
+}
+
+/// A process that slept through more than the change log keeps (an hour)
+/// cannot catch up row by row: it reloads everything instead.
+#[tokio::test]
+async fn a_process_behind_the_pruned_change_log_reloads_everything() {
+    use keyward::policy::{RequestFacts, VerifyCode};
+    use keyward::service::Keyward;
+    use keyward::verify::Presented;
+
+    let app = spawn_app().await;
+    let api = app.management_key().await;
+    let svc = api.create(json!({ "name": "svc", "scopes": ["keys:read"] })).await;
+    let secret = svc["secret"].as_str().unwrap();
+    let asleep = Keyward::open(config_for(&app.dir), std::sync::Arc::new(app.clock.clone()))
+        .await
+        .unwrap();
+    let code = || async {
+        let presented = Presented::Key {
+            key: secret,
+            from_query: false,
+        };
+        let facts = RequestFacts {
+            ip: None,
+            method: None,
+            path: None,
+            required_scopes: &[],
+            account: None,
+        };
+        asleep.verification().verify(presented, &facts).await.unwrap().code
+    };
+    assert_eq!(code().await, VerifyCode::Valid);
+
+    let res = api.delete(&format!("/v1/keys/{}", svc["id"].as_str().unwrap())).await;
+    assert!(res.status().is_success());
+    app.clock.advance_secs(2 * 3_600);
+    assert!(
+        app.kw().coherence().prune_log().await.unwrap() > 0,
+        "the revocation is pruned"
+    );
+    assert_eq!(code().await, VerifyCode::Valid, "the sleeper has not looked yet");
+
+    asleep.coherence().catch_up().await.unwrap();
+    assert_eq!(code().await, VerifyCode::Revoked);
+    asleep.store().close().await;
+}
