@@ -11,11 +11,11 @@ use serde_json::Value;
 use sqlx::{Sqlite, SqliteConnection, Transaction};
 
 use super::notifications::{Subject, emit};
-use super::{Actor, Caller, Keyward, ServiceError, ServiceResult};
+use super::{Actor, Caller, Keyward, Lease, ServiceError, ServiceResult};
 use crate::domain::event::EventType;
 use crate::domain::{Account, AccountId};
-use crate::store::StoreError;
 use crate::store::changes::{self, Changed};
+use crate::store::{self, StoreError};
 use crate::verify::index::AccountGate;
 
 /// A change in progress. Dropping it without [`Change::commit`] rolls it back.
@@ -29,6 +29,7 @@ pub(crate) struct Change<'k> {
     accounts: Vec<AccountGate>,
     signing_keys: bool,
     revoked_tokens: Vec<(String, i64)>,
+    lease: Option<Lease>,
 }
 
 impl<'k> Change<'k> {
@@ -68,6 +69,7 @@ impl<'k> Change<'k> {
             accounts: Vec::new(),
             signing_keys: false,
             revoked_tokens: Vec::new(),
+            lease: None,
         })
     }
 
@@ -124,9 +126,23 @@ impl<'k> Change<'k> {
         self.revoked_tokens.push((jti.to_owned(), exp));
     }
 
+    /// Makes the commit depend on `lease`: a job's pass changes nothing once
+    /// another instance took its lease over.
+    pub(crate) fn fenced(&mut self, lease: Lease) {
+        self.lease = Some(lease);
+    }
+
     /// Logs what the change touched, commits, then brings this process's
     /// memory up to date (other processes follow from the log).
     pub(crate) async fn commit(mut self) -> ServiceResult<()> {
+        if let Some(lease) = self.lease
+            && !store::leases::holds(&mut *self.tx, lease.job, lease.fence).await?
+        {
+            return Err(ServiceError::Conflict(format!(
+                "another instance took the {} job over; this pass changes nothing",
+                lease.job
+            )));
+        }
         let mut touched: Vec<Changed> = self.credentials.iter().map(|id| Changed::Credential(*id)).collect();
         touched.extend(self.accounts.iter().map(|gate| Changed::Account(gate.id)));
         if self.signing_keys {

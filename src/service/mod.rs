@@ -10,6 +10,7 @@ mod change;
 mod coherence;
 mod credentials;
 mod error;
+mod leases;
 mod notifications;
 mod oauth;
 mod usage;
@@ -24,6 +25,7 @@ pub use caller::{Caller, KeyCaller};
 pub use coherence::Coherence;
 pub use credentials::Credentials;
 pub use error::{ServiceError, ServiceResult};
+pub use leases::{Lease, Leases};
 pub use notifications::{Claimed, Notifications};
 pub use oauth::{ClientAuth, ClientAuthMethod, IntrospectedClaims, Introspection, OAuth, OAuthError, TokenResponse};
 pub use usage::Usage;
@@ -88,6 +90,10 @@ pub struct Keyward {
     issuer: Arc<std::sync::OnceLock<String>>,
     /// The last change log row applied to memory (see `coherence.rs`).
     applied_change: Arc<tokio::sync::Mutex<i64>>,
+    /// Who this process is to other instances, for job leases (random at start).
+    instance_id: Arc<str>,
+    /// The job leases this process last held, by job, with their fences.
+    held_leases: Arc<std::sync::Mutex<std::collections::HashMap<&'static str, i64>>>,
 }
 
 impl Keyward {
@@ -141,6 +147,11 @@ impl Keyward {
         Coherence { kw: self }
     }
 
+    /// Job leases: which instance runs a job that must run once.
+    pub fn leases(&self) -> Leases<'_> {
+        Leases { kw: self }
+    }
+
     /// Creates the data dir (mode 0700) and master key if needed, opens the
     /// database and applies pending migrations.
     pub async fn open(config: Config, clock: Arc<dyn Clock>) -> Result<Self, StartupError> {
@@ -175,6 +186,8 @@ impl Keyward {
         let kw = Self {
             issuer: Arc::default(),
             applied_change: Arc::new(tokio::sync::Mutex::new(applied_change)),
+            instance_id: crate::crypto::random::token().into(),
+            held_leases: Arc::default(),
             webhook_client: crate::notify::webhook::WebhookClient::new(
                 config.delivery_timeout,
                 crate::notify::destination::Destinations::new(config.webhook_allowed_cidrs.clone()),

@@ -11,6 +11,7 @@ pub mod changes;
 pub mod credentials;
 pub mod events;
 pub mod instance;
+pub mod leases;
 pub mod sessions;
 pub mod setup;
 pub mod signing_keys;

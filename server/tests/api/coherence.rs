@@ -3,7 +3,7 @@
 //! second (revocations, account switches, revoked tokens, signing keys).
 
 use crate::binary::{Binary, cli, cli_key};
-use crate::helpers::{config_for, spawn_app};
+use crate::helpers::{Api, auth, config_for, spawn_app};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::future::Future;
@@ -31,44 +31,26 @@ where
     }
 }
 
-async fn valid_on(base: &str, key: &str) -> bool {
-    let res = reqwest::Client::new()
-        .post(format!("{base}/v1/keys/verify"))
-        .json(&json!({ "key": key }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::OK);
-    res.json::<Value>().await.unwrap()["valid"] == json!(true)
+async fn valid_on(api: &Api, key: &str) -> bool {
+    api.verify(json!({ "key": key })).await["valid"] == json!(true)
 }
 
-async fn send(method: reqwest::Method, base: &str, path: &str, bearer: &str, body: Option<Value>) -> Value {
-    let mut req = reqwest::Client::new()
-        .request(method, format!("{base}{path}"))
-        .bearer_auth(bearer);
-    if let Some(body) = body {
-        req = req.json(&body);
+async fn auth_status(api: &Api, token: &str) -> StatusCode {
+    let bearer = format!("Bearer {token}");
+    auth(
+        &api.base,
+        &[("authorization", &bearer), ("x-required-scopes", "compute:read")],
+    )
+    .await
+    .status()
+}
+
+fn on(server: &Binary, secret: &str) -> Api {
+    Api {
+        client: reqwest::Client::new(),
+        base: server.base.clone(),
+        secret: secret.to_owned(),
     }
-    let res = req.send().await.unwrap();
-    let status = res.status();
-    let text = res.text().await.unwrap();
-    assert!(status.is_success(), "{path}: {status} {text}");
-    serde_json::from_str(&text).unwrap_or(Value::Null)
-}
-
-async fn create(base: &str, admin: &str, body: Value) -> Value {
-    send(reqwest::Method::POST, base, "/v1/keys", admin, Some(body)).await
-}
-
-async fn auth_status(base: &str, token: &str) -> StatusCode {
-    reqwest::Client::new()
-        .get(format!("{base}/v1/auth"))
-        .bearer_auth(token)
-        .header("x-required-scopes", "compute:read")
-        .send()
-        .await
-        .unwrap()
-        .status()
 }
 
 async fn jwks_has(base: &str, kid: &str) -> bool {
@@ -93,41 +75,33 @@ async fn a_change_through_one_instance_or_the_cli_holds_on_every_instance_within
     .await;
     let a = Binary::start(&data).await;
     let b = Binary::start(&data).await;
+    let (on_a, on_b) = (on(&a, &admin), on(&b, &admin));
 
     // A revocation through A.
-    let svc = create(&a.base, &admin, json!({ "name": "svc", "scopes": ["compute:read"] })).await;
+    let svc = on_a.create(json!({ "name": "svc", "scopes": ["compute:read"] })).await;
     let secret = svc["secret"].as_str().unwrap();
-    assert!(valid_on(&b.base, secret).await, "B finds a key A created");
-    send(
-        reqwest::Method::DELETE,
-        &a.base,
-        &format!("/v1/keys/{}", svc["id"].as_str().unwrap()),
-        &admin,
-        None,
-    )
-    .await;
+    assert!(valid_on(&on_b, secret).await, "B finds a key A created");
+    let res = on_a.delete(&format!("/v1/keys/{}", svc["id"].as_str().unwrap())).await;
+    assert!(res.status().is_success());
     time_until("revoked through A, refused by B", || async {
-        !valid_on(&b.base, secret).await
+        !valid_on(&on_b, secret).await
     })
     .await;
 
     // A revocation through the CLI, in a third process.
-    let ci = create(&b.base, &admin, json!({ "name": "ci", "scopes": ["compute:read"] })).await;
+    let ci = on_b.create(json!({ "name": "ci", "scopes": ["compute:read"] })).await;
     let ci_secret = ci["secret"].as_str().unwrap();
-    assert!(valid_on(&a.base, ci_secret).await && valid_on(&b.base, ci_secret).await);
+    assert!(valid_on(&on_a, ci_secret).await && valid_on(&on_b, ci_secret).await);
     cli(&data, &["keys", "revoke", ci["id"].as_str().unwrap()]).await;
     time_until("revoked by the CLI, refused by A and B", || async {
-        !valid_on(&a.base, ci_secret).await && !valid_on(&b.base, ci_secret).await
+        !valid_on(&on_a, ci_secret).await && !valid_on(&on_b, ci_secret).await
     })
     .await;
 
     // An access token revoked through A.
-    let client = create(
-        &a.base,
-        &admin,
-        json!({ "name": "worker", "kind": "oauth_client", "scopes": ["compute:read"] }),
-    )
-    .await;
+    let client = on_a
+        .create(json!({ "name": "worker", "kind": "oauth_client", "scopes": ["compute:read"] }))
+        .await;
     let (client_id, client_secret) = (
         client["client_id"].as_str().unwrap(),
         client["secret"].as_str().unwrap(),
@@ -143,7 +117,7 @@ async fn a_change_through_one_instance_or_the_cli_holds_on_every_instance_within
         .await
         .unwrap();
     let jwt = token["access_token"].as_str().unwrap();
-    assert_eq!(auth_status(&b.base, jwt).await, StatusCode::OK);
+    assert_eq!(auth_status(&on_b, jwt).await, StatusCode::OK);
     let res = reqwest::Client::new()
         .post(format!("{}/oauth/revoke", a.base))
         .basic_auth(client_id, Some(client_secret))
@@ -153,7 +127,7 @@ async fn a_change_through_one_instance_or_the_cli_holds_on_every_instance_within
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     time_until("token revoked through A, refused by B", || async {
-        auth_status(&b.base, jwt).await == StatusCode::UNAUTHORIZED
+        auth_status(&on_b, jwt).await == StatusCode::UNAUTHORIZED
     })
     .await;
 
@@ -166,27 +140,26 @@ async fn a_change_through_one_instance_or_the_cli_holds_on_every_instance_within
     .await;
 
     // The account's Enable API switch, through B.
-    let last = create(&a.base, &admin, json!({ "name": "last", "scopes": ["compute:read"] })).await;
+    let last = on_a.create(json!({ "name": "last", "scopes": ["compute:read"] })).await;
     let last_secret = last["secret"].as_str().unwrap();
-    assert!(valid_on(&a.base, last_secret).await);
-    send(
-        reqwest::Method::PATCH,
-        &b.base,
-        "/v1/accounts/default",
-        &admin,
-        Some(json!({ "api_enabled": false })),
-    )
-    .await;
+    assert!(valid_on(&on_a, last_secret).await);
+    let res = on_b
+        .patch("/v1/accounts/default", json!({ "api_enabled": false }))
+        .await;
+    assert!(res.status().is_success());
     time_until("API switched off through B, refused by A", || async {
-        !valid_on(&a.base, last_secret).await
+        !valid_on(&on_a, last_secret).await
     })
     .await;
 
+    let mut schedulers = 0;
     for server in [a, b] {
         let log = server.terminate(Duration::from_secs(10)).await;
         assert!(!log.contains("panicked"), "{log}");
         assert!(!log.contains("fell behind"), "{log}");
+        schedulers += usize::from(log.contains("runs the expiry job now"));
     }
+    assert_eq!(schedulers, 1, "one instance runs the expiry scheduler");
 }
 
 /// A process that slept through more than the change log keeps (an hour)

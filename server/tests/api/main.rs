@@ -12,6 +12,7 @@ mod doors;
 mod forward_auth;
 mod helpers;
 mod keys;
+mod leases;
 mod nginx;
 mod notifications;
 mod notify_outbound;

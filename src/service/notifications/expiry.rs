@@ -2,12 +2,13 @@
 //! 1-day and expired notices, each written once.
 
 use serde_json::{Value, json};
+use std::time::Duration;
 
 use super::Notifications;
 use super::outbox::Subject;
 use crate::domain::event::EventType;
 use crate::service::change::Change;
-use crate::service::{Actor, ServiceError, ServiceResult};
+use crate::service::{Actor, Lease, ServiceError, ServiceResult};
 use crate::store::{self};
 
 /// Notices go out this long before an expiry…
@@ -17,13 +18,21 @@ const RENEW_WITHIN_SECS: i64 = 86_400;
 /// Expired keys are announced if they expired this recently (a server that
 /// was down for a while still tells), and not at all if older.
 const EXPIRED_LOOKBACK_SECS: i64 = 7 * 86_400;
+/// How long the scheduler's lease lasts: three passes (one every 30 s), so
+/// another instance takes over about a minute and a half after its holder died.
+const LEASE: Duration = Duration::from_secs(90);
 
 impl Notifications<'_> {
     /// One pass of the scheduler: renews the auto-renew credentials within a
     /// day of their expiry, and writes the 7-day, 1-day and expired notices
     /// that are due. Reads through the expiry index; idempotent, so it can run
     /// every few seconds, and after a restart, without sending anything twice.
+    /// Runs on the instance holding the scheduler's lease; on any other it
+    /// does nothing.
     pub async fn scan_expiry(&self) -> ServiceResult<usize> {
+        let Some(lease) = self.kw.leases().hold("expiry", LEASE).await? else {
+            return Ok(0);
+        };
         let now = self.kw.now();
         let rows = store::credentials::expiring_between(
             self.kw.store().pool(),
@@ -58,7 +67,7 @@ impl Notifications<'_> {
         let sent = store::events::existing_keys(self.kw.store().pool(), &keys).await?;
         let mut written = 0;
         for (row, event_type, data, key) in notices.iter().filter(|(.., key)| !sent.contains(key)) {
-            match self.notice(row, *event_type, data.clone(), key, now).await {
+            match self.notice(row, *event_type, data.clone(), key, now, lease).await {
                 Ok(wrote) => written += usize::from(wrote),
                 // One damaged row must not silence every other notice.
                 Err(e) => {
@@ -67,7 +76,7 @@ impl Notifications<'_> {
             }
         }
         for row in renewals {
-            match self.renew(&row, now).await {
+            match self.renew(&row, now, lease).await {
                 Ok(renewed) => written += usize::from(renewed),
                 Err(e) => tracing::warn!(credential = %row.public_id, error = %e, "an auto-renewal failed"),
             }
@@ -83,10 +92,12 @@ impl Notifications<'_> {
         data: Value,
         key: &str,
         now: i64,
+        lease: Lease,
     ) -> ServiceResult<bool> {
         let credential = row.clone().into_credential(now)?;
         let mut tx = Change::begin_as(self.kw, Actor::system("scheduler")).await?;
         tx.now = now;
+        tx.fenced(lease);
         let subject = Subject {
             account: Some((row.account_id, &row.account)),
             credential: Some((row.id, &credential)),
@@ -98,7 +109,7 @@ impl Notifications<'_> {
 
     /// Extends an auto-renew credential by its original lifetime (as often as
     /// needed to end more than a day from now) and emits `key.renewed`.
-    async fn renew(&self, row: &store::credentials::CredentialRow, now: i64) -> ServiceResult<bool> {
+    async fn renew(&self, row: &store::credentials::CredentialRow, now: i64, lease: Lease) -> ServiceResult<bool> {
         let (Some(expires_at), Some(step)) = (row.expires_at, row.lifetime_secs.filter(|l| *l > RENEW_WITHIN_SECS))
         else {
             return Ok(false);
@@ -109,6 +120,7 @@ impl Notifications<'_> {
         }
         let mut tx = Change::begin_as(self.kw, Actor::system("auto-renew")).await?;
         tx.now = now;
+        tx.fenced(lease);
         if !store::credentials::renew(&mut *tx, row.id, expires_at, renewed).await? {
             return Ok(false);
         }

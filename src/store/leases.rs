@@ -1,0 +1,45 @@
+//! Queries on `job_leases`: which instance runs a job that must run once.
+
+use sqlx::SqliteExecutor;
+
+use super::StoreResult;
+
+/// Takes or renews `job`'s lease for `holder` until `until_ms`, when it is
+/// free, lapsed at `now_ms`, or already `holder`'s; answers its fence then,
+/// and nothing while another holder's lease runs. One statement, so two
+/// instances asking at once cannot both get it.
+pub async fn acquire<'e>(
+    db: impl SqliteExecutor<'e>,
+    job: &str,
+    holder: &str,
+    now_ms: i64,
+    until_ms: i64,
+) -> StoreResult<Option<i64>> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO job_leases (job, holder, fence, expires_at) VALUES (?1, ?2, 1, ?4)
+         ON CONFLICT (job) DO UPDATE SET
+             fence = CASE WHEN job_leases.holder = excluded.holder THEN job_leases.fence ELSE job_leases.fence + 1 END,
+             holder = excluded.holder,
+             expires_at = excluded.expires_at
+         WHERE job_leases.holder = excluded.holder OR job_leases.expires_at <= ?3
+         RETURNING fence",
+    )
+    .bind(job)
+    .bind(holder)
+    .bind(now_ms)
+    .bind(until_ms)
+    .fetch_optional(db)
+    .await?)
+}
+
+/// Whether `job`'s lease still carries `fence` (nobody took it over since).
+pub async fn holds<'e>(db: impl SqliteExecutor<'e>, job: &str, fence: i64) -> StoreResult<bool> {
+    Ok(
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM job_leases WHERE job = ? AND fence = ?")
+            .bind(job)
+            .bind(fence)
+            .fetch_one(db)
+            .await?
+            > 0,
+    )
+}
