@@ -37,11 +37,20 @@ pub async fn record(db: &mut SqliteConnection, change: &Changed, at: i64) -> Sto
     Ok(())
 }
 
-/// The last sequence number written (0 for none).
+/// The last sequence number written or pruned (0 for none): where a
+/// process that loads everything now starts reading the log. A log pruned
+/// empty still counts what it held, or a process starting then would seem
+/// behind the pruning for ever.
 pub async fn latest<'e>(db: impl SqliteExecutor<'e>) -> StoreResult<i64> {
-    Ok(sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM change_log")
-        .fetch_one(db)
-        .await?)
+    Ok(sqlx::query_scalar(
+        "SELECT max(
+             (SELECT COALESCE(MAX(seq), 0) FROM change_log),
+             COALESCE((SELECT CAST(value AS INTEGER) FROM instance_settings WHERE name = ?), 0)
+         )",
+    )
+    .bind(PRUNED_THROUGH)
+    .fetch_one(db)
+    .await?)
 }
 
 /// `(seq, kind, id, jti, the revoked token's expiry)`.

@@ -205,4 +205,14 @@ async fn a_process_behind_the_pruned_change_log_reloads_everything() {
     asleep.coherence().catch_up().await.unwrap();
     assert_eq!(code().await, VerifyCode::Revoked);
     asleep.store().close().await;
+
+    // A process that starts after the log was pruned empty starts after the
+    // pruning, not before it (else it would reload everything on every pass).
+    let pool = app.kw().store().pool().clone();
+    let pruned = keyward::store::changes::pruned_through(&pool).await.unwrap();
+    let latest = keyward::store::changes::latest(&pool).await.unwrap();
+    assert!(
+        pruned > 0 && latest >= pruned,
+        "latest {latest}, pruned through {pruned}"
+    );
 }
