@@ -11,6 +11,9 @@ use crate::domain::{Catalog, Cidr};
 pub struct Config {
     /// Where `keyward.db` and `master.key` live.
     pub data_dir: PathBuf,
+    /// The master key's file, when it is not `master.key` in the data dir.
+    /// Every process on one database must use the same key.
+    pub master_key_file: Option<PathBuf>,
     /// The URL people reach the console at (`https://keys.example.com`). Decides the
     /// cookie's `Secure` flag, the allowed `Origin`, and the links Keyward prints.
     pub public_url: Option<String>,
@@ -48,6 +51,7 @@ impl Config {
     pub fn new(data_dir: impl Into<PathBuf>) -> Self {
         Self {
             data_dir: data_dir.into(),
+            master_key_file: None,
             public_url: None,
             session_idle_secs: 30 * 60,
             session_max_secs: 12 * 60 * 60,
@@ -69,7 +73,9 @@ impl Config {
 
     /// Path of the master-key file (mode 0600).
     pub fn master_key_path(&self) -> PathBuf {
-        self.data_dir.join("master.key")
+        self.master_key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("master.key"))
     }
 
     /// Whether the console is served over HTTPS, which makes cookies `Secure`.

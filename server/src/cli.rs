@@ -131,6 +131,19 @@ pub struct DataArgs {
     /// Directory for the database and the master key (created with mode 0700).
     #[arg(long, env = "KEYWARD_DATA_DIR", default_value = "./data")]
     pub data_dir: PathBuf,
+    /// The master key's file (default: master.key in the data dir). Every
+    /// process on one database needs the same key.
+    #[arg(long, env = "KEYWARD_MASTER_KEY_FILE")]
+    pub master_key_file: Option<PathBuf>,
+}
+
+impl DataArgs {
+    /// Where the data and the master key are.
+    pub fn config(&self) -> Config {
+        let mut c = Config::new(&self.data_dir);
+        c.master_key_file = self.master_key_file.clone();
+        c
+    }
 }
 
 /// How to serve.
@@ -205,7 +218,7 @@ pub struct AdminCreateArgs {
 impl ServeArgs {
     /// The service configuration these flags describe.
     pub fn config(&self) -> Config {
-        let mut c = Config::new(&self.data.data_dir);
+        let mut c = self.data.config();
         c.public_url = self.public_url.clone();
         c.trust_proxy = self.trust_proxy;
         c.client_ip_header = self.client_ip_header.clone();

@@ -27,15 +27,15 @@ async fn main() -> ExitCode {
         Some(Command::Serve(args)) => serve(args).await,
         Some(Command::Admin(AdminCommand::Create(args))) => admin_create(args).await,
         Some(Command::Keys(KeysCommand::Create(args))) => keys_create(args).await,
-        Some(Command::Keys(KeysCommand::Revoke { id, data })) => keys_revoke(Config::new(data.data_dir), &id).await,
+        Some(Command::Keys(KeysCommand::Revoke { id, data })) => keys_revoke(data.config(), &id).await,
         Some(Command::SigningKeys(SigningKeysCommand::Rotate { algorithm, json, data })) => {
-            rotate_signing_key(Config::new(data.data_dir), algorithm, json).await
+            rotate_signing_key(data.config(), algorithm, json).await
         }
         Some(Command::SigningKeys(SigningKeysCommand::List { json, data })) => {
-            list_signing_keys(Config::new(data.data_dir), json).await
+            list_signing_keys(data.config(), json).await
         }
-        Some(Command::Migrate(data)) => migrate(Config::new(data.data_dir)).await,
-        Some(Command::Backup { file, data }) => backup(Config::new(data.data_dir), file).await,
+        Some(Command::Migrate(data)) => migrate(data.config()).await,
+        Some(Command::Backup { file, data }) => backup(data.config(), file).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -85,7 +85,7 @@ async fn admin_create(args: AdminCreateArgs) -> Result<(), String> {
         .read_to_string(&mut password)
         .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
     let password = password.trim_end_matches(['\n', '\r']);
-    let kw = Keyward::open(Config::new(args.data.data_dir), Arc::new(SystemClock))
+    let kw = Keyward::open(args.data.config(), Arc::new(SystemClock))
         .await
         .map_err(|e| e.to_string())?;
     let user = kw
@@ -222,7 +222,7 @@ async fn keys_create(args: KeysCreateArgs) -> Result<(), String> {
         rate_limit: args.rate_limit,
         ..Default::default()
     };
-    let kw = Keyward::open(Config::new(args.data.data_dir), Arc::new(SystemClock))
+    let kw = Keyward::open(args.data.config(), Arc::new(SystemClock))
         .await
         .map_err(|e| e.to_string())?;
     let created = kw

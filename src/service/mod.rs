@@ -39,6 +39,8 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::crypto::password::Passwords;
 use crate::crypto::sealed::Sealer;
+use base64::Engine;
+
 use crate::crypto::{DigestKey, MasterKey, MasterKeyError};
 use crate::oauth::{Denylist, KeyRing};
 use crate::store::{Store, StoreError};
@@ -55,6 +57,13 @@ pub enum StartupError {
     MasterKey(#[from] MasterKeyError),
     #[error("cannot open the database: {0}")]
     Store(#[from] StoreError),
+    /// The database was first opened with another master key: its sealed
+    /// secrets (signing keys, webhook secrets, the SMTP password) and its
+    /// credential digests would not match anything this key makes.
+    #[error(
+        "the master key at {path} is not the key this database was created with; every instance on one database must use the same master key (copy it from the first instance, or point KEYWARD_MASTER_KEY_FILE at it)"
+    )]
+    WrongMasterKey { path: String },
 }
 
 struct Keys {
@@ -159,6 +168,7 @@ impl Keyward {
         let master = MasterKey::load_or_create(&config.master_key_path())?;
         let store = Store::open(&config.database_path()).await?;
         store.migrate().await?;
+        check_master_key(&store, &master, &config).await?;
         // Read before the index: a change logged while it loads is applied again.
         let applied_change = crate::store::changes::latest(store.pool()).await?;
         let index = Index::build(
@@ -299,6 +309,25 @@ impl Keyward {
             pending_usage: self.verifier().usage().pending(),
             outbox_pending,
             passwords: self.passwords.stats(),
+        })
+    }
+}
+
+/// Refuses a master key other than the one the database was first opened
+/// with. The database keeps a digest the key makes of a fixed text (the
+/// first start, or the first after an upgrade, writes it), never the key.
+async fn check_master_key(store: &Store, master: &MasterKey, config: &Config) -> Result<(), StartupError> {
+    let mine = master.derive("master-key-check").digest(b"keyward");
+    let mine_text = base64::engine::general_purpose::STANDARD.encode(mine.as_bytes());
+    let kept = crate::store::instance::get_or_insert(store.pool(), "master_key_check", &mine_text).await?;
+    let kept = base64::engine::general_purpose::STANDARD
+        .decode(kept)
+        .unwrap_or_default();
+    if mine.ct_eq(&kept) {
+        Ok(())
+    } else {
+        Err(StartupError::WrongMasterKey {
+            path: config.master_key_path().display().to_string(),
         })
     }
 }

@@ -216,3 +216,63 @@ async fn a_process_behind_the_pruned_change_log_reloads_everything() {
         "latest {latest}, pruned through {pruned}"
     );
 }
+
+/// Every process on one database needs the same master key: another key is
+/// refused with a clear error (not garbage answers), and the key may live
+/// outside the data dir.
+#[tokio::test]
+async fn a_process_with_another_master_key_is_refused_and_the_key_may_live_elsewhere() {
+    use base64::Engine;
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    cli_key(&data, "svc", "keys:read").await;
+    let other = dir.path().join("other.key");
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&other)
+        .unwrap();
+    std::io::Write::write_all(
+        &mut file,
+        base64::engine::general_purpose::STANDARD.encode([7u8; 32]).as_bytes(),
+    )
+    .unwrap();
+    let refused = tokio::process::Command::new(env!("CARGO_BIN_EXE_keyward"))
+        .args(["signing-keys", "list", "--master-key-file"])
+        .arg(&other)
+        .env("KEYWARD_DATA_DIR", &data)
+        .output()
+        .await
+        .unwrap();
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("is not the key this database was created with"),
+        "{stderr}"
+    );
+
+    let moved = dir.path().join("secrets");
+    std::fs::create_dir(&moved).unwrap();
+    std::fs::set_permissions(&moved, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let moved = moved.join("master.key");
+    std::fs::rename(data.join("master.key"), &moved).unwrap();
+    let listed = cli(
+        &data,
+        &[
+            "signing-keys",
+            "list",
+            "--json",
+            "--master-key-file",
+            moved.to_str().unwrap(),
+        ],
+    )
+    .await;
+    assert!(listed.contains("\"kid\""), "{listed}");
+    assert!(
+        !data.join("master.key").exists(),
+        "no second key is made in the data dir"
+    );
+}
