@@ -4,7 +4,8 @@
 # Both first install whatever is missing (and only that): the wasm32 target,
 # cargo-leptos, wasm-bindgen-cli at the version in Cargo.lock, the npm tools
 # (`npm ci` from the committed package-lock.json, which lists every platform),
-# and, for tests, Debian's Chromium and nginx, PyJWT, aiosmtpd and
+# and, for tests, Debian's Chromium, nginx and PostgreSQL (binaries only, no
+# system cluster: each test run starts its own), PyJWT, aiosmtpd and
 # Schemathesis (in .venv),
 # and the nightly toolchain with cargo-fuzz (for the fuzz targets only).
 
@@ -39,7 +40,7 @@ SITE_INPUTS := Makefile Cargo.toml Cargo.lock .cargo/config.toml package-lock.js
 SITE_FORCE := $(shell [ -x target/release/keyward ] && [ -d target/site/pkg ] \
 	&& [ "$$(cat $(SITE_STAMP) 2>/dev/null)" = "$$(rustc -V 2>/dev/null)" ] || echo FORCE)
 
-.PHONY: FORCE run test build bench tools chromium nginx wrk python-peers test-rust test-e2e test-contract schemathesis lint fuzz fuzz-smoke fuzz-tools
+.PHONY: FORCE run test build bench tools chromium nginx wrk python-peers test-rust test-e2e test-contract schemathesis lint fuzz fuzz-smoke fuzz-tools postgres
 
 ## Build the release binary (with the console embedded) and start it.
 run: build
@@ -62,9 +63,15 @@ $(SITE_STAMP): $(SITE_INPUTS) $(SITE_FORCE) | tools
 	mv $@.new $@
 
 ## Unit and integration tests (real SQLite files, real servers on 127.0.0.1:0,
-## a real nginx in front of /v1/auth).
-test-rust: tools nginx python-peers
-	cargo nextest run --workspace --exclude keyward-frontend --cargo-profile release
+## a real nginx in front of /v1/auth), and the same against PostgreSQL: a
+## throwaway cluster in a fresh directory, its URL in KEYWARD_TEST_PG_URL,
+## stopped and removed afterwards whether the tests pass or not. The exit
+## status is nextest's (or 1 if they passed but the cluster would not stop).
+test-rust: tools nginx python-peers postgres
+	pg=$$(mktemp -d); \
+	trap 'rc=$$?; server/tests/pg/cluster.sh stop "$$pg" || { [ $$rc != 0 ] || rc=1; }; exit $$rc' EXIT; \
+	url=$$(server/tests/pg/cluster.sh start "$$pg"); \
+	KEYWARD_TEST_PG_URL=$$url cargo nextest run --workspace --exclude keyward-frontend --cargo-profile release
 
 ## The contract: Schemathesis against /openapi.json of the release binary
 ## (fresh data dir, loopback port, a Global Admin key), every check, with
@@ -141,6 +148,18 @@ nginx:
 python-peers:
 	@[ .venv/.installed -nt server/tests/requirements.txt ] \
 		|| { python3 -m venv .venv && .venv/bin/pip install -q -r server/tests/requirements.txt && touch .venv/.installed; }
+
+## Debian's PostgreSQL server binaries (/usr/lib/postgresql/<version>/bin),
+## which server/tests/pg/cluster.sh runs. createcluster.conf says first that
+## no system cluster is to be made (ucf keeps that file on install).
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+		|| { $(SUDO) mkdir -p /etc/postgresql-common \
+			&& { sed '/^[[:space:]]*create_main_cluster[[:space:]]*=/d' /etc/postgresql-common/createcluster.conf 2>/dev/null || true; \
+				echo 'create_main_cluster = false'; } | $(SUDO) tee /etc/postgresql-common/createcluster.conf.new >/dev/null \
+			&& $(SUDO) mv /etc/postgresql-common/createcluster.conf.new /etc/postgresql-common/createcluster.conf \
+			&& $(SUDO) apt-get update \
+			&& $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql; }
 
 wrk:
 	@command -v wrk >/dev/null \

@@ -11,6 +11,9 @@ use crate::domain::{Catalog, Cidr};
 pub struct Config {
     /// Where `keyward.db` and `master.key` live.
     pub data_dir: PathBuf,
+    /// A PostgreSQL URL (`postgres://…`) to use instead of SQLite in the data
+    /// dir. Shown redacted in logs (it may carry a password).
+    pub database_url: Option<crate::store::DatabaseUrl>,
     /// The master key's file, when it is not `master.key` in the data dir.
     /// Every process on one database must use the same key.
     pub master_key_file: Option<PathBuf>,
@@ -52,6 +55,7 @@ impl Config {
         Self {
             data_dir: data_dir.into(),
             master_key_file: None,
+            database_url: None,
             public_url: None,
             session_idle_secs: 30 * 60,
             session_max_secs: 12 * 60 * 60,
@@ -69,6 +73,15 @@ impl Config {
     /// Path of the SQLite database file.
     pub fn database_path(&self) -> PathBuf {
         self.data_dir.join("keyward.db")
+    }
+
+    /// The database this instance uses: PostgreSQL when a URL is set, else
+    /// SQLite in the data dir.
+    pub fn database(&self) -> crate::store::Database {
+        match &self.database_url {
+            Some(url) => crate::store::Database::Postgres(url.0.clone()),
+            None => crate::store::Database::SqliteFile(self.database_path()),
+        }
     }
 
     /// Path of the master-key file (mode 0600).

@@ -37,6 +37,10 @@ pub struct Gauges {
     pub pending_usage: usize,
     /// Webhook and e-mail deliveries waiting for an attempt or a retry.
     pub outbox_pending: i64,
+    /// Change log rows written (by any process) that this one has not applied.
+    pub change_feed_behind: i64,
+    /// Seconds since this process last read the change log to its end.
+    pub change_feed_age_secs: f64,
     /// argon2 work: how much ran, how much was refused, how much at once.
     pub passwords: PasswordStats,
 }
@@ -117,6 +121,16 @@ impl Metrics {
             "Webhook and e-mail deliveries waiting to be sent or retried",
             ConstGauge::new(g.outbox_pending),
         );
+        r.register(
+            "keyward_change_feed_behind",
+            "Change log rows other processes wrote that this one has not applied yet",
+            ConstGauge::new(g.change_feed_behind),
+        );
+        r.register(
+            "keyward_change_feed_lag_seconds",
+            "Seconds since this process last read the change log to its end",
+            ConstGauge::new(g.change_feed_age_secs),
+        );
         let idle = g.pool_idle.min(g.pool_size as usize);
         let in_use = g.pool_size as usize - idle;
         let pool = Family::<Label, Gauge>::default();
@@ -187,6 +201,8 @@ mod tests {
             credentials_in_memory: 2,
             pending_usage: 1,
             outbox_pending: 0,
+            change_feed_behind: 3,
+            change_feed_age_secs: 0.25,
             passwords: PasswordStats {
                 hashes_total: 7,
                 refused_total: 1,
@@ -210,6 +226,8 @@ mod tests {
             "keyward_usage_flush_lag_seconds 10.0\n",
             "keyward_usage_pending 1\n",
             "keyward_outbox_pending 0\n",
+            "keyward_change_feed_behind 3\n",
+            "keyward_change_feed_lag_seconds 0.25\n",
             "keyward_sqlite_pool_connections{state=\"idle\"} 3\n",
             "keyward_sqlite_pool_connections{state=\"in_use\"} 1\n",
             "keyward_sqlite_pool_connections{state=\"max\"} 8\n",
@@ -253,6 +271,11 @@ mod tests {
                 "gauge",
             ),
             (
+                "keyward_change_feed_lag_seconds",
+                "Seconds since this process last read the change log to its end.",
+                "gauge",
+            ),
+            (
                 "keyward_password_hashes_refused_total",
                 "Password hashes and checks refused because the queue was full.",
                 "counter",
@@ -263,7 +286,7 @@ mod tests {
                 "{name}"
             );
         }
-        assert_eq!(text.matches("# TYPE ").count(), 12, "{text}");
+        assert_eq!(text.matches("# TYPE ").count(), 14, "{text}");
         assert!(!text.contains("# EOF"), "0.0.4 has no end marker:\n{text}");
     }
 }

@@ -47,6 +47,20 @@ impl Default for RateLimiter {
     }
 }
 
+impl Decision {
+    /// This instance allowed the request, but the budget it shares with other
+    /// instances is spent: refused, retrying after one emission interval.
+    pub fn refused_elsewhere(self, limit: RateLimit) -> Decision {
+        let interval = (i64::from(limit.window_seconds) * 1000) / i64::from(limit.limit.max(1));
+        Decision {
+            allowed: false,
+            remaining: 0,
+            retry_after_seconds: ceil_secs(interval).max(1),
+            ..self
+        }
+    }
+}
+
 fn ceil_secs(ms: i64) -> u32 {
     u32::try_from((ms.max(0) + 999) / 1000).unwrap_or(u32::MAX)
 }

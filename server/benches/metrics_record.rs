@@ -60,6 +60,8 @@ const GAUGES: Gauges = Gauges {
     credentials_in_memory: 100_000,
     pending_usage: 12,
     outbox_pending: 0,
+    change_feed_behind: 0,
+    change_feed_age_secs: 0.25,
     passwords: PasswordStats {
         hashes_total: 7,
         refused_total: 0,

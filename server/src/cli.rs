@@ -135,6 +135,11 @@ pub struct DataArgs {
     /// process on one database needs the same key.
     #[arg(long, env = "KEYWARD_MASTER_KEY_FILE")]
     pub master_key_file: Option<PathBuf>,
+    /// PostgreSQL (15+) instead of SQLite in the data dir, for several
+    /// instances: `postgres://user:password@host:5432/keyward`. The master key
+    /// still comes from the data dir (or --master-key-file).
+    #[arg(long, env = "KEYWARD_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
 }
 
 impl DataArgs {
@@ -142,6 +147,7 @@ impl DataArgs {
     pub fn config(&self) -> Config {
         let mut c = Config::new(&self.data_dir);
         c.master_key_file = self.master_key_file.clone();
+        c.database_url = self.database_url.clone().map(keyward::store::DatabaseUrl);
         c
     }
 }

@@ -14,16 +14,28 @@ pub async fn healthz() -> impl IntoResponse {
     Json(json!({ "status": "ok" }))
 }
 
-/// `GET /readyz`: the database answers too. 503 when it does not.
+/// `GET /readyz`: the database answers, and this process has read the change
+/// log recently (else it may be answering from stale memory). 503 when not.
 pub async fn readyz(State(kw): State<Keyward>) -> impl IntoResponse {
-    match kw.store().ping().await {
-        Ok(()) => (StatusCode::OK, Json(json!({ "status": "ready" }))),
+    let unavailable = |reason: &str| {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "status": "unavailable", "reason": reason })),
+        )
+    };
+    if let Err(e) = kw.store().ping().await {
+        tracing::error!(error = %e, "readiness check failed");
+        return unavailable("database");
+    }
+    match kw.coherence().lag().await {
+        Ok(lag) if !lag.is_stale() => (StatusCode::OK, Json(json!({ "status": "ready" }))),
+        Ok(lag) => {
+            tracing::warn!(since_ms = lag.since_caught_up_ms, "readiness: the change feed is stale");
+            unavailable("change_feed")
+        }
         Err(e) => {
             tracing::error!(error = %e, "readiness check failed");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({ "status": "unavailable", "reason": "database" })),
-            )
+            unavailable("database")
         }
     }
 }

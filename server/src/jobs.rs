@@ -59,6 +59,7 @@ impl Jobs {
         jobs.every(kw, CATCH_UP_EVERY, catch_up);
         jobs.tasks
             .spawn(deliver(kw.clone(), jobs.stop.clone(), jobs.tasks.clone()));
+        jobs.tasks.spawn(follow_feed(kw.clone(), jobs.stop.clone()));
         jobs.tasks.close();
         jobs
     }
@@ -98,6 +99,7 @@ async fn sweep(kw: Keyward) {
         Err(e) => tracing::warn!(error = %e, "session sweep failed"),
     }
     kw.rate_limiter().prune(kw.now_ms());
+    kw.shared_limits().prune(kw.now_ms()).await;
     if let Err(e) = kw.usage().roll_up().await {
         tracing::warn!(error = %e, "rolling up old usage counts failed");
     }
@@ -117,6 +119,42 @@ async fn catch_up(kw: Keyward) {
         Ok(0) => {}
         Ok(n) => tracing::debug!(changes = n, "applied changes made elsewhere"),
         Err(e) => tracing::warn!(error = %e, "applying changes made elsewhere failed; will retry"),
+    }
+}
+
+/// On PostgreSQL, applies changes as soon as another instance's notification
+/// arrives, instead of at the next poll; after a reconnect, reads everything
+/// after the last applied row (notifications sent meanwhile are lost). The
+/// poll keeps running either way.
+async fn follow_feed(kw: Keyward, stop: CancellationToken) {
+    use keyward::store::feed::{ChangeFeed, Wake};
+    loop {
+        let mut feed = match ChangeFeed::open(kw.store()).await {
+            Ok(Some(feed)) => feed,
+            Ok(None) => return,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for changes; polling only, retrying in 5 s");
+                tokio::select! {
+                    () = stop.cancelled() => return,
+                    () = tokio::time::sleep(Duration::from_secs(5)) => continue,
+                }
+            }
+        };
+        loop {
+            let wake = tokio::select! {
+                () = stop.cancelled() => return,
+                wake = feed.next() => wake,
+            };
+            match wake {
+                Ok(Wake::Notified) => {}
+                Ok(Wake::Reconnected) => tracing::info!("the change feed reconnected; reading what it missed"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "the change feed failed; reconnecting");
+                    break;
+                }
+            }
+            catch_up(kw.clone()).await;
+        }
     }
 }
 

@@ -257,6 +257,12 @@ async fn migrate(config: Config) -> Result<(), String> {
 }
 
 async fn backup(config: Config, file: std::path::PathBuf) -> Result<(), String> {
+    if config.database_url.is_some() {
+        return Err(
+            "on PostgreSQL, back up with pg_dump (for example `pg_dump --format=custom`), and keep the master key with it"
+                .into(),
+        );
+    }
     let db = config.database_path();
     if !db.exists() {
         return Err(format!("no database at {}", db.display()));

@@ -8,6 +8,8 @@ pub struct InstanceFacts {
     pub version: String,
     pub data_dir: String,
     pub public_url: Option<String>,
+    /// `SQLite` or `PostgreSQL`.
+    pub database: String,
     pub journal_mode: String,
     pub synchronous: String,
     pub session_idle_secs: i64,

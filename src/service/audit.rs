@@ -1,7 +1,5 @@
 //! Reading and writing the audit trail.
 
-use sqlx::SqliteExecutor;
-
 use super::{Actor, Caller, Keyward, ServiceResult};
 use crate::authz::{Access, Action, Area, Target};
 use crate::domain::{AccountId, AuditFilter, AuditPage};
@@ -12,7 +10,7 @@ const MAX_PAGE: u32 = 200;
 
 /// Appends one audit entry through `db`, normally the change's own transaction.
 pub(crate) async fn record<'e>(
-    db: impl SqliteExecutor<'e>,
+    db: impl crate::store::Db<'e>,
     now: i64,
     actor: &Actor,
     action: &str,

@@ -8,7 +8,6 @@
 use std::ops::{Deref, DerefMut};
 
 use serde_json::Value;
-use sqlx::{Sqlite, SqliteConnection, Transaction};
 
 use super::notifications::{Subject, emit};
 use super::{Actor, Caller, Keyward, Lease, ServiceError, ServiceResult};
@@ -21,7 +20,7 @@ use crate::verify::index::AccountGate;
 /// A change in progress. Dropping it without [`Change::commit`] rolls it back.
 pub(crate) struct Change<'k> {
     kw: &'k Keyward,
-    tx: Transaction<'static, Sqlite>,
+    tx: crate::store::Tx,
     actor: Actor,
     /// The time the change is made at, for every row, entry and event.
     pub now: i64,
@@ -155,6 +154,9 @@ impl<'k> Change<'k> {
         for change in &touched {
             changes::record(&mut self.tx, change, self.now).await?;
         }
+        if !touched.is_empty() {
+            crate::store::feed::notify(&mut self.tx).await?;
+        }
         self.tx.commit().await.map_err(StoreError::from)?;
         for gate in self.accounts {
             self.kw.verifier().put_account(gate);
@@ -167,14 +169,14 @@ impl<'k> Change<'k> {
 }
 
 impl Deref for Change<'_> {
-    type Target = SqliteConnection;
-    fn deref(&self) -> &SqliteConnection {
+    type Target = sqlx::AnyConnection;
+    fn deref(&self) -> &sqlx::AnyConnection {
         &self.tx
     }
 }
 
 impl DerefMut for Change<'_> {
-    fn deref_mut(&mut self) -> &mut SqliteConnection {
+    fn deref_mut(&mut self) -> &mut sqlx::AnyConnection {
         &mut self.tx
     }
 }

@@ -41,6 +41,9 @@ impl Coherence<'_> {
                 count += 1;
             }
             if !full {
+                self.kw
+                    .caught_up_at_ms
+                    .store(self.kw.now_ms(), std::sync::atomic::Ordering::Relaxed);
                 return Ok(count);
             }
         }
@@ -86,6 +89,38 @@ impl Coherence<'_> {
         let pruned = store::changes::prune(&mut tx, self.kw.now() - KEEP_LOG_SECS).await?;
         tx.commit().await.map_err(store::StoreError::from)?;
         Ok(pruned)
+    }
+}
+
+/// How far this process's memory is behind the change log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FeedLag {
+    /// Log rows written that this process has not applied yet.
+    pub behind: i64,
+    /// Milliseconds since this process last read the log to its end.
+    pub since_caught_up_ms: i64,
+}
+
+impl FeedLag {
+    /// A process that has not read the log to its end for this long may be
+    /// serving stale credentials: `/readyz` takes it out of rotation.
+    pub const STALE_AFTER_MS: i64 = 10_000;
+
+    pub fn is_stale(&self) -> bool {
+        self.since_caught_up_ms > Self::STALE_AFTER_MS
+    }
+}
+
+impl Coherence<'_> {
+    /// How far behind the change log this process is, for `/readyz` and `/metrics`.
+    pub async fn lag(&self) -> ServiceResult<FeedLag> {
+        let latest = store::changes::latest(self.kw.store().pool()).await?;
+        let applied = *self.kw.applied_change.lock().await;
+        let at = self.kw.caught_up_at_ms.load(std::sync::atomic::Ordering::Relaxed);
+        Ok(FeedLag {
+            behind: (latest - applied).max(0),
+            since_caught_up_ms: (self.kw.now_ms() - at).max(0),
+        })
     }
 }
 

@@ -7,12 +7,13 @@ mod actor;
 mod audit;
 mod caller;
 mod change;
-mod coherence;
+pub mod coherence;
 mod credentials;
 mod error;
 mod leases;
 mod notifications;
 mod oauth;
+pub mod rate_slices;
 mod usage;
 mod users;
 mod verification;
@@ -86,6 +87,8 @@ pub struct Keyward {
     passwords: Arc<Passwords>,
     /// Per-credential rate limits (in memory; a restart refills every bucket).
     limiter: Arc<crate::ratelimit::RateLimiter>,
+    /// This instance's slices of the budgets shared with other instances.
+    slices: Arc<rate_slices::Slices>,
     metrics: Arc<crate::metrics::Metrics>,
     token_by_client: Arc<Throttle>,
     token_by_ip: Arc<Throttle>,
@@ -99,6 +102,8 @@ pub struct Keyward {
     issuer: Arc<std::sync::OnceLock<String>>,
     /// The last change log row applied to memory (see `coherence.rs`).
     applied_change: Arc<tokio::sync::Mutex<i64>>,
+    /// When (Unix ms) this process last finished reading the change log.
+    caught_up_at_ms: Arc<std::sync::atomic::AtomicI64>,
     /// Who this process is to other instances, for job leases (random at start).
     instance_id: Arc<str>,
     /// The job leases this process last held, by job, with their fences.
@@ -166,7 +171,7 @@ impl Keyward {
     pub async fn open(config: Config, clock: Arc<dyn Clock>) -> Result<Self, StartupError> {
         create_private_dir(&config.data_dir)?;
         let master = MasterKey::load_or_create(&config.master_key_path())?;
-        let store = Store::open(&config.database_path()).await?;
+        let store = Store::connect(&config.database()).await?;
         store.migrate().await?;
         check_master_key(&store, &master, &config).await?;
         // Read before the index: a change logged while it loads is applied again.
@@ -196,6 +201,7 @@ impl Keyward {
         let kw = Self {
             issuer: Arc::default(),
             applied_change: Arc::new(tokio::sync::Mutex::new(applied_change)),
+            caught_up_at_ms: Arc::new(clock.now_ms().into()),
             instance_id: crate::crypto::random::token().into(),
             held_leases: Arc::default(),
             webhook_client: crate::notify::webhook::WebhookClient::new(
@@ -206,6 +212,7 @@ impl Keyward {
             keyring,
             denylist,
             limiter: Arc::default(),
+            slices: Arc::default(),
             metrics: Arc::new(crate::metrics::Metrics::new(clock.now_ms())),
             token_by_client: Arc::new(Throttle::new(token_policy)),
             token_by_ip: Arc::new(Throttle::new(ThrottlePolicy {
@@ -286,6 +293,11 @@ impl Keyward {
         self.clock.now_ms()
     }
 
+    /// Rate limits shared with other instances on the same database.
+    pub fn shared_limits(&self) -> rate_slices::SharedLimits<'_> {
+        rate_slices::SharedLimits { kw: self }
+    }
+
     /// The per-credential rate limiter.
     pub fn rate_limiter(&self) -> &crate::ratelimit::RateLimiter {
         &self.limiter
@@ -300,6 +312,7 @@ impl Keyward {
     pub async fn render_metrics(&self) -> String {
         let pool = self.store().pool();
         let outbox_pending = self.notifications().outbox_pending().await.unwrap_or(-1);
+        let lag = self.coherence().lag().await.ok();
         self.metrics.render(crate::metrics::Gauges {
             now_ms: self.now_ms(),
             pool_size: pool.size(),
@@ -308,6 +321,8 @@ impl Keyward {
             credentials_in_memory: self.verifier().len(),
             pending_usage: self.verifier().usage().pending(),
             outbox_pending,
+            change_feed_behind: lag.map_or(-1, |l| l.behind),
+            change_feed_age_secs: lag.map_or(-1.0, |l| l.since_caught_up_ms as f64 / 1000.0),
             passwords: self.passwords.stats(),
         })
     }

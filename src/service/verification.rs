@@ -12,7 +12,7 @@ use crate::domain::plan;
 use crate::domain::rate_limit::RateLimitSetting;
 use crate::domain::{CredentialKind, Scope};
 use crate::policy::{CredentialFacts, RequestFacts, VerifyCode, decide};
-use crate::store::{self, StoreError};
+use crate::store;
 use crate::verify::index::{AccountGate, Found, Snapshot};
 use crate::verify::{Presented, RateVerdict, TokenGrant, Verdict};
 use crate::wire::jwt::{self as envelope, KEY_TYP, KeyClaims};
@@ -136,7 +136,7 @@ impl Verification<'_> {
             facts,
             now,
         );
-        let (code, rate) = self.limit(code, &client, &account);
+        let (code, rate) = self.limit(code, &client, &account).await;
         if code.is_valid() {
             self.kw.verifier().usage().record(client.id, now, facts.ip);
         }
@@ -199,7 +199,7 @@ impl Verification<'_> {
             facts,
             now,
         );
-        let (code, rate) = self.limit(code, cred, &found.account);
+        let (code, rate) = self.limit(code, cred, &found.account).await;
         if code.is_valid() {
             verifier.usage().record(cred.id, now, facts.ip);
         }
@@ -214,14 +214,25 @@ impl Verification<'_> {
 
     /// Takes one request from a valid credential's rate limit; an empty bucket
     /// turns the answer into `RATE_LIMITED`. Refused requests take nothing.
-    fn limit(&self, code: VerifyCode, cred: &Snapshot, account: &AccountGate) -> (VerifyCode, Option<RateVerdict>) {
+    /// With several instances on one database, the credential's shared budget
+    /// must have a token too (see `rate_slices.rs`).
+    async fn limit(
+        &self,
+        code: VerifyCode,
+        cred: &Snapshot,
+        account: &AccountGate,
+    ) -> (VerifyCode, Option<RateVerdict>) {
         if !code.is_valid() {
             return (code, None);
         }
         match plan::effective(account.plan, account.rate_limit, cred.rate_limit) {
             (RateLimitSetting::Unlimited, _) => (code, None),
             (RateLimitSetting::Limited(limit), policy) => {
-                let decision = self.kw.rate_limiter().check(cred.id, limit, self.kw.now_ms());
+                let now_ms = self.kw.now_ms();
+                let mut decision = self.kw.rate_limiter().check(cred.id, limit, now_ms);
+                if decision.allowed && !self.kw.shared_limits().take(cred.id, limit, now_ms).await {
+                    decision = decision.refused_elsewhere(limit);
+                }
                 let code = if decision.allowed {
                     code
                 } else {
@@ -244,7 +255,7 @@ impl Verification<'_> {
     /// Reloads one credential (and its account) from the database into
     /// memory, reading the row and its secrets in one snapshot so they agree.
     pub(crate) async fn refresh_credential(&self, id: i64) -> ServiceResult<()> {
-        let mut tx = self.kw.store().pool().begin().await.map_err(StoreError::from)?;
+        let mut tx = self.kw.store().snapshot().await?;
         let Some(row) = store::credentials::find(&mut *tx, id).await? else {
             return Ok(());
         };

@@ -1,16 +1,18 @@
 //! Queries on `accounts`.
 
-use sqlx::SqliteExecutor;
-
 use super::{StoreError, StoreResult};
 use crate::domain::{Account, AccountId, Plan};
+use crate::store::Flag;
+use crate::store::builder::Builder;
 
 #[derive(Debug, sqlx::FromRow)]
 struct AccountRow {
     id: AccountId,
     name: String,
     plan: String,
+    #[sqlx(try_from = "Flag")]
     api_enabled: bool,
+    #[sqlx(try_from = "Flag")]
     allow_query_key: bool,
     notification_emails: String,
     rate_limit: Option<String>,
@@ -51,7 +53,7 @@ const COLUMNS: &str =
     "id, name, plan, api_enabled, allow_query_key, notification_emails, rate_limit, created_at, version";
 
 /// Every account, by name.
-pub async fn list<'e>(db: impl SqliteExecutor<'e>) -> StoreResult<Vec<Account>> {
+pub async fn list<'e>(db: impl crate::store::Db<'e>) -> StoreResult<Vec<Account>> {
     let rows: Vec<AccountRow> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM accounts ORDER BY name"))
         .fetch_all(db)
         .await?;
@@ -59,8 +61,8 @@ pub async fn list<'e>(db: impl SqliteExecutor<'e>) -> StoreResult<Vec<Account>> 
 }
 
 /// One account by name.
-pub async fn find_by_name<'e>(db: impl SqliteExecutor<'e>, name: &str) -> StoreResult<Option<Account>> {
-    let row: Option<AccountRow> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM accounts WHERE name = ?"))
+pub async fn find_by_name<'e>(db: impl crate::store::Db<'e>, name: &str) -> StoreResult<Option<Account>> {
+    let row: Option<AccountRow> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM accounts WHERE name = $1"))
         .bind(name)
         .fetch_optional(db)
         .await?;
@@ -68,8 +70,8 @@ pub async fn find_by_name<'e>(db: impl SqliteExecutor<'e>, name: &str) -> StoreR
 }
 
 /// One account by id.
-pub async fn find<'e>(db: impl SqliteExecutor<'e>, id: AccountId) -> StoreResult<Option<Account>> {
-    let row: Option<AccountRow> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM accounts WHERE id = ?"))
+pub async fn find<'e>(db: impl crate::store::Db<'e>, id: AccountId) -> StoreResult<Option<Account>> {
+    let row: Option<AccountRow> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM accounts WHERE id = $1"))
         .bind(id)
         .fetch_optional(db)
         .await?;
@@ -77,20 +79,17 @@ pub async fn find<'e>(db: impl SqliteExecutor<'e>, id: AccountId) -> StoreResult
 }
 
 /// Which of `ids` exist; used to check grants before writing them.
-pub async fn count_existing<'e>(db: impl SqliteExecutor<'e>, ids: &[AccountId]) -> StoreResult<i64> {
-    let list = serde_json::to_string(ids).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    Ok(
-        sqlx::query_scalar("SELECT count(*) FROM accounts WHERE id IN (SELECT value FROM json_each(?))")
-            .bind(list)
-            .fetch_one(db)
-            .await?,
-    )
+pub async fn count_existing<'e>(db: impl crate::store::Db<'e>, ids: &[AccountId]) -> StoreResult<i64> {
+    let mut q = Builder::new("SELECT count(*) FROM accounts WHERE ");
+    q.push_in("id", ids);
+    let (sql, args) = q.finish()?;
+    Ok(sqlx::query_scalar_with(&sql, args).fetch_one(db).await?)
 }
 
 /// Creates an account; a taken name is a [`StoreError::Conflict`].
-pub async fn insert<'e>(db: impl SqliteExecutor<'e>, name: &str, plan: Plan, now: i64) -> StoreResult<AccountId> {
+pub async fn insert<'e>(db: impl crate::store::Db<'e>, name: &str, plan: Plan, now: i64) -> StoreResult<AccountId> {
     Ok(
-        sqlx::query_scalar("INSERT INTO accounts (name, plan, created_at) VALUES (?, ?, ?) RETURNING id")
+        sqlx::query_scalar("INSERT INTO accounts (name, plan, created_at) VALUES ($1, $2, $3) RETURNING id")
             .bind(name)
             .bind(plan.as_str())
             .bind(now)
@@ -101,7 +100,7 @@ pub async fn insert<'e>(db: impl SqliteExecutor<'e>, name: &str, plan: Plan, now
 
 /// Writes every mutable field of an account back and bumps its version (the
 /// caller read the row in the same write transaction).
-pub async fn update<'e>(db: impl SqliteExecutor<'e>, account: &Account) -> StoreResult<()> {
+pub async fn update<'e>(db: impl crate::store::Db<'e>, account: &Account) -> StoreResult<()> {
     let emails = serde_json::to_string(&account.notification_emails).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let rate_limit = account
         .rate_limit
@@ -110,13 +109,13 @@ pub async fn update<'e>(db: impl SqliteExecutor<'e>, account: &Account) -> Store
         .map_err(|e| StoreError::Corrupt(e.to_string()))?;
     sqlx::query(
         "UPDATE accounts
-            SET plan = ?, api_enabled = ?, allow_query_key = ?, notification_emails = ?, rate_limit = ?,
+            SET plan = $1, api_enabled = $2, allow_query_key = $3, notification_emails = $4, rate_limit = $5,
                 version = version + 1
-          WHERE id = ?",
+          WHERE id = $6",
     )
     .bind(account.plan.as_str())
-    .bind(account.api_enabled)
-    .bind(account.allow_query_key)
+    .bind(Flag(account.api_enabled))
+    .bind(Flag(account.allow_query_key))
     .bind(emails)
     .bind(rate_limit)
     .bind(account.id)

@@ -1,9 +1,8 @@
 //! Queries on `audit_log`.
 
-use sqlx::{QueryBuilder, Sqlite, SqliteExecutor};
-
 use super::StoreResult;
 use crate::domain::{AccountId, ActorKind, AuditEntry, AuditFilter};
+use crate::store::builder::Builder;
 
 /// One entry to append. Built by the services, which know who did what.
 #[derive(Debug, Clone)]
@@ -20,10 +19,10 @@ pub struct NewEntry<'a> {
 }
 
 /// Appends an entry; run it in the same transaction as the change it records.
-pub async fn insert<'e>(db: impl SqliteExecutor<'e>, e: &NewEntry<'_>) -> StoreResult<()> {
+pub async fn insert<'e>(db: impl crate::store::Db<'e>, e: &NewEntry<'_>) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO audit_log (at, actor_kind, actor_id, actor, action, target, account_id, ip, details)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(e.at)
     .bind(e.actor_kind.as_str())
@@ -62,12 +61,12 @@ pub enum Visibility {
 
 /// A newest-first page of entries matching `filter`, at most `limit` long.
 pub async fn list<'e>(
-    db: impl SqliteExecutor<'e>,
+    db: impl crate::store::Db<'e>,
     filter: &AuditFilter,
     visibility: &Visibility,
     limit: u32,
 ) -> StoreResult<Vec<AuditEntry>> {
-    let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+    let mut q = Builder::new(
         "SELECT l.id, l.at, l.actor_kind, l.actor, l.action, l.target, a.name AS account, l.ip, l.details
            FROM audit_log l LEFT JOIN accounts a ON a.id = l.account_id
           WHERE 1 = 1",
@@ -88,12 +87,11 @@ pub async fn list<'e>(
         q.push(" AND l.id < ").push_bind(before);
     }
     if let Visibility::Accounts(ids) = visibility {
-        q.push(" AND l.account_id IN (SELECT value FROM json_each(")
-            .push_bind(serde_json::to_string(ids).unwrap_or_else(|_| "[]".into()))
-            .push("))");
+        q.push(" AND ").push_in("l.account_id", ids);
     }
     q.push(" ORDER BY l.id DESC LIMIT ").push_bind(i64::from(limit));
-    let rows: Vec<EntryRow> = q.build_query_as().fetch_all(db).await?;
+    let (sql, args) = q.finish()?;
+    let rows: Vec<EntryRow> = sqlx::query_as_with(&sql, args).fetch_all(db).await?;
     Ok(rows
         .into_iter()
         .map(|r| AuditEntry {

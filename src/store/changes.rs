@@ -1,8 +1,6 @@
 //! Queries on `change_log`: the changes other processes must apply to what
 //! they hold in memory.
 
-use sqlx::{SqliteConnection, SqliteExecutor};
-
 use super::{StoreError, StoreResult};
 use crate::domain::AccountId;
 
@@ -20,14 +18,14 @@ pub enum Changed {
 }
 
 /// Appends `change`, in the caller's transaction.
-pub async fn record(db: &mut SqliteConnection, change: &Changed, at: i64) -> StoreResult<()> {
+pub async fn record(db: &mut sqlx::AnyConnection, change: &Changed, at: i64) -> StoreResult<()> {
     let (kind, id, jti) = match change {
         Changed::Credential(id) => ("credential", Some(*id), None),
         Changed::Account(id) => ("account", Some(*id), None),
         Changed::SigningKeys => ("signing_keys", None, None),
         Changed::TokenRevoked { jti, .. } => ("token_revoked", None, Some(jti.as_str())),
     };
-    sqlx::query("INSERT INTO change_log (kind, id, jti, at) VALUES (?, ?, ?, ?)")
+    sqlx::query("INSERT INTO change_log (kind, id, jti, at) VALUES ($1, $2, $3, $4)")
         .bind(kind)
         .bind(id)
         .bind(jti)
@@ -41,11 +39,11 @@ pub async fn record(db: &mut SqliteConnection, change: &Changed, at: i64) -> Sto
 /// process that loads everything now starts reading the log. A log pruned
 /// empty still counts what it held, or a process starting then would seem
 /// behind the pruning for ever.
-pub async fn latest<'e>(db: impl SqliteExecutor<'e>) -> StoreResult<i64> {
+pub async fn latest<'e>(db: impl crate::store::Db<'e>) -> StoreResult<i64> {
     Ok(sqlx::query_scalar(
         "SELECT max(
              (SELECT COALESCE(MAX(seq), 0) FROM change_log),
-             COALESCE((SELECT CAST(value AS INTEGER) FROM instance_settings WHERE name = ?), 0)
+             COALESCE((SELECT CAST(value AS INTEGER) FROM instance_settings WHERE name = $1), 0)
          )",
     )
     .bind(PRUNED_THROUGH)
@@ -58,14 +56,14 @@ type LogRow = (i64, String, Option<i64>, Option<String>, Option<i64>);
 
 /// Up to `limit` changes after `seq`, oldest first. A revoked token comes
 /// with its expiry, read from `revoked_tokens`.
-pub async fn after<'e>(db: impl SqliteExecutor<'e>, seq: i64, limit: u32) -> StoreResult<Vec<(i64, Changed)>> {
+pub async fn after<'e>(db: impl crate::store::Db<'e>, seq: i64, limit: u32) -> StoreResult<Vec<(i64, Changed)>> {
     let rows: Vec<LogRow> = sqlx::query_as(
         "SELECT c.seq, c.kind, c.id, c.jti, r.expires_at
          FROM change_log c LEFT JOIN revoked_tokens r ON r.jti = c.jti
-         WHERE c.seq > ? ORDER BY c.seq LIMIT ?",
+         WHERE c.seq > $1 ORDER BY c.seq LIMIT $2",
     )
     .bind(seq)
-    .bind(limit)
+    .bind(i64::from(limit))
     .fetch_all(db)
     .await?;
     rows.into_iter()
@@ -89,13 +87,13 @@ pub async fn after<'e>(db: impl SqliteExecutor<'e>, seq: i64, limit: u32) -> Sto
 /// Deletes the changes made before `before`; answers the last sequence
 /// number deleted (0 for none), which a process behind it cannot catch up
 /// from.
-pub async fn prune(db: &mut SqliteConnection, before: i64) -> StoreResult<i64> {
-    let pruned: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM change_log WHERE at < ?")
+pub async fn prune(db: &mut sqlx::AnyConnection, before: i64) -> StoreResult<i64> {
+    let pruned: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM change_log WHERE at < $1")
         .bind(before)
         .fetch_one(&mut *db)
         .await?;
     if pruned > 0 {
-        sqlx::query("DELETE FROM change_log WHERE seq <= ?")
+        sqlx::query("DELETE FROM change_log WHERE seq <= $1")
             .bind(pruned)
             .execute(&mut *db)
             .await?;
@@ -105,7 +103,7 @@ pub async fn prune(db: &mut SqliteConnection, before: i64) -> StoreResult<i64> {
 }
 
 /// The last sequence number pruned (0 for none).
-pub async fn pruned_through<'e>(db: impl SqliteExecutor<'e>) -> StoreResult<i64> {
+pub async fn pruned_through<'e>(db: impl crate::store::Db<'e>) -> StoreResult<i64> {
     Ok(super::instance::get(db, PRUNED_THROUGH)
         .await?
         .and_then(|v| v.parse().ok())

@@ -1,9 +1,8 @@
 //! Queries on the outbox: `events` and their `deliveries`.
 
-use sqlx::{SqliteConnection, SqliteExecutor};
-
 use super::StoreResult;
 use crate::domain::AccountId;
+use crate::store::builder::Builder;
 
 /// An event to write.
 #[derive(Debug, Clone)]
@@ -18,10 +17,10 @@ pub struct NewEvent<'a> {
 }
 
 /// Writes an event; `None` when one with the same dedupe key already exists.
-pub async fn insert(conn: &mut SqliteConnection, e: &NewEvent<'_>) -> StoreResult<Option<i64>> {
+pub async fn insert(conn: &mut sqlx::AnyConnection, e: &NewEvent<'_>) -> StoreResult<Option<i64>> {
     Ok(sqlx::query_scalar(
         "INSERT INTO events (public_id, type, account_id, credential_id, payload, created_at, dedupe_key)
-         VALUES (?, ?, ?, ?, ?, ?, ?)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
          ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
     )
     .bind(e.public_id)
@@ -37,17 +36,16 @@ pub async fn insert(conn: &mut SqliteConnection, e: &NewEvent<'_>) -> StoreResul
 
 /// Which of these dedupe keys were already used.
 pub async fn existing_keys<'e>(
-    db: impl SqliteExecutor<'e>,
+    db: impl crate::store::Db<'e>,
     keys: &[&str],
 ) -> StoreResult<std::collections::HashSet<String>> {
     if keys.is_empty() {
         return Ok(Default::default());
     }
-    let found: Vec<String> =
-        sqlx::query_scalar("SELECT dedupe_key FROM events WHERE dedupe_key IN (SELECT value FROM json_each(?))")
-            .bind(serde_json::to_string(keys).unwrap_or_else(|_| "[]".into()))
-            .fetch_all(db)
-            .await?;
+    let mut q = Builder::new("SELECT dedupe_key FROM events WHERE ");
+    q.push_in("dedupe_key", keys);
+    let (sql, args) = q.finish()?;
+    let found: Vec<String> = sqlx::query_scalar_with(&sql, args).fetch_all(db).await?;
     Ok(found.into_iter().collect())
 }
 
@@ -59,14 +57,14 @@ pub enum Destination<'a> {
 }
 
 /// Queues one delivery of an event, due at once.
-pub async fn queue(conn: &mut SqliteConnection, event_id: i64, to: Destination<'_>, now: i64) -> StoreResult<i64> {
+pub async fn queue(conn: &mut sqlx::AnyConnection, event_id: i64, to: Destination<'_>, now: i64) -> StoreResult<i64> {
     let (webhook, email) = match to {
         Destination::Webhook(id) => (Some(id), None),
         Destination::Email(a) => (None, Some(a)),
     };
     Ok(sqlx::query_scalar(
         "INSERT INTO deliveries (event_id, webhook_id, email, status, created_at, next_attempt_at)
-         VALUES (?, ?, ?, 'pending', ?, ?) RETURNING id",
+         VALUES ($1, $2, $3, 'pending', $4, $5) RETURNING id",
     )
     .bind(event_id)
     .bind(webhook)
@@ -104,9 +102,9 @@ const SELECT: &str = "SELECT d.id, d.event_id, e.public_id AS event_public_id, e
    FROM deliveries d JOIN events e ON e.id = d.event_id LEFT JOIN webhooks w ON w.id = d.webhook_id";
 
 /// Pending deliveries due at `now`, oldest first.
-pub async fn due<'e>(db: impl SqliteExecutor<'e>, now: i64, limit: u32) -> StoreResult<Vec<DeliveryRow>> {
+pub async fn due<'e>(db: impl crate::store::Db<'e>, now: i64, limit: u32) -> StoreResult<Vec<DeliveryRow>> {
     Ok(sqlx::query_as(&format!(
-        "{SELECT} WHERE d.status = 'pending' AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at, d.id LIMIT ?"
+        "{SELECT} WHERE d.status = 'pending' AND d.next_attempt_at <= $1 ORDER BY d.next_attempt_at, d.id LIMIT $2"
     ))
     .bind(now)
     .bind(i64::from(limit))
@@ -118,9 +116,9 @@ pub async fn due<'e>(db: impl SqliteExecutor<'e>, now: i64, limit: u32) -> Store
 /// `lease_until`, unless another worker (another process on the same data
 /// dir) took it first. A worker that dies mid-attempt leaves it to be retried
 /// once the lease ends, so nothing is lost and nothing is sent twice at once.
-pub async fn claim<'e>(db: impl SqliteExecutor<'e>, id: i64, due_at: i64, lease_until: i64) -> StoreResult<bool> {
+pub async fn claim<'e>(db: impl crate::store::Db<'e>, id: i64, due_at: i64, lease_until: i64) -> StoreResult<bool> {
     Ok(sqlx::query(
-        "UPDATE deliveries SET next_attempt_at = ? WHERE id = ? AND status = 'pending' AND next_attempt_at = ?",
+        "UPDATE deliveries SET next_attempt_at = $1 WHERE id = $2 AND status = 'pending' AND next_attempt_at = $3",
     )
     .bind(lease_until)
     .bind(id)
@@ -132,7 +130,7 @@ pub async fn claim<'e>(db: impl SqliteExecutor<'e>, id: i64, due_at: i64, lease_
 }
 
 /// How many deliveries wait for an attempt or a retry.
-pub async fn pending<'e>(db: impl SqliteExecutor<'e>) -> StoreResult<i64> {
+pub async fn pending<'e>(db: impl crate::store::Db<'e>) -> StoreResult<i64> {
     Ok(
         sqlx::query_scalar("SELECT count(*) FROM deliveries WHERE status = 'pending'")
             .fetch_one(db)
@@ -143,8 +141,8 @@ pub async fn pending<'e>(db: impl SqliteExecutor<'e>) -> StoreResult<i64> {
 /// Deletes events older than `before` whose deliveries are all finished,
 /// with those deliveries. Their dedupe keys go too, which is safe: a notice's
 /// key names an expiry in the past, and a rate-limit hour that is over.
-pub async fn prune(conn: &mut SqliteConnection, before: i64) -> StoreResult<u64> {
-    const OLD: &str = "SELECT id FROM events WHERE created_at < ?
+pub async fn prune(conn: &mut sqlx::AnyConnection, before: i64) -> StoreResult<u64> {
+    const OLD: &str = "SELECT id FROM events WHERE created_at < $1
           AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = events.id AND d.status = 'pending')";
     sqlx::query(&format!("DELETE FROM deliveries WHERE event_id IN ({OLD})"))
         .bind(before)
@@ -158,17 +156,21 @@ pub async fn prune(conn: &mut SqliteConnection, before: i64) -> StoreResult<u64>
 }
 
 /// One delivery.
-pub async fn find<'e>(db: impl SqliteExecutor<'e>, id: i64) -> StoreResult<Option<DeliveryRow>> {
-    Ok(sqlx::query_as(&format!("{SELECT} WHERE d.id = ?"))
+pub async fn find<'e>(db: impl crate::store::Db<'e>, id: i64) -> StoreResult<Option<DeliveryRow>> {
+    Ok(sqlx::query_as(&format!("{SELECT} WHERE d.id = $1"))
         .bind(id)
         .fetch_optional(db)
         .await?)
 }
 
 /// An endpoint's deliveries, newest first.
-pub async fn of_webhook<'e>(db: impl SqliteExecutor<'e>, webhook_id: i64, limit: u32) -> StoreResult<Vec<DeliveryRow>> {
+pub async fn of_webhook<'e>(
+    db: impl crate::store::Db<'e>,
+    webhook_id: i64,
+    limit: u32,
+) -> StoreResult<Vec<DeliveryRow>> {
     Ok(
-        sqlx::query_as(&format!("{SELECT} WHERE d.webhook_id = ? ORDER BY d.id DESC LIMIT ?"))
+        sqlx::query_as(&format!("{SELECT} WHERE d.webhook_id = $1 ORDER BY d.id DESC LIMIT $2"))
             .bind(webhook_id)
             .bind(i64::from(limit))
             .fetch_all(db)
@@ -177,9 +179,9 @@ pub async fn of_webhook<'e>(db: impl SqliteExecutor<'e>, webhook_id: i64, limit:
 }
 
 /// The latest e-mail deliveries, newest first.
-pub async fn emails<'e>(db: impl SqliteExecutor<'e>, limit: u32) -> StoreResult<Vec<DeliveryRow>> {
+pub async fn emails<'e>(db: impl crate::store::Db<'e>, limit: u32) -> StoreResult<Vec<DeliveryRow>> {
     Ok(sqlx::query_as(&format!(
-        "{SELECT} WHERE d.email IS NOT NULL ORDER BY d.id DESC LIMIT ?"
+        "{SELECT} WHERE d.email IS NOT NULL ORDER BY d.id DESC LIMIT $1"
     ))
     .bind(i64::from(limit))
     .fetch_all(db)
@@ -198,11 +200,11 @@ pub struct Attempt<'a> {
 }
 
 /// Records an attempt.
-pub async fn record_attempt<'e>(db: impl SqliteExecutor<'e>, id: i64, a: &Attempt<'_>) -> StoreResult<()> {
+pub async fn record_attempt<'e>(db: impl crate::store::Db<'e>, id: i64, a: &Attempt<'_>) -> StoreResult<()> {
     sqlx::query(
-        "UPDATE deliveries SET attempts = attempts + 1, status = ?, last_status = ?, last_error = ?,
-                next_attempt_at = ?, delivered_at = CASE WHEN ? = 'delivered' THEN ? ELSE delivered_at END
-          WHERE id = ?",
+        "UPDATE deliveries SET attempts = attempts + 1, status = $1, last_status = $2, last_error = $3,
+                next_attempt_at = $4, delivered_at = CASE WHEN $5 = 'delivered' THEN $6 ELSE delivered_at END
+          WHERE id = $7",
     )
     .bind(a.status)
     .bind(a.http_status)
@@ -217,10 +219,10 @@ pub async fn record_attempt<'e>(db: impl SqliteExecutor<'e>, id: i64, a: &Attemp
 }
 
 /// Drops what is still queued for a deleted endpoint.
-pub async fn cancel<'e>(db: impl SqliteExecutor<'e>, webhook_id: i64) -> StoreResult<()> {
+pub async fn cancel<'e>(db: impl crate::store::Db<'e>, webhook_id: i64) -> StoreResult<()> {
     sqlx::query(
         "UPDATE deliveries SET status = 'failed', last_error = 'the endpoint was deleted', next_attempt_at = NULL
-          WHERE webhook_id = ? AND status = 'pending'",
+          WHERE webhook_id = $1 AND status = 'pending'",
     )
     .bind(webhook_id)
     .execute(db)

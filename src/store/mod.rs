@@ -1,17 +1,24 @@
-//! SQLite storage. Every query Keyward runs lives in a module here, in plain SQL.
+//! Storage on SQLite (the embedded default) or PostgreSQL (several instances).
+//! Every query Keyward runs lives in a module here, in plain SQL. Statements go
+//! through sqlx's `Any` driver with `$N` placeholders, which both engines read,
+//! so most SQL is written once; where the dialects differ, a function holds
+//! both texts side by side and picks one by [`Engine`].
 //!
-//! Connection settings are chosen, not inherited (sqlx leaves SQLite's defaults):
+//! SQLite's connection settings are chosen, not inherited:
 //! WAL so readers never wait for the writer, foreign keys on, a busy timeout so a
 //! second writer waits instead of failing, and `synchronous = FULL` so a change
 //! that was answered is on disk even after a power cut (see the README).
 
 pub mod accounts;
 pub mod audit;
+pub mod builder;
 pub mod changes;
 pub mod credentials;
 pub mod events;
+pub mod feed;
 pub mod instance;
 pub mod leases;
+pub mod rate_budgets;
 pub mod sessions;
 pub mod setup;
 pub mod signing_keys;
@@ -20,10 +27,98 @@ pub mod usage;
 pub mod users;
 pub mod webhooks;
 
-use sqlx::SqlitePool;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyConnection, AnyPool, ConnectOptions, Connection, Executor};
 use std::path::Path;
+use std::str::FromStr;
 use std::time::Duration;
+
+/// What a store function runs its statement on: the pool, a pooled
+/// connection or an open transaction, on either engine.
+pub trait Db<'c>: Executor<'c, Database = sqlx::Any> {}
+impl<'c, T: Executor<'c, Database = sqlx::Any>> Db<'c> for T {}
+
+/// A write transaction (see [`Store::write`]).
+pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
+
+/// Which database a process uses.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Database {
+    /// The embedded default: one SQLite file.
+    SqliteFile(std::path::PathBuf),
+    /// A PostgreSQL 15+ server, shared by several instances.
+    Postgres(String),
+}
+
+impl std::fmt::Debug for Database {
+    /// The URL may carry a password: only the engine and host are shown.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Database::SqliteFile(p) => write!(f, "SqliteFile({})", p.display()),
+            Database::Postgres(url) => write!(f, "Postgres({})", redact(url)),
+        }
+    }
+}
+
+/// A PostgreSQL URL as configured; its `Debug` hides the password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl(pub String);
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&redact(&self.0))
+    }
+}
+
+/// `postgres://user:secret@host/db` → `postgres://user:…@host/db`.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            match creds.find(':') {
+                Some(colon) => format!("{}:…{}", &url[..scheme + 3 + colon], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// The two engines; store functions whose SQL differs pick their text by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+impl Engine {
+    /// The engine behind a connection.
+    pub fn of(conn: &AnyConnection) -> Self {
+        if conn.backend_name() == "PostgreSQL" {
+            Engine::Postgres
+        } else {
+            Engine::Sqlite
+        }
+    }
+
+    /// How the settings page names it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Engine::Sqlite => "SQLite",
+            Engine::Postgres => "PostgreSQL",
+        }
+    }
+}
+
+/// The advisory lock every PostgreSQL write transaction takes: one writer at a
+/// time, as SQLite's `BEGIN IMMEDIATE` gives, so read-then-write checks hold and
+/// `change_log.seq` is handed out in commit order (a poller never skips a row
+/// whose transaction commits late). The number is "keyward" in ASCII.
+const PG_WRITER_LOCK: i64 = 0x6b65_7977_6172_64;
+
+/// SQLite's connection settings, run on every new connection.
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;
+    PRAGMA busy_timeout = 5000; PRAGMA temp_store = MEMORY;";
 
 /// Why a store call failed.
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +133,9 @@ pub enum StoreError {
     Db(sqlx::Error),
     #[error(transparent)]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The engine cannot do this; the text says what to do instead.
+    #[error("{0}")]
+    Unsupported(&'static str),
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -57,52 +155,117 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// The connection pool, cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Store {
-    pool: SqlitePool,
+    pool: AnyPool,
+    engine: Engine,
+    url: String,
 }
 
 impl Store {
-    /// Opens (creating if needed) the database file with Keyward's pragmas.
+    /// Opens (creating if needed) a SQLite database file with Keyward's pragmas.
     /// Does not migrate: call [`Store::migrate`].
     pub async fn open(path: &Path) -> StoreResult<Self> {
-        let options = SqliteConnectOptions::new()
-            .filename(path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(5))
-            .pragma("temp_store", "memory");
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
+        Self::connect(&Database::SqliteFile(path.to_owned())).await
+    }
+
+    /// Connects to either engine. Does not migrate: call [`Store::migrate`].
+    pub async fn connect(db: &Database) -> StoreResult<Self> {
+        sqlx::any::install_default_drivers();
+        let (url, engine, max) = match db {
+            Database::SqliteFile(path) => (sqlite_url(path), Engine::Sqlite, 8),
+            Database::Postgres(url) => (url.clone(), Engine::Postgres, 16),
+        };
+        let options = AnyConnectOptions::from_str(&url)?.disable_statement_logging();
+        let pool = AnyPoolOptions::new()
+            .max_connections(max)
             .min_connections(1)
             .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    match engine {
+                        Engine::Sqlite => conn.execute(SQLITE_PRAGMAS).await?,
+                        Engine::Postgres => {
+                            conn.execute("SET lock_timeout = '5s'; SET application_name = 'keyward'")
+                                .await?
+                        }
+                    };
+                    Ok(())
+                })
+            })
             .connect_with(options)
             .await?;
-        Ok(Self { pool })
+        Ok(Self { pool, engine, url })
     }
 
-    /// Applies the migrations embedded from `migrations/` that have not run yet.
+    /// The URL the store connected with (the change feed opens its own connection).
+    pub(crate) fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Which engine this store talks to.
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    /// Applies the engine's embedded migrations that have not run yet. On
+    /// PostgreSQL the migrator holds an advisory lock, so instances starting
+    /// together apply each migration once; it runs on a connection of its own
+    /// that is closed afterwards, so a failed run cannot leave that lock held
+    /// on a pooled connection.
     pub async fn migrate(&self) -> StoreResult<()> {
-        sqlx::migrate!("./migrations").run(&self.pool).await?;
-        Ok(())
+        let mut conn = AnyConnection::connect(&self.url).await?;
+        let done = match self.engine {
+            Engine::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&mut conn).await,
+            Engine::Postgres => sqlx::migrate!("./migrations/postgres").run(&mut conn).await,
+        };
+        conn.close().await?;
+        Ok(done?)
     }
 
-    /// Starts a write transaction with `BEGIN IMMEDIATE`: it takes SQLite's
-    /// write lock at once, so concurrent writers queue on the busy timeout
-    /// instead of failing when a read-then-write transaction would deadlock.
-    pub async fn write(&self) -> StoreResult<sqlx::Transaction<'static, sqlx::Sqlite>> {
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    /// Starts a write transaction that holds the database's single writer lock
+    /// at once: SQLite's `BEGIN IMMEDIATE`, or PostgreSQL's transaction-scoped
+    /// advisory lock. Concurrent writers queue (5 s) instead of failing when a
+    /// read-then-write transaction would deadlock.
+    pub async fn write(&self) -> StoreResult<Tx> {
+        Ok(match self.engine {
+            Engine::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Engine::Postgres => {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(PG_WRITER_LOCK)
+                    .execute(&mut *tx)
+                    .await?;
+                tx
+            }
+        })
+    }
+
+    /// Starts a read-only transaction that sees one snapshot of the database.
+    pub async fn snapshot(&self) -> StoreResult<Tx> {
+        Ok(match self.engine {
+            Engine::Sqlite => self.pool.begin().await?,
+            Engine::Postgres => {
+                self.pool
+                    .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    .await?
+            }
+        })
     }
 
     /// The pool, for store functions and transactions.
-    pub fn pool(&self) -> &SqlitePool {
+    pub fn pool(&self) -> &AnyPool {
         &self.pool
     }
 
     /// Writes an online, consistent copy of the database to `dest` while the
-    /// server keeps running (`VACUUM INTO` reads one snapshot).
+    /// server keeps running (`VACUUM INTO` reads one snapshot). PostgreSQL has
+    /// its own tools for this, and the error says which.
     pub async fn backup(&self, dest: &Path) -> StoreResult<()> {
-        sqlx::query("VACUUM INTO ?")
+        if self.engine == Engine::Postgres {
+            return Err(StoreError::Unsupported(
+                "on PostgreSQL, back up with pg_dump (for example `pg_dump --format=custom`), and keep the master key with it",
+            ));
+        }
+        sqlx::query("VACUUM INTO $1")
             .bind(dest.to_string_lossy().into_owned())
             .execute(&self.pool)
             .await?;
@@ -116,10 +279,14 @@ impl Store {
     }
 
     /// Reads a connection setting (`journal_mode`, `synchronous`, …) as text,
-    /// so the settings page and the tests show what SQLite really uses.
+    /// so the settings page and the tests show what the engine really uses.
     pub async fn pragma(&self, name: Pragma) -> StoreResult<String> {
         use sqlx::Row;
-        let row = sqlx::query(name.query()).fetch_one(&self.pool).await?;
+        let sql = match self.engine {
+            Engine::Sqlite => name.sqlite(),
+            Engine::Postgres => name.postgres(),
+        };
+        let row = sqlx::query(sql).fetch_one(&self.pool).await?;
         Ok(row
             .try_get::<String, _>(0)
             .or_else(|_| row.try_get::<i64, _>(0).map(|n| n.to_string()))?)
@@ -129,6 +296,22 @@ impl Store {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// A SQLite URL for `path`, created if missing. `%`, `?` and `#` are escaped:
+/// sqlx decodes the path and splits parameters at `?`.
+fn sqlite_url(path: &Path) -> String {
+    let mut url = String::from("sqlite://");
+    for c in path.to_string_lossy().chars() {
+        match c {
+            '%' => url.push_str("%25"),
+            '?' => url.push_str("%3F"),
+            '#' => url.push_str("%23"),
+            c => url.push(c),
+        }
+    }
+    url.push_str("?mode=rwc");
+    url
 }
 
 /// The connection settings that can be read back.
@@ -141,12 +324,110 @@ pub enum Pragma {
 }
 
 impl Pragma {
-    fn query(self) -> &'static str {
+    fn sqlite(self) -> &'static str {
         match self {
             Pragma::JournalMode => "PRAGMA journal_mode",
             Pragma::Synchronous => "PRAGMA synchronous",
             Pragma::ForeignKeys => "PRAGMA foreign_keys",
             Pragma::BusyTimeout => "PRAGMA busy_timeout",
         }
+    }
+
+    /// The nearest PostgreSQL setting: it always writes ahead, always checks
+    /// foreign keys, and waits `lock_timeout` for the writer lock.
+    fn postgres(self) -> &'static str {
+        match self {
+            Pragma::JournalMode => "SELECT 'wal'",
+            Pragma::Synchronous => "SHOW synchronous_commit",
+            Pragma::ForeignKeys => "SELECT CAST(1 AS BIGINT)",
+            Pragma::BusyTimeout => "SHOW lock_timeout",
+        }
+    }
+}
+
+/// A yes/no column. Both engines store it as a 0/1 integer (one meaning for
+/// the schema and for the data copy), and sqlx's `Any` driver decodes only a
+/// real boolean as `bool`; rows read it through this type.
+#[derive(Debug, Clone, Copy)]
+pub struct Flag(pub bool);
+
+impl From<Flag> for bool {
+    fn from(f: Flag) -> bool {
+        f.0
+    }
+}
+
+impl From<bool> for Flag {
+    fn from(b: bool) -> Flag {
+        Flag(b)
+    }
+}
+
+impl sqlx::Type<sqlx::Any> for Flag {
+    fn type_info() -> sqlx::any::AnyTypeInfo {
+        <i64 as sqlx::Type<sqlx::Any>>::type_info()
+    }
+
+    fn compatible(ty: &sqlx::any::AnyTypeInfo) -> bool {
+        <i64 as sqlx::Type<sqlx::Any>>::compatible(ty) || <bool as sqlx::Type<sqlx::Any>>::compatible(ty)
+    }
+}
+
+impl<'r> sqlx::Decode<'r, sqlx::Any> for Flag {
+    fn decode(value: sqlx::any::AnyValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+        match <bool as sqlx::Decode<sqlx::Any>>::decode(value.clone()) {
+            Ok(b) => Ok(Flag(b)),
+            Err(_) => Ok(Flag(<i64 as sqlx::Decode<sqlx::Any>>::decode(value)? != 0)),
+        }
+    }
+}
+
+impl<'q> sqlx::Encode<'q, sqlx::Any> for Flag {
+    fn encode_by_ref(
+        &self,
+        buf: &mut <sqlx::Any as sqlx::Database>::ArgumentBuffer<'q>,
+    ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+        <i64 as sqlx::Encode<sqlx::Any>>::encode(i64::from(self.0), buf)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_urls_escape_what_sqlx_would_split_or_decode() {
+        assert_eq!(
+            sqlite_url(Path::new("/tmp/a b/k.db")),
+            "sqlite:///tmp/a b/k.db?mode=rwc"
+        );
+        assert_eq!(
+            sqlite_url(Path::new("/x/50%?#/k.db")),
+            "sqlite:///x/50%25%3F%23/k.db?mode=rwc"
+        );
+    }
+
+    #[test]
+    fn urls_are_shown_without_their_password() {
+        assert_eq!(
+            redact("postgres://kw:s3cret@db:5432/keyward"),
+            "postgres://kw:…@db:5432/keyward"
+        );
+        assert_eq!(redact("postgres://kw@db/keyward"), "postgres://kw@db/keyward");
+        assert_eq!(
+            format!("{:?}", DatabaseUrl("postgres://a:b@h/d".into())),
+            "postgres://a:…@h/d"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_new_sqlite_file_is_created_with_its_settings_and_migrated() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("k.db")).await.unwrap();
+        store.migrate().await.unwrap();
+        assert_eq!(store.pragma(Pragma::JournalMode).await.unwrap(), "wal");
+        assert_eq!(store.pragma(Pragma::Synchronous).await.unwrap(), "2");
+        assert_eq!(store.pragma(Pragma::ForeignKeys).await.unwrap(), "1");
+        assert_eq!(accounts::list(store.pool()).await.unwrap().len(), 1);
     }
 }

@@ -1,7 +1,5 @@
 //! Queries on `sessions`.
 
-use sqlx::SqliteExecutor;
-
 use super::StoreResult;
 use super::users::UserRow;
 use crate::crypto::Digest;
@@ -19,7 +17,7 @@ pub struct SessionRow {
 
 /// Stores a new session under the digest of its token.
 pub async fn insert<'e>(
-    db: impl SqliteExecutor<'e>,
+    db: impl crate::store::Db<'e>,
     token_hash: &Digest,
     user_id: UserId,
     now: i64,
@@ -28,7 +26,7 @@ pub async fn insert<'e>(
 ) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, ip, user_agent)
-         VALUES (?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(token_hash.as_bytes())
     .bind(user_id)
@@ -42,13 +40,13 @@ pub async fn insert<'e>(
 }
 
 /// Finds a session and its user by the token's digest.
-pub async fn find<'e>(db: impl SqliteExecutor<'e>, token_hash: &Digest) -> StoreResult<Option<SessionRow>> {
+pub async fn find<'e>(db: impl crate::store::Db<'e>, token_hash: &Digest) -> StoreResult<Option<SessionRow>> {
     Ok(sqlx::query_as(
         "SELECT s.created_at AS session_created_at, s.last_seen_at,
                 u.id, u.email, u.password_hash, u.role, u.all_accounts, u.disabled_at,
                 u.created_at, u.last_sign_in_at
            FROM sessions s JOIN users u ON u.id = s.user_id
-          WHERE s.token_hash = ?",
+          WHERE s.token_hash = $1",
     )
     .bind(token_hash.as_bytes())
     .fetch_optional(db)
@@ -56,8 +54,8 @@ pub async fn find<'e>(db: impl SqliteExecutor<'e>, token_hash: &Digest) -> Store
 }
 
 /// Marks the session as used now, which pushes its idle timeout back.
-pub async fn touch<'e>(db: impl SqliteExecutor<'e>, token_hash: &Digest, now: i64) -> StoreResult<()> {
-    sqlx::query("UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?")
+pub async fn touch<'e>(db: impl crate::store::Db<'e>, token_hash: &Digest, now: i64) -> StoreResult<()> {
+    sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
         .bind(now)
         .bind(token_hash.as_bytes())
         .execute(db)
@@ -66,8 +64,8 @@ pub async fn touch<'e>(db: impl SqliteExecutor<'e>, token_hash: &Digest, now: i6
 }
 
 /// Ends one session.
-pub async fn delete<'e>(db: impl SqliteExecutor<'e>, token_hash: &Digest) -> StoreResult<()> {
-    sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
+pub async fn delete<'e>(db: impl crate::store::Db<'e>, token_hash: &Digest) -> StoreResult<()> {
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
         .bind(token_hash.as_bytes())
         .execute(db)
         .await?;
@@ -75,8 +73,8 @@ pub async fn delete<'e>(db: impl SqliteExecutor<'e>, token_hash: &Digest) -> Sto
 }
 
 /// Ends every session of a user (on disable, demotion or password change).
-pub async fn delete_for_user<'e>(db: impl SqliteExecutor<'e>, user_id: UserId) -> StoreResult<()> {
-    sqlx::query("DELETE FROM sessions WHERE user_id = ?")
+pub async fn delete_for_user<'e>(db: impl crate::store::Db<'e>, user_id: UserId) -> StoreResult<()> {
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
         .bind(user_id)
         .execute(db)
         .await?;
@@ -85,12 +83,12 @@ pub async fn delete_for_user<'e>(db: impl SqliteExecutor<'e>, user_id: UserId) -
 
 /// Deletes sessions past either timeout; run from the background sweeper.
 pub async fn delete_expired<'e>(
-    db: impl SqliteExecutor<'e>,
+    db: impl crate::store::Db<'e>,
     idle_before: i64,
     created_before: i64,
 ) -> StoreResult<u64> {
     Ok(
-        sqlx::query("DELETE FROM sessions WHERE last_seen_at < ? OR created_at < ?")
+        sqlx::query("DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2")
             .bind(idle_before)
             .bind(created_before)
             .execute(db)

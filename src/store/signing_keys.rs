@@ -1,7 +1,5 @@
 //! Queries on `signing_keys` and `revoked_tokens`.
 
-use sqlx::{SqliteConnection, SqliteExecutor};
-
 use super::StoreResult;
 
 /// A signing key row; the private key is still sealed.
@@ -17,11 +15,11 @@ pub struct SigningKeyRow {
 }
 
 /// Keys still in the JWKS at `now`: the active one and the retiring ones.
-pub async fn published<'e>(db: impl SqliteExecutor<'e>, now: i64) -> StoreResult<Vec<SigningKeyRow>> {
+pub async fn published<'e>(db: impl crate::store::Db<'e>, now: i64) -> StoreResult<Vec<SigningKeyRow>> {
     Ok(sqlx::query_as(
         "SELECT kid, algorithm, private_key, public_jwk, created_at, retired_at, publish_until
            FROM signing_keys
-          WHERE retired_at IS NULL OR publish_until IS NULL OR publish_until > ?
+          WHERE retired_at IS NULL OR publish_until IS NULL OR publish_until > $1
           ORDER BY created_at DESC, kid",
     )
     .bind(now)
@@ -31,7 +29,7 @@ pub async fn published<'e>(db: impl SqliteExecutor<'e>, now: i64) -> StoreResult
 
 /// A cheap fingerprint of the table, so a running server notices a rotation
 /// made by the CLI in another process.
-pub async fn fingerprint<'e>(db: impl SqliteExecutor<'e>) -> StoreResult<(i64, i64)> {
+pub async fn fingerprint<'e>(db: impl crate::store::Db<'e>) -> StoreResult<(i64, i64)> {
     Ok(
         sqlx::query_as("SELECT count(*), coalesce(max(coalesce(retired_at, created_at)), 0) FROM signing_keys")
             .fetch_one(db)
@@ -41,7 +39,7 @@ pub async fn fingerprint<'e>(db: impl SqliteExecutor<'e>) -> StoreResult<(i64, i
 
 /// Adds a key that signs from now on.
 pub async fn insert(
-    conn: &mut SqliteConnection,
+    conn: &mut sqlx::AnyConnection,
     kid: &str,
     algorithm: &str,
     sealed_private_key: &[u8],
@@ -49,7 +47,7 @@ pub async fn insert(
     now: i64,
 ) -> StoreResult<()> {
     sqlx::query(
-        "INSERT INTO signing_keys (kid, algorithm, private_key, public_jwk, created_at) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO signing_keys (kid, algorithm, private_key, public_jwk, created_at) VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(kid)
     .bind(algorithm)
@@ -62,7 +60,7 @@ pub async fn insert(
 }
 
 /// The kids of the keys that sign now (normally one).
-pub async fn active_kids<'e>(db: impl SqliteExecutor<'e>) -> StoreResult<Vec<String>> {
+pub async fn active_kids<'e>(db: impl crate::store::Db<'e>) -> StoreResult<Vec<String>> {
     Ok(
         sqlx::query_scalar("SELECT kid FROM signing_keys WHERE retired_at IS NULL")
             .fetch_all(db)
@@ -72,8 +70,8 @@ pub async fn active_kids<'e>(db: impl SqliteExecutor<'e>) -> StoreResult<Vec<Str
 
 /// Retires `kid`, publishing it until `until` (`None`: for ever, because a
 /// never-expiring JWT-format key carries its signature).
-pub async fn retire<'e>(db: impl SqliteExecutor<'e>, kid: &str, now: i64, until: Option<i64>) -> StoreResult<()> {
-    sqlx::query("UPDATE signing_keys SET retired_at = ?, publish_until = ? WHERE kid = ?")
+pub async fn retire<'e>(db: impl crate::store::Db<'e>, kid: &str, now: i64, until: Option<i64>) -> StoreResult<()> {
+    sqlx::query("UPDATE signing_keys SET retired_at = $1, publish_until = $2 WHERE kid = $3")
         .bind(now)
         .bind(until)
         .bind(kid)
@@ -84,11 +82,11 @@ pub async fn retire<'e>(db: impl SqliteExecutor<'e>, kid: &str, now: i64, until:
 
 /// How long tokens signed by `kid` may live on: the latest expiry of the
 /// JWT-format keys it signed. `Ok(None)`: none; `Ok(Some(None))`: one never expires.
-pub async fn jwt_keys_signed_by<'e>(db: impl SqliteExecutor<'e>, kid: &str) -> StoreResult<Option<Option<i64>>> {
+pub async fn jwt_keys_signed_by<'e>(db: impl crate::store::Db<'e>, kid: &str) -> StoreResult<Option<Option<i64>>> {
     let (count, never, latest): (i64, i64, Option<i64>) = sqlx::query_as(
-        "SELECT count(*), coalesce(sum(expires_at IS NULL), 0), max(expires_at)
+        "SELECT count(*), count(*) FILTER (WHERE expires_at IS NULL), max(expires_at)
            FROM credentials
-          WHERE format = 'jwt' AND revoked_at IS NULL AND signing_kid = ?",
+          WHERE format = 'jwt' AND revoked_at IS NULL AND signing_kid = $1",
     )
     .bind(kid)
     .fetch_one(db)
@@ -101,8 +99,8 @@ pub async fn jwt_keys_signed_by<'e>(db: impl SqliteExecutor<'e>, kid: &str) -> S
 }
 
 /// Records a revoked token id until it would have expired.
-pub async fn revoke_token<'e>(db: impl SqliteExecutor<'e>, jti: &str, expires_at: i64) -> StoreResult<()> {
-    sqlx::query("INSERT INTO revoked_tokens (jti, expires_at) VALUES (?, ?) ON CONFLICT (jti) DO NOTHING")
+pub async fn revoke_token<'e>(db: impl crate::store::Db<'e>, jti: &str, expires_at: i64) -> StoreResult<()> {
+    sqlx::query("INSERT INTO revoked_tokens (jti, expires_at) VALUES ($1, $2) ON CONFLICT (jti) DO NOTHING")
         .bind(jti)
         .bind(expires_at)
         .execute(db)
@@ -111,9 +109,9 @@ pub async fn revoke_token<'e>(db: impl SqliteExecutor<'e>, jti: &str, expires_at
 }
 
 /// Revoked token ids that have not expired yet, for the in-memory denylist.
-pub async fn revoked_tokens<'e>(db: impl SqliteExecutor<'e>, now: i64) -> StoreResult<Vec<(String, i64)>> {
+pub async fn revoked_tokens<'e>(db: impl crate::store::Db<'e>, now: i64) -> StoreResult<Vec<(String, i64)>> {
     Ok(
-        sqlx::query_as("SELECT jti, expires_at FROM revoked_tokens WHERE expires_at > ?")
+        sqlx::query_as("SELECT jti, expires_at FROM revoked_tokens WHERE expires_at > $1")
             .bind(now)
             .fetch_all(db)
             .await?,
@@ -121,8 +119,8 @@ pub async fn revoked_tokens<'e>(db: impl SqliteExecutor<'e>, now: i64) -> StoreR
 }
 
 /// Deletes revoked token ids past their expiry.
-pub async fn prune_revoked<'e>(db: impl SqliteExecutor<'e>, now: i64) -> StoreResult<u64> {
-    Ok(sqlx::query("DELETE FROM revoked_tokens WHERE expires_at <= ?")
+pub async fn prune_revoked<'e>(db: impl crate::store::Db<'e>, now: i64) -> StoreResult<u64> {
+    Ok(sqlx::query("DELETE FROM revoked_tokens WHERE expires_at <= $1")
         .bind(now)
         .execute(db)
         .await?

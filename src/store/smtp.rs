@@ -1,7 +1,5 @@
 //! Queries on `smtp_settings` (one row).
 
-use sqlx::SqliteExecutor;
-
 use super::StoreResult;
 
 /// The settings row; the password is still sealed.
@@ -15,7 +13,7 @@ pub struct SmtpRow {
     pub from_address: String,
 }
 
-pub async fn get<'e>(db: impl SqliteExecutor<'e>) -> StoreResult<Option<SmtpRow>> {
+pub async fn get<'e>(db: impl crate::store::Db<'e>) -> StoreResult<Option<SmtpRow>> {
     Ok(sqlx::query_as(
         "SELECT host, port, security, username, password_sealed, from_address FROM smtp_settings WHERE id = 1",
     )
@@ -24,10 +22,10 @@ pub async fn get<'e>(db: impl SqliteExecutor<'e>) -> StoreResult<Option<SmtpRow>
 }
 
 /// Replaces the settings.
-pub async fn put<'e>(db: impl SqliteExecutor<'e>, row: &SmtpRow, now: i64) -> StoreResult<()> {
+pub async fn put<'e>(db: impl crate::store::Db<'e>, row: &SmtpRow, now: i64) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO smtp_settings (id, host, port, security, username, password_sealed, from_address, updated_at)
-         VALUES (1, ?, ?, ?, ?, ?, ?, ?)
+         VALUES (1, $1, $2, $3, $4, $5, $6, $7)
          ON CONFLICT (id) DO UPDATE SET host = excluded.host, port = excluded.port, security = excluded.security,
             username = excluded.username, password_sealed = excluded.password_sealed,
             from_address = excluded.from_address, updated_at = excluded.updated_at",

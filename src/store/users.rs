@@ -1,9 +1,8 @@
 //! Queries on `users` and `user_accounts`.
 
-use sqlx::{SqliteConnection, SqliteExecutor};
-
 use super::{StoreError, StoreResult};
 use crate::domain::{AccountAccess, AccountId, Role, User, UserId};
+use crate::store::Flag;
 
 /// A `users` row with its account grants, before it becomes a [`User`].
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -12,6 +11,7 @@ pub struct UserRow {
     pub email: String,
     pub password_hash: String,
     pub role: String,
+    #[sqlx(try_from = "Flag")]
     pub all_accounts: bool,
     pub disabled_at: Option<i64>,
     pub created_at: i64,
@@ -52,12 +52,12 @@ pub fn access(role: Role, all_accounts: bool, granted: Vec<AccountId>) -> Accoun
 const COLUMNS: &str = "id, email, password_hash, role, all_accounts, disabled_at, created_at, last_sign_in_at";
 
 /// How many users exist, disabled ones included.
-pub async fn count<'e>(db: impl SqliteExecutor<'e>) -> StoreResult<i64> {
+pub async fn count<'e>(db: impl crate::store::Db<'e>) -> StoreResult<i64> {
     Ok(sqlx::query_scalar("SELECT count(*) FROM users").fetch_one(db).await?)
 }
 
 /// How many Global Admins can still sign in.
-pub async fn count_active_admins<'e>(db: impl SqliteExecutor<'e>) -> StoreResult<i64> {
+pub async fn count_active_admins<'e>(db: impl crate::store::Db<'e>) -> StoreResult<i64> {
     Ok(
         sqlx::query_scalar("SELECT count(*) FROM users WHERE role = 'global_admin' AND disabled_at IS NULL")
             .fetch_one(db)
@@ -67,7 +67,7 @@ pub async fn count_active_admins<'e>(db: impl SqliteExecutor<'e>) -> StoreResult
 
 /// Inserts a user and returns its id. A taken e-mail is a [`StoreError::Conflict`].
 /// The addresses of the enabled Global Admins, who hear about failing webhooks.
-pub async fn admin_emails<'e>(db: impl SqliteExecutor<'e>) -> StoreResult<Vec<String>> {
+pub async fn admin_emails<'e>(db: impl crate::store::Db<'e>) -> StoreResult<Vec<String>> {
     Ok(
         sqlx::query_scalar("SELECT email FROM users WHERE role = 'global_admin' AND disabled_at IS NULL ORDER BY id")
             .fetch_all(db)
@@ -76,7 +76,7 @@ pub async fn admin_emails<'e>(db: impl SqliteExecutor<'e>) -> StoreResult<Vec<St
 }
 
 pub async fn insert<'e>(
-    db: impl SqliteExecutor<'e>,
+    db: impl crate::store::Db<'e>,
     email: &str,
     password_hash: &str,
     role: Role,
@@ -85,26 +85,26 @@ pub async fn insert<'e>(
 ) -> StoreResult<UserId> {
     Ok(sqlx::query_scalar(
         "INSERT INTO users (email, password_hash, role, all_accounts, created_at)
-         VALUES (?, ?, ?, ?, ?)
+         VALUES ($1, $2, $3, $4, $5)
          RETURNING id",
     )
     .bind(email)
     .bind(password_hash)
     .bind(role.as_str())
-    .bind(all_accounts)
+    .bind(Flag(all_accounts))
     .bind(now)
     .fetch_one(db)
     .await?)
 }
 
 /// Replaces the accounts granted to a user.
-pub async fn set_accounts(conn: &mut SqliteConnection, user_id: UserId, accounts: &[AccountId]) -> StoreResult<()> {
-    sqlx::query("DELETE FROM user_accounts WHERE user_id = ?")
+pub async fn set_accounts(conn: &mut sqlx::AnyConnection, user_id: UserId, accounts: &[AccountId]) -> StoreResult<()> {
+    sqlx::query("DELETE FROM user_accounts WHERE user_id = $1")
         .bind(user_id)
         .execute(&mut *conn)
         .await?;
     for account_id in accounts {
-        sqlx::query("INSERT INTO user_accounts (user_id, account_id) VALUES (?, ?)")
+        sqlx::query("INSERT INTO user_accounts (user_id, account_id) VALUES ($1, $2)")
             .bind(user_id)
             .bind(account_id)
             .execute(&mut *conn)
@@ -114,9 +114,9 @@ pub async fn set_accounts(conn: &mut SqliteConnection, user_id: UserId, accounts
 }
 
 /// The accounts granted to one user.
-pub async fn granted_accounts<'e>(db: impl SqliteExecutor<'e>, user_id: UserId) -> StoreResult<Vec<AccountId>> {
+pub async fn granted_accounts<'e>(db: impl crate::store::Db<'e>, user_id: UserId) -> StoreResult<Vec<AccountId>> {
     Ok(
-        sqlx::query_scalar("SELECT account_id FROM user_accounts WHERE user_id = ? ORDER BY account_id")
+        sqlx::query_scalar("SELECT account_id FROM user_accounts WHERE user_id = $1 ORDER BY account_id")
             .bind(user_id)
             .fetch_all(db)
             .await?,
@@ -124,7 +124,7 @@ pub async fn granted_accounts<'e>(db: impl SqliteExecutor<'e>, user_id: UserId) 
 }
 
 /// Every (user, account) grant, for listing users in one query.
-pub async fn all_grants<'e>(db: impl SqliteExecutor<'e>) -> StoreResult<Vec<(UserId, AccountId)>> {
+pub async fn all_grants<'e>(db: impl crate::store::Db<'e>) -> StoreResult<Vec<(UserId, AccountId)>> {
     Ok(
         sqlx::query_as("SELECT user_id, account_id FROM user_accounts ORDER BY account_id")
             .fetch_all(db)
@@ -133,23 +133,23 @@ pub async fn all_grants<'e>(db: impl SqliteExecutor<'e>) -> StoreResult<Vec<(Use
 }
 
 /// Finds a user by (lower-cased) e-mail.
-pub async fn find_by_email<'e>(db: impl SqliteExecutor<'e>, email: &str) -> StoreResult<Option<UserRow>> {
-    Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE email = ?"))
+pub async fn find_by_email<'e>(db: impl crate::store::Db<'e>, email: &str) -> StoreResult<Option<UserRow>> {
+    Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE email = $1"))
         .bind(email)
         .fetch_optional(db)
         .await?)
 }
 
 /// Finds a user by id.
-pub async fn find<'e>(db: impl SqliteExecutor<'e>, id: UserId) -> StoreResult<Option<UserRow>> {
-    Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE id = ?"))
+pub async fn find<'e>(db: impl crate::store::Db<'e>, id: UserId) -> StoreResult<Option<UserRow>> {
+    Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"))
         .bind(id)
         .fetch_optional(db)
         .await?)
 }
 
 /// Every user, by e-mail.
-pub async fn list<'e>(db: impl SqliteExecutor<'e>) -> StoreResult<Vec<UserRow>> {
+pub async fn list<'e>(db: impl crate::store::Db<'e>) -> StoreResult<Vec<UserRow>> {
     Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM users ORDER BY email"))
         .fetch_all(db)
         .await?)
@@ -157,14 +157,14 @@ pub async fn list<'e>(db: impl SqliteExecutor<'e>) -> StoreResult<Vec<UserRow>> 
 
 /// Changes a user's role and whether they see every account.
 pub async fn update_role<'e>(
-    db: impl SqliteExecutor<'e>,
+    db: impl crate::store::Db<'e>,
     id: UserId,
     role: Role,
     all_accounts: bool,
 ) -> StoreResult<()> {
-    sqlx::query("UPDATE users SET role = ?, all_accounts = ? WHERE id = ?")
+    sqlx::query("UPDATE users SET role = $1, all_accounts = $2 WHERE id = $3")
         .bind(role.as_str())
-        .bind(all_accounts)
+        .bind(Flag(all_accounts))
         .bind(id)
         .execute(db)
         .await?;
@@ -172,8 +172,8 @@ pub async fn update_role<'e>(
 }
 
 /// Disables (with the time) or re-enables (with `None`) a user.
-pub async fn set_disabled<'e>(db: impl SqliteExecutor<'e>, id: UserId, disabled_at: Option<i64>) -> StoreResult<()> {
-    sqlx::query("UPDATE users SET disabled_at = ? WHERE id = ?")
+pub async fn set_disabled<'e>(db: impl crate::store::Db<'e>, id: UserId, disabled_at: Option<i64>) -> StoreResult<()> {
+    sqlx::query("UPDATE users SET disabled_at = $1 WHERE id = $2")
         .bind(disabled_at)
         .bind(id)
         .execute(db)
@@ -182,8 +182,8 @@ pub async fn set_disabled<'e>(db: impl SqliteExecutor<'e>, id: UserId, disabled_
 }
 
 /// Replaces a user's password hash.
-pub async fn set_password_hash<'e>(db: impl SqliteExecutor<'e>, id: UserId, password_hash: &str) -> StoreResult<()> {
-    sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
+pub async fn set_password_hash<'e>(db: impl crate::store::Db<'e>, id: UserId, password_hash: &str) -> StoreResult<()> {
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
         .bind(password_hash)
         .bind(id)
         .execute(db)
@@ -192,8 +192,8 @@ pub async fn set_password_hash<'e>(db: impl SqliteExecutor<'e>, id: UserId, pass
 }
 
 /// Records a successful sign-in.
-pub async fn touch_sign_in<'e>(db: impl SqliteExecutor<'e>, id: UserId, now: i64) -> StoreResult<()> {
-    sqlx::query("UPDATE users SET last_sign_in_at = ? WHERE id = ?")
+pub async fn touch_sign_in<'e>(db: impl crate::store::Db<'e>, id: UserId, now: i64) -> StoreResult<()> {
+    sqlx::query("UPDATE users SET last_sign_in_at = $1 WHERE id = $2")
         .bind(now)
         .bind(id)
         .execute(db)

@@ -1,9 +1,8 @@
 //! Queries on `webhooks`.
 
-use sqlx::{SqliteConnection, SqliteExecutor};
-
 use super::StoreResult;
 use crate::domain::AccountId;
+use crate::store::builder::Builder;
 
 /// An endpoint row; the secret is still sealed.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -26,7 +25,7 @@ const SELECT: &str = "SELECT w.id, w.public_id, w.account_id, a.name AS account,
 
 /// Adds an endpoint.
 pub async fn insert(
-    conn: &mut SqliteConnection,
+    conn: &mut sqlx::AnyConnection,
     public_id: &str,
     account_id: AccountId,
     url: &str,
@@ -36,7 +35,7 @@ pub async fn insert(
 ) -> StoreResult<i64> {
     Ok(sqlx::query_scalar(
         "INSERT INTO webhooks (public_id, account_id, url, events, secret_sealed, created_at)
-         VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
     .bind(public_id)
     .bind(account_id)
@@ -49,38 +48,43 @@ pub async fn insert(
 }
 
 /// The live endpoints of the given accounts, oldest first.
-pub async fn list<'e>(db: impl SqliteExecutor<'e>, accounts: &[AccountId]) -> StoreResult<Vec<WebhookRow>> {
-    Ok(sqlx::query_as(&format!(
-        "{SELECT} WHERE w.deleted_at IS NULL AND w.account_id IN (SELECT value FROM json_each(?)) ORDER BY w.id"
-    ))
-    .bind(serde_json::to_string(accounts).unwrap_or_else(|_| "[]".into()))
-    .fetch_all(db)
-    .await?)
+pub async fn list<'e>(db: impl crate::store::Db<'e>, accounts: &[AccountId]) -> StoreResult<Vec<WebhookRow>> {
+    let mut q = Builder::new(SELECT);
+    q.push(" WHERE w.deleted_at IS NULL AND ")
+        .push_in("w.account_id", accounts)
+        .push(" ORDER BY w.id");
+    let (sql, args) = q.finish()?;
+    Ok(sqlx::query_as_with(&sql, args).fetch_all(db).await?)
 }
 
 /// The live endpoints subscribed to `event_type`: one account's, or every
 /// account's for an install-wide event (`None`).
 pub async fn subscribed<'e>(
-    db: impl SqliteExecutor<'e>,
+    db: impl crate::store::Db<'e>,
     account_id: Option<AccountId>,
     event_type: &str,
 ) -> StoreResult<Vec<i64>> {
-    Ok(sqlx::query_scalar(
-        "SELECT id FROM webhooks
-          WHERE deleted_at IS NULL AND (?1 IS NULL OR account_id = ?1)
-            AND EXISTS (SELECT 1 FROM json_each(events) WHERE value = ?2)
-          ORDER BY id",
+    // The event list is a JSON array in TEXT; it is read here rather than in
+    // SQL, where each engine has its own JSON functions.
+    let rows: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT id, events FROM webhooks WHERE deleted_at IS NULL AND ($1 IS NULL OR account_id = $1) ORDER BY id",
     )
     .bind(account_id)
-    .bind(event_type)
     .fetch_all(db)
-    .await?)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter(|(_, events)| {
+            serde_json::from_str::<Vec<String>>(events).is_ok_and(|e| e.iter().any(|t| t == event_type))
+        })
+        .map(|(id, _)| id)
+        .collect())
 }
 
 /// A live endpoint by its public id.
-pub async fn find_public<'e>(db: impl SqliteExecutor<'e>, public_id: &str) -> StoreResult<Option<WebhookRow>> {
+pub async fn find_public<'e>(db: impl crate::store::Db<'e>, public_id: &str) -> StoreResult<Option<WebhookRow>> {
     Ok(
-        sqlx::query_as(&format!("{SELECT} WHERE w.deleted_at IS NULL AND w.public_id = ?"))
+        sqlx::query_as(&format!("{SELECT} WHERE w.deleted_at IS NULL AND w.public_id = $1"))
             .bind(public_id)
             .fetch_optional(db)
             .await?,
@@ -89,8 +93,8 @@ pub async fn find_public<'e>(db: impl SqliteExecutor<'e>, public_id: &str) -> St
 
 /// An endpoint by row id, deleted or not: the worker drops what was queued
 /// for a deleted one.
-pub async fn find<'e>(db: impl SqliteExecutor<'e>, id: i64) -> StoreResult<Option<WebhookRow>> {
-    Ok(sqlx::query_as(&format!("{SELECT} WHERE w.id = ?"))
+pub async fn find<'e>(db: impl crate::store::Db<'e>, id: i64) -> StoreResult<Option<WebhookRow>> {
+    Ok(sqlx::query_as(&format!("{SELECT} WHERE w.id = $1"))
         .bind(id)
         .fetch_optional(db)
         .await?)
@@ -98,9 +102,9 @@ pub async fn find<'e>(db: impl SqliteExecutor<'e>, id: i64) -> StoreResult<Optio
 
 /// Deletes an endpoint (the row stays for its delivery log); false if it was
 /// already gone.
-pub async fn delete<'e>(db: impl SqliteExecutor<'e>, id: i64, now: i64) -> StoreResult<bool> {
+pub async fn delete<'e>(db: impl crate::store::Db<'e>, id: i64, now: i64) -> StoreResult<bool> {
     Ok(
-        sqlx::query("UPDATE webhooks SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL")
+        sqlx::query("UPDATE webhooks SET deleted_at = $1 WHERE id = $2 AND deleted_at IS NULL")
             .bind(now)
             .bind(id)
             .execute(db)
@@ -112,9 +116,9 @@ pub async fn delete<'e>(db: impl SqliteExecutor<'e>, id: i64, now: i64) -> Store
 
 /// Marks an endpoint failing since `now`; false if it already was, so
 /// deliveries giving up at once raise one alarm between them.
-pub async fn mark_failing<'e>(db: impl SqliteExecutor<'e>, id: i64, now: i64) -> StoreResult<bool> {
+pub async fn mark_failing<'e>(db: impl crate::store::Db<'e>, id: i64, now: i64) -> StoreResult<bool> {
     Ok(
-        sqlx::query("UPDATE webhooks SET failing_since = ? WHERE id = ? AND failing_since IS NULL")
+        sqlx::query("UPDATE webhooks SET failing_since = $1 WHERE id = $2 AND failing_since IS NULL")
             .bind(now)
             .bind(id)
             .execute(db)
@@ -125,8 +129,8 @@ pub async fn mark_failing<'e>(db: impl SqliteExecutor<'e>, id: i64, now: i64) ->
 }
 
 /// Marks an endpoint healthy again after a delivery succeeded.
-pub async fn clear_failing<'e>(db: impl SqliteExecutor<'e>, id: i64) -> StoreResult<()> {
-    sqlx::query("UPDATE webhooks SET failing_since = NULL WHERE id = ? AND failing_since IS NOT NULL")
+pub async fn clear_failing<'e>(db: impl crate::store::Db<'e>, id: i64) -> StoreResult<()> {
+    sqlx::query("UPDATE webhooks SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL")
         .bind(id)
         .execute(db)
         .await?;

@@ -22,6 +22,7 @@ impl Binary {
         let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_keyward"))
             .env("KEYWARD_ADDR", "127.0.0.1:0")
             .env("KEYWARD_DATA_DIR", data)
+            .envs(crate::pg::database_for(data).map(|url| ("KEYWARD_DATABASE_URL", url)))
             // A delivery cut off by a crash is retried when its lease (twice
             // this, plus 2 s) ends.
             .env("KEYWARD_DELIVERY_TIMEOUT_SECS", "1")
@@ -85,6 +86,7 @@ pub async fn cli(data: &Path, args: &[&str]) -> String {
     let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_keyward"))
         .args(args)
         .env("KEYWARD_DATA_DIR", data)
+        .envs(crate::pg::database_for(data).map(|url| ("KEYWARD_DATABASE_URL", url)))
         .output()
         .await
         .unwrap();

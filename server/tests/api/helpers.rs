@@ -33,6 +33,7 @@ pub struct Session {
 /// operator's allow-list, since loopback is refused by default).
 pub fn config_for(dir: &TempDir) -> Config {
     let mut config = Config::new(dir.path().join("data"));
+    config.database_url = crate::pg::database_for(&config.data_dir).map(keyward::store::DatabaseUrl);
     config.delivery_timeout = std::time::Duration::from_secs(1);
     config.webhook_allowed_cidrs = ["127.0.0.0/8", "::1/128"]
         .into_iter()

@@ -19,6 +19,7 @@ mod notify_outbound;
 mod oauth;
 mod operations;
 mod peers;
+mod pg;
 mod rate_limits;
 mod sign_in_races;
 mod token_reach;

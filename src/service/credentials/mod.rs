@@ -116,7 +116,7 @@ impl Credentials<'_> {
     /// waits), and checks that the caller could have issued it (the grant rule).
     pub(super) async fn credential_to_change(
         &self,
-        tx: &mut sqlx::SqliteConnection,
+        tx: &mut sqlx::AnyConnection,
         caller: &Caller,
         public_id: &str,
         intent: Intent,

@@ -3,7 +3,6 @@
 //! address; and its upkeep.
 
 use serde_json::{Value, json};
-use sqlx::SqliteConnection;
 
 use super::Notifications;
 use crate::crypto::keygen;
@@ -33,7 +32,7 @@ pub(crate) struct Subject<'a> {
 /// caller's transaction. With a `dedupe` key already used, writes nothing and
 /// answers `None`: that is how no notice is ever sent twice.
 pub(crate) async fn emit(
-    conn: &mut SqliteConnection,
+    conn: &mut sqlx::AnyConnection,
     now: i64,
     event_type: EventType,
     subject: Subject<'_>,
@@ -85,7 +84,7 @@ pub(crate) async fn emit(
 /// owner (`metadata.owner`, when it is an e-mail address); the Global Admins
 /// for a failing endpoint.
 async fn recipients(
-    conn: &mut SqliteConnection,
+    conn: &mut sqlx::AnyConnection,
     event_type: EventType,
     subject: Subject<'_>,
 ) -> ServiceResult<Vec<String>> {

@@ -39,6 +39,7 @@ impl<'a> OAuth<'a> {
             version: env!("CARGO_PKG_VERSION").to_owned(),
             data_dir: self.kw.config().data_dir.display().to_string(),
             public_url: self.kw.config().public_url.clone(),
+            database: self.kw.store().engine().label().to_owned(),
             journal_mode: pragma(Pragma::JournalMode).await?,
             synchronous: match pragma(Pragma::Synchronous).await?.as_str() {
                 "2" => "FULL".to_owned(),

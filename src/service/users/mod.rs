@@ -163,7 +163,7 @@ impl Users<'_> {
         Ok(user)
     }
 
-    async fn load_user(&self, tx: &mut sqlx::SqliteConnection, id: UserId) -> ServiceResult<User> {
+    async fn load_user(&self, tx: &mut sqlx::AnyConnection, id: UserId) -> ServiceResult<User> {
         let row = store::users::find(&mut *tx, id)
             .await?
             .ok_or(ServiceError::NotFound("user"))?;

@@ -4,7 +4,6 @@
 //! so a copy of the database cannot be replayed as a session.
 
 use serde_json::json;
-use sqlx::Sqlite;
 
 use crate::crypto::random;
 use crate::domain::{Email, Principal, Role, UserId};
@@ -116,7 +115,7 @@ impl Sessions<'_> {
     /// Stores a new session for `user_id` inside the caller's transaction.
     pub(super) async fn start_session(
         &self,
-        tx: &mut sqlx::Transaction<'_, Sqlite>,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
         user_id: UserId,
         meta: &RequestMeta,
         now: i64,

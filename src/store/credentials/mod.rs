@@ -11,12 +11,11 @@ pub use row::*;
 pub use secrets::*;
 pub use write::*;
 
-use sqlx::{QueryBuilder, Sqlite, SqliteExecutor};
-
 use crate::domain::credential::EXPIRING_WITHIN_SECS;
 use crate::domain::key::Environment;
 use crate::domain::{AccountId, CredentialKind, CredentialStatus};
 use crate::store::StoreResult;
+use crate::store::builder::Builder;
 
 pub(super) const SELECT: &str =
     "SELECT c.id, c.public_id, c.account_id, a.name AS account, c.name, c.description, c.kind,
@@ -31,13 +30,13 @@ pub(super) fn json<T: serde::Serialize + ?Sized>(v: &T) -> String {
 }
 
 /// Every credential, for filling the verification index at start.
-pub async fn all<'e>(db: impl SqliteExecutor<'e>) -> StoreResult<Vec<CredentialRow>> {
+pub async fn all<'e>(db: impl crate::store::Db<'e>) -> StoreResult<Vec<CredentialRow>> {
     Ok(sqlx::query_as(SELECT).fetch_all(db).await?)
 }
 
 /// One credential by internal id.
-pub async fn find<'e>(db: impl SqliteExecutor<'e>, id: i64) -> StoreResult<Option<CredentialRow>> {
-    Ok(sqlx::query_as(&format!("{SELECT} WHERE c.id = ?"))
+pub async fn find<'e>(db: impl crate::store::Db<'e>, id: i64) -> StoreResult<Option<CredentialRow>> {
+    Ok(sqlx::query_as(&format!("{SELECT} WHERE c.id = $1"))
         .bind(id)
         .fetch_optional(db)
         .await?)
@@ -52,9 +51,9 @@ pub struct Standing {
 }
 
 /// A credential's standing, read inside a write transaction.
-pub async fn standing<'e>(db: impl SqliteExecutor<'e>, id: i64) -> StoreResult<Option<Standing>> {
+pub async fn standing<'e>(db: impl crate::store::Db<'e>, id: i64) -> StoreResult<Option<Standing>> {
     Ok(
-        sqlx::query_as("SELECT revoked_at, expires_at, version FROM credentials WHERE id = ?")
+        sqlx::query_as("SELECT revoked_at, expires_at, version FROM credentials WHERE id = $1")
             .bind(id)
             .fetch_optional(db)
             .await?,
@@ -62,8 +61,8 @@ pub async fn standing<'e>(db: impl SqliteExecutor<'e>, id: i64) -> StoreResult<O
 }
 
 /// One credential by public id.
-pub async fn find_public<'e>(db: impl SqliteExecutor<'e>, public_id: &str) -> StoreResult<Option<CredentialRow>> {
-    Ok(sqlx::query_as(&format!("{SELECT} WHERE c.public_id = ?"))
+pub async fn find_public<'e>(db: impl crate::store::Db<'e>, public_id: &str) -> StoreResult<Option<CredentialRow>> {
+    Ok(sqlx::query_as(&format!("{SELECT} WHERE c.public_id = $1"))
         .bind(public_id)
         .fetch_optional(db)
         .await?)
@@ -85,13 +84,11 @@ pub struct ListFilter {
 
 /// A newest-first page. Keyset pagination on the primary key keeps every page
 /// as fast as the first, however many credentials there are.
-pub async fn list<'e>(db: impl SqliteExecutor<'e>, f: &ListFilter, now: i64) -> StoreResult<Vec<CredentialRow>> {
-    let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(SELECT);
+pub async fn list<'e>(db: impl crate::store::Db<'e>, f: &ListFilter, now: i64) -> StoreResult<Vec<CredentialRow>> {
+    let mut q = Builder::new(SELECT);
     q.push(" WHERE 1 = 1");
     if let Some(ids) = &f.accounts {
-        q.push(" AND c.account_id IN (SELECT value FROM json_each(")
-            .push_bind(json(ids))
-            .push("))");
+        q.push(" AND ").push_in("c.account_id", ids);
     }
     if let Some(status) = f.status {
         let soon = now + EXPIRING_WITHIN_SECS;
@@ -123,11 +120,12 @@ pub async fn list<'e>(db: impl SqliteExecutor<'e>, f: &ListFilter, now: i64) -> 
     }
     if let Some(text) = f.query.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-        q.push(" AND (c.name LIKE ")
+        // lower() on both sides: SQLite's LIKE ignores ASCII case, PostgreSQL's does not.
+        q.push(" AND (lower(c.name) LIKE lower(")
             .push_bind(format!("%{escaped}%"))
-            .push(" ESCAPE '\\' OR c.display_prefix LIKE ")
+            .push(") ESCAPE '\\' OR lower(c.display_prefix) LIKE lower(")
             .push_bind(format!("{escaped}%"))
-            .push(" ESCAPE '\\' OR c.public_id = ")
+            .push(") ESCAPE '\\' OR c.public_id = ")
             .push_bind(text.to_owned())
             .push(")");
     }
@@ -135,5 +133,6 @@ pub async fn list<'e>(db: impl SqliteExecutor<'e>, f: &ListFilter, now: i64) -> 
         q.push(" AND c.id < ").push_bind(before);
     }
     q.push(" ORDER BY c.id DESC LIMIT ").push_bind(i64::from(f.limit));
-    Ok(q.build_query_as().fetch_all(db).await?)
+    let (sql, args) = q.finish()?;
+    Ok(sqlx::query_as_with(&sql, args).fetch_all(db).await?)
 }

@@ -6,6 +6,7 @@ use crate::domain::key::Environment;
 use crate::domain::{
     AccountId, Cidr, Credential, CredentialKind, CredentialRole, CredentialStatus, KeyFormat, Right, Scope,
 };
+use crate::store::Flag;
 use crate::store::{StoreError, StoreResult};
 
 /// A `credentials` row joined with its account's name.
@@ -27,6 +28,7 @@ pub struct CredentialRow {
     pub rights: String,
     pub expires_at: Option<i64>,
     pub lifetime_secs: Option<i64>,
+    #[sqlx(try_from = "Flag")]
     pub auto_renew: bool,
     pub metadata: String,
     pub created_at: i64,

@@ -1,7 +1,5 @@
 //! The secrets' keyed digests, current and in grace.
 
-use sqlx::SqliteExecutor;
-
 use crate::crypto::Digest;
 use crate::store::StoreResult;
 
@@ -14,9 +12,9 @@ pub struct SecretRow {
 }
 
 /// The secrets of one credential (current and in grace).
-pub async fn secrets_of<'e>(db: impl SqliteExecutor<'e>, credential_id: i64) -> StoreResult<Vec<SecretRow>> {
+pub async fn secrets_of<'e>(db: impl crate::store::Db<'e>, credential_id: i64) -> StoreResult<Vec<SecretRow>> {
     Ok(
-        sqlx::query_as("SELECT digest, credential_id, retires_at FROM credential_secrets WHERE credential_id = ?")
+        sqlx::query_as("SELECT digest, credential_id, retires_at FROM credential_secrets WHERE credential_id = $1")
             .bind(credential_id)
             .fetch_all(db)
             .await?,
@@ -24,7 +22,7 @@ pub async fn secrets_of<'e>(db: impl SqliteExecutor<'e>, credential_id: i64) -> 
 }
 
 /// Every secret, for filling the verification index at start.
-pub async fn all_secrets<'e>(db: impl SqliteExecutor<'e>) -> StoreResult<Vec<SecretRow>> {
+pub async fn all_secrets<'e>(db: impl crate::store::Db<'e>) -> StoreResult<Vec<SecretRow>> {
     Ok(
         sqlx::query_as("SELECT digest, credential_id, retires_at FROM credential_secrets")
             .fetch_all(db)
@@ -33,9 +31,9 @@ pub async fn all_secrets<'e>(db: impl SqliteExecutor<'e>) -> StoreResult<Vec<Sec
 }
 
 /// One secret by digest: the one indexed look-up a cache miss costs.
-pub async fn find_secret<'e>(db: impl SqliteExecutor<'e>, digest: &Digest) -> StoreResult<Option<SecretRow>> {
+pub async fn find_secret<'e>(db: impl crate::store::Db<'e>, digest: &Digest) -> StoreResult<Option<SecretRow>> {
     Ok(
-        sqlx::query_as("SELECT digest, credential_id, retires_at FROM credential_secrets WHERE digest = ?")
+        sqlx::query_as("SELECT digest, credential_id, retires_at FROM credential_secrets WHERE digest = $1")
             .bind(digest.as_bytes())
             .fetch_optional(db)
             .await?,

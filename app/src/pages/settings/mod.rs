@@ -24,7 +24,7 @@ fn duration(secs: i64) -> String {
 }
 
 #[component]
-fn Row(label: &'static str, value: String) -> impl IntoView {
+fn Row(#[prop(into)] label: String, value: String) -> impl IntoView {
     view! {
         <div class="grid gap-1 py-3 sm:grid-cols-3 sm:gap-4">
             <dt class="text-sm font-medium text-zinc-500 dark:text-zinc-400">{label}</dt>
@@ -50,8 +50,9 @@ pub fn SettingsPage() -> impl IntoView {
                                 <Row label="Version" value=i.version/>
                                 <Row label="Data directory" value=i.data_dir/>
                                 <Row label="Public URL" value=i.public_url.unwrap_or_else(|| "not set (KEYWARD_PUBLIC_URL)".into())/>
-                                <Row label="SQLite journal" value=i.journal_mode.to_uppercase()/>
-                                <Row label="SQLite synchronous" value=i.synchronous/>
+                                <Row label="Database" value=i.database.clone()/>
+                                <Row label=format!("{} journal", i.database) value=i.journal_mode.to_uppercase()/>
+                                <Row label=format!("{} synchronous", i.database) value=i.synchronous/>
                                 <Row label="Session idle timeout" value=duration(i.session_idle_secs)/>
                                 <Row label="Session absolute timeout" value=duration(i.session_max_secs)/>
                             </dl>
