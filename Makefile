@@ -63,15 +63,19 @@ $(SITE_STAMP): $(SITE_INPUTS) $(SITE_FORCE) | tools
 	mv $@.new $@
 
 ## Unit and integration tests (real SQLite files, real servers on 127.0.0.1:0,
-## a real nginx in front of /v1/auth), and the same against PostgreSQL: a
-## throwaway cluster in a fresh directory, its URL in KEYWARD_TEST_PG_URL,
+## a real nginx in front of /v1/auth) with a real PostgreSQL for the tests
+## that need one, then the integration tests again with every server on
+## PostgreSQL (KEYWARD_TEST_ENGINE=postgres; each test its own database). The
+## cluster is a throwaway in a fresh directory, its URL in KEYWARD_TEST_PG_URL,
 ## stopped and removed afterwards whether the tests pass or not. The exit
 ## status is nextest's (or 1 if they passed but the cluster would not stop).
 test-rust: tools nginx python-peers postgres
 	pg=$$(mktemp -d); \
 	trap 'rc=$$?; server/tests/pg/cluster.sh stop "$$pg" || { [ $$rc != 0 ] || rc=1; }; exit $$rc' EXIT; \
 	url=$$(server/tests/pg/cluster.sh start "$$pg"); \
-	KEYWARD_TEST_PG_URL=$$url cargo nextest run --workspace --exclude keyward-frontend --cargo-profile release
+	export KEYWARD_TEST_PG_URL=$$url; \
+	cargo nextest run --workspace --exclude keyward-frontend --cargo-profile release; \
+	KEYWARD_TEST_ENGINE=postgres cargo nextest run -p keyward-server --cargo-profile release -E 'binary(api)'
 
 ## The contract: Schemathesis against /openapi.json of the release binary
 ## (fresh data dir, loopback port, a Global Admin key), every check, with

@@ -41,6 +41,18 @@ pub enum Command {
         #[command(flatten)]
         data: DataArgs,
     },
+    /// Copy a SQLite install into an empty PostgreSQL database, so an install
+    /// that outgrows one machine keeps every key, token, user and setting.
+    MigrateData {
+        /// The SQLite database to copy (keyward.db in the data dir); it is only
+        /// read. Stop the server first: what it writes later is not copied.
+        #[arg(long)]
+        from: PathBuf,
+        /// The new PostgreSQL database: postgres://user:password@host:5432/keyward
+        /// (or leave the password out and set PGPASSWORD, to keep it out of `ps`).
+        #[arg(long)]
+        to: String,
+    },
 }
 
 /// Console user management.

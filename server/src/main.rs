@@ -1,5 +1,7 @@
 //! `keyward`: serve the console and APIs, or run an operator command.
 
+mod migrate_data;
+
 use clap::Parser;
 use keyward::clock::SystemClock;
 use keyward::config::Config;
@@ -36,6 +38,7 @@ async fn main() -> ExitCode {
         }
         Some(Command::Migrate(data)) => migrate(data.config()).await,
         Some(Command::Backup { file, data }) => backup(data.config(), file).await,
+        Some(Command::MigrateData { from, to }) => migrate_data::run(&from, &to).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -124,6 +124,9 @@ pub async fn start(config: Config, addr: SocketAddr, clock: Arc<dyn Clock>) -> R
         if let Err(e) = task_kw.usage().flush().await {
             tracing::error!(error = %e, "could not write last-used times on shutdown");
         }
+        if let Err(e) = task_kw.leases().release_all().await {
+            tracing::warn!(error = %e, "could not hand the job leases back; another instance takes them when they lapse");
+        }
         // Every commit is already durable; this only waits for connections
         // to come back to the pool, which a request cut off above may hold.
         if tokio::time::timeout(FINISH_REQUESTS, task_kw.store().close())

@@ -46,4 +46,20 @@ impl Leases<'_> {
         }
         Ok(fence.map(|fence| Lease { job, fence }))
     }
+
+    /// Hands every lease back on a graceful stop, so another instance takes
+    /// the job at its next pass instead of when the lease would have lapsed
+    /// (a rolling restart does not pause the scheduler).
+    pub async fn release_all(&self) -> ServiceResult<()> {
+        let released = store::leases::release_all(self.kw.store().pool(), &self.kw.instance_id).await?;
+        self.kw
+            .held_leases
+            .lock()
+            .expect("lease map lock is never poisoned")
+            .clear();
+        if released > 0 {
+            tracing::info!(leases = released, "handed this instance's job leases back");
+        }
+        Ok(())
+    }
 }

@@ -41,10 +41,11 @@ pub async fn record(db: &mut sqlx::AnyConnection, change: &Changed, at: i64) -> 
 /// behind the pruning for ever.
 pub async fn latest<'e>(db: impl crate::store::Db<'e>) -> StoreResult<i64> {
     Ok(sqlx::query_scalar(
-        "SELECT max(
-             (SELECT COALESCE(MAX(seq), 0) FROM change_log),
-             COALESCE((SELECT CAST(value AS INTEGER) FROM instance_settings WHERE name = $1), 0)
-         )",
+        "SELECT COALESCE(MAX(v), 0) FROM (
+             SELECT MAX(seq) AS v FROM change_log
+             UNION ALL
+             SELECT CAST(value AS BIGINT) AS v FROM instance_settings WHERE name = $1
+         ) AS latest",
     )
     .bind(PRUNED_THROUGH)
     .fetch_one(db)

@@ -2,6 +2,7 @@
 
 use super::StoreResult;
 use crate::domain::AccountId;
+use crate::store::Engine;
 use crate::store::builder::Builder;
 
 /// An event to write.
@@ -101,8 +102,56 @@ const SELECT: &str = "SELECT d.id, d.event_id, e.public_id AS event_public_id, e
         d.next_attempt_at, d.last_status, d.last_error, d.delivered_at
    FROM deliveries d JOIN events e ON e.id = d.event_id LEFT JOIN webhooks w ON w.id = d.webhook_id";
 
+/// Takes up to `limit` due deliveries for one attempt each, oldest first:
+/// moves their next attempt to `lease_until`, so no other worker (another
+/// instance, another process on the same data dir) takes them meanwhile. A
+/// worker that dies mid-attempt leaves them to be retried once the lease
+/// ends, so nothing is lost and nothing is sent twice at once.
+///
+/// PostgreSQL claims in one statement that skips the rows other instances
+/// are claiming (`FOR UPDATE SKIP LOCKED`), so they never wait on each other;
+/// SQLite, with one writer at a time, reads then compares-and-sets each row.
+pub async fn claim_due(
+    conn: &mut sqlx::AnyConnection,
+    now: i64,
+    lease_until: i64,
+    limit: u32,
+) -> StoreResult<Vec<DeliveryRow>> {
+    let ids: Vec<i64> = match Engine::of(conn) {
+        Engine::Postgres => {
+            sqlx::query_scalar(
+                "WITH picked AS (
+                     SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at <= $1
+                      ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED)
+                 UPDATE deliveries d SET next_attempt_at = $2 FROM picked WHERE d.id = picked.id
+                 RETURNING d.id",
+            )
+            .bind(now)
+            .bind(lease_until)
+            .bind(i64::from(limit))
+            .fetch_all(&mut *conn)
+            .await?
+        }
+        Engine::Sqlite => {
+            let mut ids = Vec::new();
+            for d in due(&mut *conn, now, limit).await? {
+                if claim(&mut *conn, d.id, d.next_attempt_at.unwrap_or_default(), lease_until).await? {
+                    ids.push(d.id);
+                }
+            }
+            ids
+        }
+    };
+    let mut q = Builder::new(SELECT);
+    q.push(" WHERE ")
+        .push_in("d.id", &ids)
+        .push(" ORDER BY d.next_attempt_at, d.id");
+    let (sql, args) = q.finish()?;
+    Ok(sqlx::query_as_with(&sql, args).fetch_all(conn).await?)
+}
+
 /// Pending deliveries due at `now`, oldest first.
-pub async fn due<'e>(db: impl crate::store::Db<'e>, now: i64, limit: u32) -> StoreResult<Vec<DeliveryRow>> {
+async fn due<'e>(db: impl crate::store::Db<'e>, now: i64, limit: u32) -> StoreResult<Vec<DeliveryRow>> {
     Ok(sqlx::query_as(&format!(
         "{SELECT} WHERE d.status = 'pending' AND d.next_attempt_at <= $1 ORDER BY d.next_attempt_at, d.id LIMIT $2"
     ))
@@ -112,11 +161,9 @@ pub async fn due<'e>(db: impl crate::store::Db<'e>, now: i64, limit: u32) -> Sto
     .await?)
 }
 
-/// Takes a due delivery for one attempt: moves its next attempt to
-/// `lease_until`, unless another worker (another process on the same data
-/// dir) took it first. A worker that dies mid-attempt leaves it to be retried
-/// once the lease ends, so nothing is lost and nothing is sent twice at once.
-pub async fn claim<'e>(db: impl crate::store::Db<'e>, id: i64, due_at: i64, lease_until: i64) -> StoreResult<bool> {
+/// Takes a due delivery: moves its next attempt to `lease_until`, unless
+/// another worker took it first.
+async fn claim<'e>(db: impl crate::store::Db<'e>, id: i64, due_at: i64, lease_until: i64) -> StoreResult<bool> {
     Ok(sqlx::query(
         "UPDATE deliveries SET next_attempt_at = $1 WHERE id = $2 AND status = 'pending' AND next_attempt_at = $3",
     )

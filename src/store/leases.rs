@@ -30,6 +30,16 @@ pub async fn acquire<'e>(
     .await?)
 }
 
+/// Ends every lease `holder` has now, keeping the rows (and their fences, which
+/// must only go up). Answers how many.
+pub async fn release_all<'e>(db: impl crate::store::Db<'e>, holder: &str) -> StoreResult<u64> {
+    Ok(sqlx::query("UPDATE job_leases SET expires_at = 0 WHERE holder = $1")
+        .bind(holder)
+        .execute(db)
+        .await?
+        .rows_affected())
+}
+
 /// Whether `job`'s lease still carries `fence` (nobody took it over since).
 pub async fn holds<'e>(db: impl crate::store::Db<'e>, job: &str, fence: i64) -> StoreResult<bool> {
     Ok(

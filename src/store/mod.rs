@@ -70,8 +70,25 @@ impl std::fmt::Debug for DatabaseUrl {
     }
 }
 
-/// `postgres://user:secret@host/db` → `postgres://user:…@host/db`.
+/// `postgres://user:secret@host/db` → `postgres://user:…@host/db`; a
+/// `password=` parameter is hidden the same way.
 pub fn redact(url: &str) -> String {
+    match url.split_once('?') {
+        Some((base, query)) => {
+            let params: Vec<String> = query
+                .split('&')
+                .map(|p| match p.split_once('=') {
+                    Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=…"),
+                    _ => p.to_owned(),
+                })
+                .collect();
+            format!("{}?{}", redact_userinfo(base), params.join("&"))
+        }
+        None => redact_userinfo(url),
+    }
+}
+
+fn redact_userinfo(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(scheme), Some(at)) if at > scheme => {
             let creds = &url[scheme + 3..at];
@@ -114,7 +131,7 @@ impl Engine {
 /// time, as SQLite's `BEGIN IMMEDIATE` gives, so read-then-write checks hold and
 /// `change_log.seq` is handed out in commit order (a poller never skips a row
 /// whose transaction commits late). The number is "keyward" in ASCII.
-const PG_WRITER_LOCK: i64 = 0x6b65_7977_6172_64;
+const PG_WRITER_LOCK: i64 = 0x006b_6579_7761_7264;
 
 /// SQLite's connection settings, run on every new connection.
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;
@@ -175,6 +192,9 @@ impl Store {
             Database::Postgres(url) => (url.clone(), Engine::Postgres, 16),
         };
         let options = AnyConnectOptions::from_str(&url)?.disable_statement_logging();
+        // One direct connection first: a wrong host or password then says so,
+        // where the pool would only report that it timed out.
+        AnyConnection::connect_with(&options).await?.close().await?;
         let pool = AnyPoolOptions::new()
             .max_connections(max)
             .min_connections(1)
@@ -414,6 +434,10 @@ mod tests {
             "postgres://kw:…@db:5432/keyward"
         );
         assert_eq!(redact("postgres://kw@db/keyward"), "postgres://kw@db/keyward");
+        assert_eq!(
+            redact("postgres://kw:a@db/k?sslmode=require&password=s3cret"),
+            "postgres://kw:…@db/k?sslmode=require&password=…"
+        );
         assert_eq!(
             format!("{:?}", DatabaseUrl("postgres://a:b@h/d".into())),
             "postgres://a:…@h/d"

@@ -71,11 +71,6 @@ pub async fn series<'e>(
         .await?)
 }
 
-/// The rows of `[from, to)` in the given accounts as `(credential_id, t, code,
-/// count)`: raw hours, or hours truncated to days plus the daily roll-ups.
-/// The range is scanned through `usage_hourly_by_hour`; the accounts filter
-/// joins each row's credential.
-
 /// Which accounts and which range an overview covers.
 #[derive(Debug, Clone)]
 pub struct Range<'a> {

@@ -32,6 +32,7 @@ async fn create_admin(data: &std::path::Path) {
     let mut cli = tokio::process::Command::new(env!("CARGO_BIN_EXE_keyward"))
         .args(["admin", "create", "--email", ADMIN_EMAIL, "--password-stdin"])
         .env("KEYWARD_DATA_DIR", data)
+        .envs(crate::pg::db_env(data))
         .stdin(std::process::Stdio::piped())
         .spawn()
         .unwrap();

@@ -18,11 +18,18 @@ pub struct Binary {
 impl Binary {
     /// Starts the binary on `data` and waits until it listens.
     pub async fn start(data: &Path) -> Binary {
+        let url = crate::pg::database_for(data);
+        Self::start_on(data, url.as_deref()).await
+    }
+
+    /// Starts the binary with its master key in `data` and its database at
+    /// `url` (PostgreSQL), or in `data` when `None`.
+    pub async fn start_on(data: &Path, url: Option<&str>) -> Binary {
         keyward::notify::webhook::install_tls_provider();
         let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_keyward"))
             .env("KEYWARD_ADDR", "127.0.0.1:0")
             .env("KEYWARD_DATA_DIR", data)
-            .envs(crate::pg::database_for(data).map(|url| ("KEYWARD_DATABASE_URL", url)))
+            .envs(url.map(|url| ("KEYWARD_DATABASE_URL", url)))
             // A delivery cut off by a crash is retried when its lease (twice
             // this, plus 2 s) ends.
             .env("KEYWARD_DELIVERY_TIMEOUT_SECS", "1")
@@ -83,10 +90,16 @@ impl Binary {
 /// Runs the CLI on `data` with `args`; answers its standard output, after
 /// checking that it succeeded.
 pub async fn cli(data: &Path, args: &[&str]) -> String {
+    let url = crate::pg::database_for(data);
+    cli_on(data, url.as_deref(), args).await
+}
+
+/// [`cli`] with the database at `url` (PostgreSQL), or in `data` when `None`.
+pub async fn cli_on(data: &Path, url: Option<&str>, args: &[&str]) -> String {
     let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_keyward"))
         .args(args)
         .env("KEYWARD_DATA_DIR", data)
-        .envs(crate::pg::database_for(data).map(|url| ("KEYWARD_DATABASE_URL", url)))
+        .envs(url.map(|url| ("KEYWARD_DATABASE_URL", url)))
         .output()
         .await
         .unwrap();

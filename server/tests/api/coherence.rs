@@ -244,6 +244,7 @@ async fn a_process_with_another_master_key_is_refused_and_the_key_may_live_elsew
         .args(["signing-keys", "list", "--master-key-file"])
         .arg(&other)
         .env("KEYWARD_DATA_DIR", &data)
+        .envs(crate::pg::db_env(&data))
         .output()
         .await
         .unwrap();

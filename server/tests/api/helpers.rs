@@ -309,6 +309,7 @@ pub async fn auth(base: &str, pairs: &[(&'static str, &str)]) -> reqwest::Respon
 }
 
 /// A REST API client with a Bearer key.
+#[derive(Clone)]
 pub struct Api {
     pub client: Client,
     pub base: String,

@@ -292,7 +292,7 @@ async fn ten_concurrent_rotations_leave_one_current_and_one_grace_secret() {
     }
     let pool = app.kw().store().pool().clone();
     let rows: Vec<(Option<i64>,)> = sqlx::query_as(
-        "SELECT s.retires_at FROM credential_secrets s JOIN credentials c ON c.id = s.credential_id WHERE c.public_id = ?",
+        "SELECT s.retires_at FROM credential_secrets s JOIN credentials c ON c.id = s.credential_id WHERE c.public_id = $1",
     )
     .bind(&id)
     .fetch_all(&pool)
@@ -688,7 +688,7 @@ async fn last_used_is_batched_in_memory_and_flushed() {
     let id = b["id"].as_str().unwrap().to_owned();
     api.verify(json!({ "key": b["secret"], "ip": "192.0.2.44" })).await;
     let pool = app.kw().store().pool().clone();
-    let stored: (Option<i64>,) = sqlx::query_as("SELECT last_used_at FROM credentials WHERE public_id = ?")
+    let stored: (Option<i64>,) = sqlx::query_as("SELECT last_used_at FROM credentials WHERE public_id = $1")
         .bind(&id)
         .fetch_one(&pool)
         .await
@@ -703,8 +703,8 @@ async fn last_used_is_batched_in_memory_and_flushed() {
     api.verify(json!({ "key": b["secret"], "ip": "192.0.2.45" })).await;
     let dir = app.dir.path().join("data");
     app.stop().await;
-    let store = keyward::store::Store::open(&dir.join("keyward.db")).await.unwrap();
-    let ip: (Option<String>,) = sqlx::query_as("SELECT last_used_ip FROM credentials WHERE public_id = ?")
+    let store = crate::pg::store_for(&dir).await;
+    let ip: (Option<String>,) = sqlx::query_as("SELECT last_used_ip FROM credentials WHERE public_id = $1")
         .bind(&id)
         .fetch_one(store.pool())
         .await
@@ -809,6 +809,7 @@ async fn the_cli_prints_a_new_key_once_and_a_running_server_accepts_it() {
             "--json",
         ])
         .env("KEYWARD_DATA_DIR", &data)
+        .envs(crate::pg::db_env(&data))
         .output()
         .await
         .unwrap();

@@ -4,6 +4,7 @@
 mod aborted_pages;
 mod authz;
 mod binary;
+mod cluster;
 mod coherence;
 mod concurrency;
 mod console;
@@ -13,6 +14,7 @@ mod forward_auth;
 mod helpers;
 mod keys;
 mod leases;
+mod migrate_data;
 mod nginx;
 mod notifications;
 mod notify_outbound;

@@ -611,6 +611,7 @@ async fn rotating_the_signing_key_keeps_old_tokens_valid_and_signs_new_ones_with
         let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_keyward"))
             .args(["signing-keys", "rotate", "--algorithm", alg, "--json", "--data-dir"])
             .arg(app.dir.path().join("data"))
+            .envs(crate::pg::db_env(&app.dir.path().join("data")))
             .output()
             .await
             .unwrap();

@@ -72,3 +72,18 @@ pub fn database_for(data_dir: &std::path::Path) -> Option<String> {
     let tag = &tag[tag.len().saturating_sub(40)..];
     Some(database_blocking(format!("kw_{tag}")))
 }
+
+/// The environment a child `keyward` process on `data_dir` needs to reach
+/// the same database as the test's servers (nothing on SQLite).
+pub fn db_env(data_dir: &std::path::Path) -> Option<(&'static str, String)> {
+    database_for(data_dir).map(|url| ("KEYWARD_DATABASE_URL", url))
+}
+
+/// The store a test's servers on `data_dir` use, opened from outside them.
+pub async fn store_for(data_dir: &std::path::Path) -> keyward::store::Store {
+    let db = match database_for(data_dir) {
+        Some(url) => keyward::store::Database::Postgres(url),
+        None => keyward::store::Database::SqliteFile(data_dir.join("keyward.db")),
+    };
+    keyward::store::Store::connect(&db).await.unwrap()
+}

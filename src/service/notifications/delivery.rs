@@ -31,14 +31,15 @@ impl Notifications<'_> {
     pub async fn claim_due(&self, limit: u32) -> ServiceResult<Vec<Claimed>> {
         let now = self.kw.now();
         let lease = i64::try_from(self.attempt_limit().as_secs()).unwrap_or(120) + 2;
-        let mut claimed = Vec::new();
-        for d in store::events::due(self.kw.store().pool(), now, limit).await? {
-            let due_at = d.next_attempt_at.unwrap_or_default();
-            if store::events::claim(self.kw.store().pool(), d.id, due_at, now + lease).await? {
-                claimed.push(Claimed(d));
-            }
-        }
-        Ok(claimed)
+        let mut conn = self
+            .kw
+            .store()
+            .pool()
+            .acquire()
+            .await
+            .map_err(store::StoreError::from)?;
+        let due = store::events::claim_due(&mut conn, now, now + lease, limit).await?;
+        Ok(due.into_iter().map(Claimed).collect())
     }
 
     /// How long one attempt may take in all (lettre's timeout is per SMTP step).

@@ -1,0 +1,362 @@
+//! Several instances on one PostgreSQL database, as a platform team runs
+//! them behind a load balancer: what one instance does, the others honour
+//! within a second; a rate limit holds across them; one can die under load
+//! without losing an acknowledged write; and notices go out once.
+
+use crate::binary::{Binary, cli_on};
+use crate::helpers::Api;
+use futures::future::join_all;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// What the issue promises for a change made anywhere.
+const WITHIN: Duration = Duration::from_secs(1);
+
+/// An unlimited admin key made by the CLI on the PostgreSQL database.
+async fn admin_key(data: &Path, url: &str) -> String {
+    let out = cli_on(
+        data,
+        Some(url),
+        &[
+            "keys",
+            "create",
+            "--name",
+            "admin",
+            "--scopes",
+            "keys:read,keys:write,admin:read,admin:write,compute:read",
+            "--roles",
+            "global_admin",
+            "--rate-limit",
+            "unlimited",
+            "--expires",
+            "never",
+            "--json",
+        ],
+    )
+    .await;
+    serde_json::from_str::<Value>(&out).unwrap()["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+fn on(server: &Binary, secret: &str) -> Api {
+    Api {
+        client: reqwest::Client::new(),
+        base: server.base.clone(),
+        secret: secret.to_owned(),
+    }
+}
+
+async fn valid_on(api: &Api, key: &str) -> bool {
+    api.verify(json!({ "key": key })).await["valid"] == json!(true)
+}
+
+/// Polls until `key` has the validity `want` on every one of `apis`;
+/// answers how long that took, failing past the promise.
+async fn until_everywhere(what: &str, apis: &[&Api], key: &str, want: bool) -> Duration {
+    let start = Instant::now();
+    loop {
+        let mut all = true;
+        for api in apis {
+            all &= valid_on(api, key).await == want;
+        }
+        if all {
+            let took = start.elapsed();
+            assert!(took < WITHIN, "{what} took {took:?}");
+            return took;
+        }
+        assert!(start.elapsed() < Duration::from_secs(5), "{what} never happened");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn three_instances_share_keys_changes_and_one_rate_limit() {
+    let url = crate::pg::fresh_database().await;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let admin = admin_key(&data, &url).await;
+    let servers = join_all((0..3).map(|_| Binary::start_on(&data, Some(&url)))).await;
+    let apis: Vec<Api> = servers.iter().map(|s| on(s, &admin)).collect();
+    let (a, others) = (&apis[0], [&apis[1], &apis[2]]);
+    // The tenant whose switch is thrown (the admin key lives in `default`).
+    assert_eq!(
+        a.post("/v1/accounts", json!({ "name": "tenant" })).await.status(),
+        StatusCode::CREATED
+    );
+
+    // A key created on one instance verifies on the others at once (their
+    // index misses and reads the database).
+    let created = a
+        .create(json!({ "name": "svc", "account": "tenant", "scopes": ["compute:read"] }))
+        .await;
+    let secret = created["secret"].as_str().unwrap();
+    for api in others {
+        assert!(valid_on(api, secret).await, "another instance finds a key A created");
+    }
+
+    // Revocations, rotations and the account switch, each made on one
+    // instance and timed until every other one honours it.
+    let mut took = Vec::new();
+    for round in 0..10 {
+        let made_on = &apis[round % 3];
+        let watchers: Vec<&Api> = apis.iter().filter(|x| !std::ptr::eq(*x, made_on)).collect();
+        let key = made_on
+            .create(json!({ "name": format!("r{round}"), "scopes": ["compute:read"] }))
+            .await;
+        let (id, old) = (
+            key["id"].as_str().unwrap().to_owned(),
+            key["secret"].as_str().unwrap().to_owned(),
+        );
+        for w in &watchers {
+            assert!(valid_on(w, &old).await);
+        }
+        let rotated: Value = made_on
+            .post(&format!("/v1/keys/{id}/rotate"), json!({ "grace_period_seconds": 0 }))
+            .await
+            .json()
+            .await
+            .unwrap();
+        took.push(until_everywhere("a rotation ended the old secret", &watchers, &old, false).await);
+        let new = rotated["secret"].as_str().unwrap();
+        assert!(valid_on(watchers[0], new).await, "the new secret works at once");
+        assert!(made_on.delete(&format!("/v1/keys/{id}")).await.status().is_success());
+        took.push(until_everywhere("a revocation", &watchers, new, false).await);
+    }
+    let switch = |on: bool| json!({ "api_enabled": on });
+    assert!(
+        apis[2]
+            .patch("/v1/accounts/tenant", switch(false))
+            .await
+            .status()
+            .is_success()
+    );
+    took.push(until_everywhere("the account switched off", &[&apis[0], &apis[1]], secret, false).await);
+    assert!(
+        apis[1]
+            .patch("/v1/accounts/tenant", switch(true))
+            .await
+            .status()
+            .is_success()
+    );
+    took.push(until_everywhere("the account switched on", &[&apis[0], &apis[2]], secret, true).await);
+    took.sort();
+    let pct = |p: f64| ms(took[((took.len() - 1) as f64 * p).round() as usize]);
+    eprintln!(
+        "change propagation across 3 instances on PostgreSQL: {} changes, p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        took.len(),
+        pct(0.5),
+        pct(0.99),
+        ms(*took.last().unwrap())
+    );
+
+    // One limit of 100 per minute (burst 100) across the three: 300 calls at
+    // once, a hundred on each instance.
+    let limited = a
+        .create(json!({ "name": "metered", "rate_limit": { "limited": { "limit": 100, "window_seconds": 60, "burst": 100 } } }))
+        .await;
+    let metered = limited["secret"].as_str().unwrap();
+    let calls = (0..300).map(|i| {
+        let api = &apis[i % 3];
+        async move { valid_on(api, metered).await }
+    });
+    let admitted = join_all(calls).await.into_iter().filter(|ok| *ok).count();
+    eprintln!("rate limit 100/min across 3 instances: {admitted} of 300 parallel calls admitted");
+    assert!((90..=120).contains(&admitted), "{admitted} admitted");
+    // And the budget stays spent for a fourth wave on any instance.
+    let again = join_all((0..30).map(|i| valid_on(&apis[i % 3], metered))).await;
+    assert!(again.iter().filter(|ok| **ok).count() <= 3, "{again:?}");
+
+    for s in servers {
+        s.terminate(Duration::from_secs(10)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_instance_killed_under_load_loses_no_acknowledged_write() {
+    let url = crate::pg::fresh_database().await;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let admin = admin_key(&data, &url).await;
+    let mut servers = join_all((0..3).map(|_| Binary::start_on(&data, Some(&url)))).await;
+    let victim = servers.remove(0);
+    let on_victim = on(&victim, &admin);
+
+    // Creates, rotations and revocations through the victim, from several
+    // clients at once; each acknowledged result is remembered.
+    let load = tokio::spawn(async move {
+        let workers = (0..6).map(|w| {
+            let api = on_victim.clone();
+            async move {
+                let mut acked = Vec::new();
+                for i in 0.. {
+                    let res = api
+                        .client
+                        .post(format!("{}/v1/keys", api.base))
+                        .bearer_auth(&api.secret)
+                        .json(&json!({ "name": format!("w{w}-{i}"), "scopes": ["compute:read"] }))
+                        .send()
+                        .await;
+                    let Ok(res) = res else { break };
+                    if res.status() != StatusCode::CREATED {
+                        break;
+                    }
+                    let Ok(key) = res.json::<Value>().await else { break };
+                    let id = key["id"].as_str().unwrap().to_owned();
+                    let mut secret = key["secret"].as_str().unwrap().to_owned();
+                    let mut revoked = false;
+                    match i % 3 {
+                        1 => {
+                            let Ok(r) = api
+                                .client
+                                .post(format!("{}/v1/keys/{id}/rotate", api.base))
+                                .bearer_auth(&api.secret)
+                                .json(&json!({ "grace_period_seconds": 0 }))
+                                .send()
+                                .await
+                            else {
+                                acked.push((secret, false));
+                                break;
+                            };
+                            if r.status().is_success()
+                                && let Ok(body) = r.json::<Value>().await
+                            {
+                                secret = body["secret"].as_str().unwrap().to_owned();
+                            }
+                        }
+                        2 => {
+                            if let Ok(r) = api
+                                .client
+                                .delete(format!("{}/v1/keys/{id}", api.base))
+                                .bearer_auth(&api.secret)
+                                .send()
+                                .await
+                            {
+                                revoked = r.status().is_success();
+                            }
+                        }
+                        _ => {}
+                    }
+                    acked.push((secret, revoked));
+                }
+                acked
+            }
+        });
+        join_all(workers).await.into_iter().flatten().collect::<Vec<_>>()
+    });
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    victim.kill_9().await;
+    let acked = load.await.unwrap();
+    assert!(acked.len() > 20, "the load ran: {} writes", acked.len());
+
+    // The survivors answered throughout and agree with every acknowledgement.
+    let survivors: Vec<Api> = servers.iter().map(|s| on(s, &admin)).collect();
+    tokio::time::sleep(WITHIN).await;
+    let (mut live, mut dead) = (0, 0);
+    for (secret, revoked) in &acked {
+        for api in &survivors {
+            // A rotation acknowledged after the kill is not in `acked`'s
+            // secret; one acknowledged before is.
+            let valid = valid_on(api, secret).await;
+            assert_eq!(valid, !revoked, "an acknowledged write was lost");
+        }
+        if *revoked { dead += 1 } else { live += 1 }
+    }
+    eprintln!(
+        "kill -9 under load: {} acknowledged writes ({live} keys live, {dead} revoked) all hold on the 2 survivors",
+        acked.len()
+    );
+    for s in servers {
+        s.terminate(Duration::from_secs(10)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn three_instances_deliver_each_notice_once() {
+    use crate::peers::Receiver;
+    use std::collections::HashMap;
+    let url = crate::pg::fresh_database().await;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let admin = admin_key(&data, &url).await;
+    let receiver = Receiver::start().await;
+
+    // Before the cluster, on a clock 29½ days back: an endpoint, and 30-day
+    // keys, which are then half a day from expiry (due their 1-day notice).
+    let mut config = crate::helpers::config_for(&dir);
+    config.database_url = Some(keyward::store::DatabaseUrl(url.clone()));
+    let past = keyward::clock::ManualClock::starting_now();
+    past.advance_secs(-(29 * 86_400 + 43_200));
+    let first = keyward_server::start(config, "127.0.0.1:0".parse().unwrap(), std::sync::Arc::new(past))
+        .await
+        .unwrap();
+    let api = Api {
+        client: reqwest::Client::new(),
+        base: first.base_url(),
+        secret: admin.clone(),
+    };
+    let res = api
+        .post(
+            "/v1/webhooks",
+            json!({ "account": "default", "url": receiver.url, "events": ["key.created", "key.revoked", "key.expiring"] }),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    receiver.set_secret(res.json::<Value>().await.unwrap()["secret"].as_str().unwrap());
+    const EXPIRING: usize = 12;
+    for i in 0..EXPIRING {
+        api.create(json!({ "name": format!("soon{i}"), "expires": "custom:30" }))
+            .await;
+    }
+    first.shutdown().await;
+
+    // Three instances start together: each would scan at once, one holds the
+    // scheduler's lease; all three claim deliveries while keys are created
+    // and revoked through each.
+    let servers = join_all((0..3).map(|_| Binary::start_on(&data, Some(&url)))).await;
+    let apis: Vec<Api> = servers.iter().map(|s| on(s, &admin)).collect();
+    const CHURN: usize = 30;
+    join_all((0..CHURN).map(|i| {
+        let api = &apis[i % 3];
+        async move {
+            let k = api.create(json!({ "name": format!("churn{i}") })).await;
+            if i % 2 == 0 {
+                assert!(
+                    api.delete(&format!("/v1/keys/{}", k["id"].as_str().unwrap()))
+                        .await
+                        .status()
+                        .is_success()
+                );
+            }
+        }
+    }))
+    .await;
+
+    let expected = EXPIRING + CHURN + CHURN / 2 + EXPIRING;
+    receiver.wait_for(expected).await;
+    // Anything sent twice would arrive within the next attempts.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let got = receiver.received();
+    let mut by_id: HashMap<&str, usize> = HashMap::new();
+    for r in &got {
+        assert!(r.signature_ok);
+        *by_id.entry(r.event_id.as_str()).or_default() += 1;
+    }
+    let twice: Vec<_> = by_id.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(twice.is_empty(), "sent more than once: {twice:?}");
+    let count = |t: &str| got.iter().filter(|r| r.event_type == t).count();
+    assert_eq!(count("key.created"), EXPIRING + CHURN);
+    assert_eq!(count("key.revoked"), CHURN / 2);
+    assert_eq!(count("key.expiring"), EXPIRING, "one notice per key, from one instance");
+    eprintln!("3 instances delivered {} events, each once", got.len());
+    for s in servers {
+        s.terminate(Duration::from_secs(10)).await;
+    }
+}
