@@ -22,6 +22,7 @@ mod oauth;
 mod operations;
 mod peers;
 mod pg;
+mod pg_engine;
 mod rate_limits;
 mod sign_in_races;
 mod token_reach;
