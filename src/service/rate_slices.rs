@@ -25,7 +25,7 @@ use std::collections::HashMap;
 
 use super::Keyward;
 use crate::domain::rate_limit::RateLimit;
-use crate::store::{self, Engine};
+use crate::store;
 
 /// One instance's unspent share of one credential's budget.
 #[derive(Debug, Clone, Copy)]
@@ -59,7 +59,7 @@ impl SharedLimits<'_> {
     /// serves the database, and its in-memory limiter is exact). When the
     /// database cannot be reached, the instance's own limiter alone decides.
     pub async fn take(&self, credential: i64, limit: RateLimit, now_ms: i64) -> bool {
-        if self.kw.store().engine() != Engine::Postgres || limit.limit == 0 {
+        if !self.kw.store().is_shared() || limit.limit == 0 {
             return true;
         }
         let mut slices = self.kw.slices.0.lock().await;

@@ -221,6 +221,12 @@ impl Store {
         &self.url
     }
 
+    /// Whether several instances may serve this database at once (PostgreSQL);
+    /// on SQLite one server process does, and what it holds in memory is exact.
+    pub fn is_shared(&self) -> bool {
+        self.engine == Engine::Postgres
+    }
+
     /// Which engine this store talks to.
     pub fn engine(&self) -> Engine {
         self.engine
