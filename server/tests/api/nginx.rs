@@ -32,10 +32,19 @@ fn free_port() -> u16 {
 
 /// The nginx block of the README's forward-auth section, exactly as written.
 fn readme_recipe() -> String {
+    readme_nginx_block("auth_request")
+}
+
+/// The README's nginx block that contains `marker`.
+pub fn readme_nginx_block(marker: &str) -> String {
     let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).expect("README.md");
-    let start = readme.find("```nginx\n").expect("the README has an nginx block") + "```nginx\n".len();
-    let len = readme[start..].find("```").expect("the block ends");
-    readme[start..start + len].to_owned()
+    readme
+        .split("```nginx\n")
+        .skip(1)
+        .map(|block| &block[..block.find("```").expect("the block ends")])
+        .find(|block| block.contains(marker))
+        .unwrap_or_else(|| panic!("the README has an nginx block with {marker}"))
+        .to_owned()
 }
 
 async fn start_upstream() -> u16 {
