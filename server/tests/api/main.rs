@@ -16,6 +16,7 @@ mod keys;
 mod leases;
 mod migrate_data;
 mod nginx;
+mod nginx_upstream;
 mod notifications;
 mod notify_outbound;
 mod oauth;

@@ -10,9 +10,9 @@ use std::process::Stdio;
 const NGINX: &str = "/usr/sbin/nginx";
 
 /// nginx in the foreground with its own config and temp dirs; killed on drop.
-struct Nginx {
+pub struct Nginx {
     child: std::process::Child,
-    base: String,
+    pub base: String,
 }
 
 impl Drop for Nginx {
@@ -22,7 +22,7 @@ impl Drop for Nginx {
     }
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -63,16 +63,10 @@ async fn start_upstream() -> u16 {
 }
 
 async fn start_nginx(app: &TestApp) -> Nginx {
-    assert!(
-        std::path::Path::new(NGINX).exists(),
-        "nginx is not installed: `make test` installs Debian's nginx-light"
-    );
     let upstream = start_upstream().await;
     let port = free_port();
     let dir = app.dir.path().join("nginx");
-    std::fs::create_dir_all(dir.join("tmp")).unwrap();
     let keyward = app.base.trim_start_matches("http://");
-    let d = dir.display();
     let recipe = readme_recipe()
         .replace("http://127.0.0.1:3000", &format!("http://{keyward}"))
         .replace("http://upstream", &format!("http://127.0.0.1:{upstream}"));
@@ -84,6 +78,25 @@ async fn start_nginx(app: &TestApp) -> Nginx {
     let billing = compute
         .replace("location /compute/", "location /billing/")
         .replace("compute:read", "billing:read");
+    let servers = format!(
+        r#"    server {{
+        listen 127.0.0.1:{port};
+{recipe}
+{billing}
+    }}"#
+    );
+    launch(&dir, port, &servers).await
+}
+
+/// Starts nginx in `dir` with `http_body` inside its `http` block, and waits
+/// until it listens on `port`.
+pub async fn launch(dir: &std::path::Path, port: u16, http_body: &str) -> Nginx {
+    assert!(
+        std::path::Path::new(NGINX).exists(),
+        "nginx is not installed: `make test` installs Debian's nginx-light"
+    );
+    std::fs::create_dir_all(dir.join("tmp")).unwrap();
+    let d = dir.display();
     let conf = format!(
         r#"daemon off;
 master_process off;
@@ -98,11 +111,7 @@ http {{
     fastcgi_temp_path {d}/tmp/fastcgi;
     uwsgi_temp_path {d}/tmp/uwsgi;
     scgi_temp_path {d}/tmp/scgi;
-    server {{
-        listen 127.0.0.1:{port};
-{recipe}
-{billing}
-    }}
+{http_body}
 }}
 "#
     );
