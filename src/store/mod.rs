@@ -14,8 +14,10 @@ pub mod audit;
 pub mod builder;
 pub mod changes;
 pub mod credentials;
+mod engine;
 pub mod events;
 pub mod feed;
+mod flag;
 pub mod instance;
 pub mod leases;
 pub mod rate_budgets;
@@ -33,6 +35,10 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
+use engine::sqlite_url;
+pub use engine::{Database, DatabaseUrl, Engine, redact};
+pub use flag::Flag;
+
 /// What a store function runs its statement on: the pool, a pooled
 /// connection or an open transaction, on either engine.
 pub trait Db<'c>: Executor<'c, Database = sqlx::Any> {}
@@ -40,92 +46,6 @@ impl<'c, T: Executor<'c, Database = sqlx::Any>> Db<'c> for T {}
 
 /// A write transaction (see [`Store::write`]).
 pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
-
-/// Which database a process uses.
-#[derive(Clone, PartialEq, Eq)]
-pub enum Database {
-    /// The embedded default: one SQLite file.
-    SqliteFile(std::path::PathBuf),
-    /// A PostgreSQL 15+ server, shared by several instances.
-    Postgres(String),
-}
-
-impl std::fmt::Debug for Database {
-    /// The URL may carry a password: only the engine and host are shown.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Database::SqliteFile(p) => write!(f, "SqliteFile({})", p.display()),
-            Database::Postgres(url) => write!(f, "Postgres({})", redact(url)),
-        }
-    }
-}
-
-/// A PostgreSQL URL as configured; its `Debug` hides the password.
-#[derive(Clone, PartialEq, Eq)]
-pub struct DatabaseUrl(pub String);
-
-impl std::fmt::Debug for DatabaseUrl {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&redact(&self.0))
-    }
-}
-
-/// `postgres://user:secret@host/db` → `postgres://user:…@host/db`; a
-/// `password=` parameter is hidden the same way.
-pub fn redact(url: &str) -> String {
-    match url.split_once('?') {
-        Some((base, query)) => {
-            let params: Vec<String> = query
-                .split('&')
-                .map(|p| match p.split_once('=') {
-                    Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=…"),
-                    _ => p.to_owned(),
-                })
-                .collect();
-            format!("{}?{}", redact_userinfo(base), params.join("&"))
-        }
-        None => redact_userinfo(url),
-    }
-}
-
-fn redact_userinfo(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let creds = &url[scheme + 3..at];
-            match creds.find(':') {
-                Some(colon) => format!("{}:…{}", &url[..scheme + 3 + colon], &url[at..]),
-                None => url.to_owned(),
-            }
-        }
-        _ => url.to_owned(),
-    }
-}
-
-/// The two engines; store functions whose SQL differs pick their text by it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Engine {
-    Sqlite,
-    Postgres,
-}
-
-impl Engine {
-    /// The engine behind a connection.
-    pub fn of(conn: &AnyConnection) -> Self {
-        if conn.backend_name() == "PostgreSQL" {
-            Engine::Postgres
-        } else {
-            Engine::Sqlite
-        }
-    }
-
-    /// How the settings page names it.
-    pub fn label(self) -> &'static str {
-        match self {
-            Engine::Sqlite => "SQLite",
-            Engine::Postgres => "PostgreSQL",
-        }
-    }
-}
 
 /// The advisory lock every PostgreSQL write transaction takes: one writer at a
 /// time, as SQLite's `BEGIN IMMEDIATE` gives, so read-then-write checks hold and
@@ -324,22 +244,6 @@ impl Store {
     }
 }
 
-/// A SQLite URL for `path`, created if missing. `%`, `?` and `#` are escaped:
-/// sqlx decodes the path and splits parameters at `?`.
-fn sqlite_url(path: &Path) -> String {
-    let mut url = String::from("sqlite://");
-    for c in path.to_string_lossy().chars() {
-        match c {
-            '%' => url.push_str("%25"),
-            '?' => url.push_str("%3F"),
-            '#' => url.push_str("%23"),
-            c => url.push(c),
-        }
-    }
-    url.push_str("?mode=rwc");
-    url
-}
-
 /// The connection settings that can be read back.
 #[derive(Debug, Clone, Copy)]
 pub enum Pragma {
@@ -368,52 +272,6 @@ impl Pragma {
             Pragma::ForeignKeys => "SELECT CAST(1 AS BIGINT)",
             Pragma::BusyTimeout => "SHOW lock_timeout",
         }
-    }
-}
-
-/// A yes/no column. Both engines store it as a 0/1 integer (one meaning for
-/// the schema and for the data copy), and sqlx's `Any` driver decodes only a
-/// real boolean as `bool`; rows read it through this type.
-#[derive(Debug, Clone, Copy)]
-pub struct Flag(pub bool);
-
-impl From<Flag> for bool {
-    fn from(f: Flag) -> bool {
-        f.0
-    }
-}
-
-impl From<bool> for Flag {
-    fn from(b: bool) -> Flag {
-        Flag(b)
-    }
-}
-
-impl sqlx::Type<sqlx::Any> for Flag {
-    fn type_info() -> sqlx::any::AnyTypeInfo {
-        <i64 as sqlx::Type<sqlx::Any>>::type_info()
-    }
-
-    fn compatible(ty: &sqlx::any::AnyTypeInfo) -> bool {
-        <i64 as sqlx::Type<sqlx::Any>>::compatible(ty) || <bool as sqlx::Type<sqlx::Any>>::compatible(ty)
-    }
-}
-
-impl<'r> sqlx::Decode<'r, sqlx::Any> for Flag {
-    fn decode(value: sqlx::any::AnyValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
-        match <bool as sqlx::Decode<sqlx::Any>>::decode(value.clone()) {
-            Ok(b) => Ok(Flag(b)),
-            Err(_) => Ok(Flag(<i64 as sqlx::Decode<sqlx::Any>>::decode(value)? != 0)),
-        }
-    }
-}
-
-impl<'q> sqlx::Encode<'q, sqlx::Any> for Flag {
-    fn encode_by_ref(
-        &self,
-        buf: &mut <sqlx::Any as sqlx::Database>::ArgumentBuffer<'q>,
-    ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
-        <i64 as sqlx::Encode<sqlx::Any>>::encode(i64::from(self.0), buf)
     }
 }
 
