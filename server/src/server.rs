@@ -79,6 +79,13 @@ pub async fn start(config: Config, addr: SocketAddr, clock: Arc<dyn Clock>) -> R
     tracing::info!(%addr, "Keyward is listening on {base}");
     let issuer = kw.oauth().pin_issuer(&base).await?;
     tracing::info!("Access tokens are issued as {issuer}");
+    match &kw.config().database_url {
+        Some(url) => tracing::info!(
+            "Data in PostgreSQL at {url:?}; the master key is {}",
+            kw.config().master_key_path().display()
+        ),
+        None => tracing::info!("Data in {}", kw.config().data_dir.display()),
+    }
 
     let setup_token = kw.users().issue_setup_token().await?;
     if let Some(token) = &setup_token {
