@@ -30,7 +30,8 @@ pub struct Decision {
     pub retry_after_seconds: u32,
 }
 
-/// Theoretical arrival times in milliseconds, by credential id.
+/// Theoretical arrival times in microseconds, by credential id (a limit of a
+/// million a minute has a 60 µs interval: milliseconds would round it away).
 type Shard = Mutex<HashMap<i64, i64>>;
 
 /// The limiter shared by every request.
@@ -51,50 +52,49 @@ impl Decision {
     /// This instance allowed the request, but the budget it shares with other
     /// instances is spent: refused, retrying after one emission interval.
     pub fn refused_elsewhere(self, limit: RateLimit) -> Decision {
-        let interval = (i64::from(limit.window_seconds) * 1000) / i64::from(limit.limit.max(1));
         Decision {
             allowed: false,
             remaining: 0,
-            retry_after_seconds: ceil_secs(interval).max(1),
+            retry_after_seconds: ceil_secs_us(limit.interval_us()).max(1),
             ..self
         }
     }
 }
 
-fn ceil_secs(ms: i64) -> u32 {
-    u32::try_from((ms.max(0) + 999) / 1000).unwrap_or(u32::MAX)
+fn ceil_secs_us(us: i64) -> u32 {
+    u32::try_from((us.max(0) + 999_999) / 1_000_000).unwrap_or(u32::MAX)
 }
 
 impl RateLimiter {
     /// Takes one request for credential `key` at `now_ms`, if `limit` allows it.
     pub fn check(&self, key: i64, limit: RateLimit, now_ms: i64) -> Decision {
-        let interval = (i64::from(limit.window_seconds) * 1000) as f64 / f64::from(limit.limit);
-        let interval = interval.max(1.0) as i64;
+        let interval = limit.interval_us();
         // The bucket holds `burst` requests: a full bucket lets burst requests through at once.
         let tolerance = interval * i64::from(limit.burst);
+        let now = now_ms * 1000;
         let shard = &self.shards[key.unsigned_abs() as usize % SHARDS];
         let mut tats = shard.lock().expect("rate limiter lock is never poisoned");
-        let tat = tats.get(&key).copied().unwrap_or(now_ms).max(now_ms);
+        let tat = tats.get(&key).copied().unwrap_or(now).max(now);
         let new_tat = tat + interval;
         let allow_at = new_tat - tolerance;
-        if now_ms < allow_at {
+        if now < allow_at {
             return Decision {
                 allowed: false,
                 limit: limit.limit,
                 window_seconds: limit.window_seconds,
                 remaining: 0,
-                reset_seconds: ceil_secs(tat - now_ms),
-                retry_after_seconds: ceil_secs(allow_at - now_ms).max(1),
+                reset_seconds: ceil_secs_us(tat - now),
+                retry_after_seconds: ceil_secs_us(allow_at - now).max(1),
             };
         }
         tats.insert(key, new_tat);
-        let remaining = (now_ms + tolerance - new_tat) / interval;
+        let remaining = (now + tolerance - new_tat) / interval;
         Decision {
             allowed: true,
             limit: limit.limit,
             window_seconds: limit.window_seconds,
             remaining: u32::try_from(remaining.max(0)).unwrap_or(u32::MAX),
-            reset_seconds: ceil_secs(new_tat - now_ms),
+            reset_seconds: ceil_secs_us(new_tat - now),
             retry_after_seconds: 0,
         }
     }
@@ -105,7 +105,7 @@ impl RateLimiter {
             shard
                 .lock()
                 .expect("rate limiter lock is never poisoned")
-                .retain(|_, tat| *tat > now_ms);
+                .retain(|_, tat| *tat > now_ms * 1000);
         }
     }
 
@@ -147,6 +147,21 @@ mod tests {
         assert_eq!(take(&l, STARTER, 2_000, 5), 1);
         // A quiet minute refills 60, not the whole burst.
         assert_eq!(take(&l, STARTER, 62_000, 200), 60);
+    }
+
+    #[test]
+    fn limits_above_a_thousand_a_second_keep_their_rate() {
+        let l = RateLimiter::default();
+        let fast = RateLimit {
+            limit: 600_000,
+            window_seconds: 60,
+            burst: 10,
+        };
+        assert_eq!(take(&l, fast, 0, 50), 10);
+        // Ten a millisecond refill: a millisecond clock must not round the
+        // 100 µs interval up to 1 ms (one a millisecond).
+        assert_eq!(take(&l, fast, 1, 50), 10);
+        assert_eq!(take(&l, fast, 3, 50), 10);
     }
 
     #[test]

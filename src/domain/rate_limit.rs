@@ -19,6 +19,13 @@ pub struct RateLimit {
     pub burst: u32,
 }
 
+impl RateLimit {
+    /// The emission interval (window ÷ limit) in microseconds, at least 1.
+    pub fn interval_us(self) -> i64 {
+        (i64::from(self.window_seconds) * 1_000_000 / i64::from(self.limit.max(1))).max(1)
+    }
+}
+
 fn default_window() -> u32 {
     60
 }

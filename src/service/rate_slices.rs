@@ -81,15 +81,16 @@ impl SharedLimits<'_> {
             slice.tokens -= 1;
             return true;
         }
-        let interval = ((i64::from(limit.window_seconds) * 1000) / i64::from(limit.limit)).max(1);
+        let interval = limit.interval_us();
         let tolerance = interval * i64::from(limit.burst.max(1));
+        let now_us = now_ms * 1000;
         let most = (limit.burst / 10).max(1);
         let wanted = slice.demand.max(slice.last_demand).clamp(1, most);
         for size in [wanted, 1] {
             match store::rate_budgets::take(
                 self.kw.store().pool(),
                 credential,
-                now_ms,
+                now_us,
                 interval * i64::from(size),
                 tolerance,
             )
