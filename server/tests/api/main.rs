@@ -24,6 +24,7 @@ mod operations;
 mod peers;
 mod pg;
 mod pg_engine;
+mod pg_tls;
 mod rate_limits;
 mod sign_in_races;
 mod token_reach;

@@ -10,6 +10,13 @@
 # The binaries are Debian's, /usr/lib/postgresql/<version>/bin (the highest
 # version there), never whatever PATH holds. initdb and pg_ctl refuse to run
 # as root, so as root they run as the `postgres` user and DIR is chowned to it.
+#
+# With KEYWARD_PG_TLS=1 at `start`, the server also speaks TLS: `openssl`
+# makes a throwaway CA (DIR/ca.crt) and a server certificate for 127.0.0.1
+# and localhost signed by it, and postgres starts with ssl=on. The printed URL
+# is the same; a client verifies the server with
+#   ?sslmode=verify-full&sslrootcert=DIR/ca.crt
+# (plain connections are still accepted: authentication stays trust).
 set -euo pipefail
 
 me=$(basename "$0")
@@ -43,6 +50,46 @@ as_owner() {
     fi
 }
 
+# A CA and a server certificate for 127.0.0.1 and localhost, in DIR: ca.crt,
+# server.crt and server.key (0600; the caller chowns DIR to the server's user).
+make_certs() {
+    local dir=$1
+    command -v openssl >/dev/null || die "KEYWARD_PG_TLS=1 needs openssl"
+    cat >"$dir/tls.cnf" <<'CNF'
+[req]
+distinguished_name = dn
+prompt = no
+[dn]
+CN = Keyward test CA
+[ca]
+basicConstraints = critical, CA:TRUE
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+[server]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = IP:127.0.0.1, DNS:localhost
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+CNF
+    (
+        umask 077
+        openssl req -x509 -new -nodes -config "$dir/tls.cnf" -extensions ca \
+            -newkey ec -pkeyopt ec_paramgen_curve:P-256 -days 7 \
+            -keyout "$dir/ca.key" -out "$dir/ca.crt" &&
+        openssl req -new -nodes -config "$dir/tls.cnf" -subj /CN=127.0.0.1 \
+            -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+            -keyout "$dir/server.key" -out "$dir/server.csr" &&
+        openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" \
+            -CAcreateserial -days 7 -extfile "$dir/tls.cnf" -extensions server \
+            -out "$dir/server.crt"
+    ) >"$dir/tls.log" 2>&1 \
+        || { cat "$dir/tls.log" >&2; die "could not make the TLS certificates (log above)"; }
+    chmod 0644 "$dir/ca.crt" "$dir/server.crt"
+    chmod 0600 "$dir/server.key"
+}
+
 free_port() {
     if command -v python3 >/dev/null; then
         python3 -c 'import socket
@@ -65,7 +112,7 @@ s.close()'
 }
 
 start() {
-    local dir=$1 bin port url locale tries
+    local dir=$1 bin port url locale tries tls=
     bin=$(bindir)
     mkdir -p "$dir"
     dir=$(cd "$dir" && pwd -P)
@@ -74,6 +121,10 @@ start() {
     # 107 bytes: DIR/.s.PGSQL.NNNNN must fit.
     [ $((${#dir} + 17)) -le 107 ] || die "$dir is too long a path for the server's Unix socket"
     touch "$dir/$MARK"
+    if [ "${KEYWARD_PG_TLS:-}" = 1 ]; then
+        make_certs "$dir"
+        tls=" -c ssl=on -c ssl_cert_file=$dir/server.crt -c ssl_key_file=$dir/server.key"
+    fi
     if [ "$(id -u)" = 0 ]; then
         id postgres >/dev/null 2>&1 || die "running as root, but there is no postgres user to run the server as"
         chown -R postgres: "$dir"
@@ -95,7 +146,7 @@ start() {
     for tries in 1 2 3 4 5; do
         port=$(free_port)
         if as_owner "$bin/pg_ctl" -w -t 60 -D "$dir/data" -l "$dir/log" start \
-            -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400" \
+            -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400$tls" \
             >/dev/null; then
             url="postgres://postgres@127.0.0.1:$port/postgres"
             echo "$url" >"$dir/url"
