@@ -40,7 +40,7 @@ SITE_INPUTS := Makefile Cargo.toml Cargo.lock .cargo/config.toml package-lock.js
 SITE_FORCE := $(shell [ -x target/release/keyward ] && [ -d target/site/pkg ] \
 	&& [ "$$(cat $(SITE_STAMP) 2>/dev/null)" = "$$(rustc -V 2>/dev/null)" ] || echo FORCE)
 
-.PHONY: FORCE run test build bench tools chromium nginx wrk python-peers test-rust test-e2e test-contract schemathesis lint fuzz fuzz-smoke fuzz-tools postgres
+.PHONY: FORCE run test build bench tools chromium nginx wrk python-peers test-rust test-e2e test-contract schemathesis lint fuzz fuzz-smoke fuzz-tools postgres bench-cluster
 
 ## Build the release binary (with the console embedded) and start it.
 run: build
@@ -107,6 +107,18 @@ fuzz: fuzz-tools
 ## bare handler on the same server. Prints figures; asserts nothing.
 bench: build wrk
 	cargo bench -p keyward-server --bench hot_path
+
+## The cluster benchmark, on a throwaway PostgreSQL cluster (stopped and
+## removed afterwards, as in test-rust): start-up with 1,000,000 credentials
+## (KEYWARD_BENCH_CREDENTIALS) from SQLite and from PostgreSQL, migrate-data,
+## the hot path on each engine, and change propagation across three
+## instances. Prints figures; asserts nothing.
+bench-cluster: build wrk postgres
+	pg=$$(mktemp -d); \
+	trap 'rc=$$?; server/tests/pg/cluster.sh stop "$$pg" || { [ $$rc != 0 ] || rc=1; }; exit $$rc' EXIT; \
+	url=$$(server/tests/pg/cluster.sh start "$$pg"); \
+	export KEYWARD_BENCH_PG_URL=$$url; \
+	cargo bench -p keyward-server --bench cluster
 
 ## Formatting and lints, as required before every commit.
 lint: tools

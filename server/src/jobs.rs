@@ -99,7 +99,7 @@ async fn sweep(kw: Keyward) {
         Err(e) => tracing::warn!(error = %e, "session sweep failed"),
     }
     kw.rate_limiter().prune(kw.now_ms());
-    kw.shared_limits().prune(kw.now_ms()).await;
+    kw.shared_limits().prune(kw.now_ms());
     if let Err(e) = kw.usage().roll_up().await {
         tracing::warn!(error = %e, "rolling up old usage counts failed");
     }

@@ -10,8 +10,8 @@
 //! in any window were all taken from the bucket in that window or in the
 //! `slice_life_ms` before it. The bucket gives at most `burst + W × rate` over
 //! a window W; the calls admitted over all instances are therefore at most
-//! that plus `slice_life_ms × rate`, which is a tenth of the window's limit
-//! (and at most one second's worth): within 1.1 × L whatever the number of
+//! that plus `slice_life_ms × rate`, which is a tenth of the window's limit:
+//! within 1.1 × L whatever the number of
 //! instances or the shape of the burst. A lease never overdraws, so a burst
 //! against a fresh bucket admits at most `burst` calls in all.
 //!
@@ -22,6 +22,7 @@
 //! only admit less, never more.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::Keyward;
 use crate::domain::rate_limit::RateLimit;
@@ -39,13 +40,15 @@ struct Slice {
     last_demand: u32,
 }
 
-/// The slices this instance holds, by credential id.
+/// The slices this instance holds, by credential id. Each has a lock of its
+/// own, held across its lease's database call: a credential renewing its
+/// slice makes only its own requests wait, never another credential's.
 #[derive(Debug, Default)]
-pub struct Slices(tokio::sync::Mutex<HashMap<i64, Slice>>);
+pub struct Slices(std::sync::Mutex<HashMap<i64, Arc<tokio::sync::Mutex<Slice>>>>);
 
-/// How long a leased token may be spent: a tenth of the window, at most 1 s.
+/// How long a leased token may be spent: a tenth of the window.
 pub fn slice_life_ms(limit: RateLimit) -> i64 {
-    (i64::from(limit.window_seconds) * 100).clamp(1, 1_000)
+    (i64::from(limit.window_seconds) * 100).max(1)
 }
 
 /// The shared-budget service, reached through [`Keyward::shared_limits`].
@@ -62,15 +65,22 @@ impl SharedLimits<'_> {
         if !self.kw.store().is_shared() || limit.limit == 0 {
             return true;
         }
-        let mut slices = self.kw.slices.0.lock().await;
         let life = slice_life_ms(limit);
-        let slice = slices.entry(credential).or_insert(Slice {
-            tokens: 0,
-            expires_ms: 0,
-            demand: 0,
-            counting_since_ms: now_ms,
-            last_demand: 0,
-        });
+        let held = {
+            let mut slices = self.kw.slices.0.lock().expect("slice map lock is never poisoned");
+            let fresh = Slice {
+                tokens: 0,
+                expires_ms: 0,
+                demand: 0,
+                counting_since_ms: now_ms,
+                last_demand: 0,
+            };
+            slices
+                .entry(credential)
+                .or_insert_with(|| Arc::new(tokio::sync::Mutex::new(fresh)))
+                .clone()
+        };
+        let mut slice = held.lock().await;
         if now_ms - slice.counting_since_ms >= life {
             slice.last_demand = slice.demand;
             slice.demand = 0;
@@ -112,8 +122,13 @@ impl SharedLimits<'_> {
         false
     }
 
-    /// Forgets slices that have expired.
-    pub async fn prune(&self, now_ms: i64) {
-        self.kw.slices.0.lock().await.retain(|_, s| s.expires_ms > now_ms);
+    /// Forgets slices that have expired (one being renewed right now stays).
+    pub fn prune(&self, now_ms: i64) {
+        self.kw
+            .slices
+            .0
+            .lock()
+            .expect("slice map lock is never poisoned")
+            .retain(|_, s| s.try_lock().map_or(true, |s| s.expires_ms > now_ms));
     }
 }
