@@ -75,7 +75,7 @@ test-rust: tools nginx python-peers postgres
 	url=$$(server/tests/pg/cluster.sh start "$$pg"); \
 	export KEYWARD_TEST_PG_URL=$$url; \
 	cargo nextest run --workspace --exclude keyward-frontend --cargo-profile release; \
-	KEYWARD_TEST_ENGINE=postgres cargo nextest run -p keyward-server --cargo-profile release -E 'binary(api)'
+	KEYWARD_TEST_ENGINE=postgres cargo nextest run --workspace --exclude keyward-frontend --cargo-profile release -E 'binary(api)'
 
 ## The contract: Schemathesis against /openapi.json of the release binary
 ## (fresh data dir, loopback port, a Global Admin key), every check, with
