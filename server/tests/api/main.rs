@@ -5,6 +5,7 @@ mod aborted_pages;
 mod authz;
 mod binary;
 mod cluster;
+mod cluster_notices;
 mod coherence;
 mod concurrency;
 mod console;
