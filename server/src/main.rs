@@ -260,20 +260,17 @@ async fn migrate(config: Config) -> Result<(), String> {
 }
 
 async fn backup(config: Config, file: std::path::PathBuf) -> Result<(), String> {
-    if config.database_url.is_some() {
-        return Err(
-            "on PostgreSQL, back up with pg_dump (for example `pg_dump --format=custom`), and keep the master key with it"
-                .into(),
-        );
-    }
-    let db = config.database_path();
-    if !db.exists() {
-        return Err(format!("no database at {}", db.display()));
+    let db = config.database();
+    if let keyward::store::Database::SqliteFile(path) = &db
+        && !path.exists()
+    {
+        return Err(format!("no database at {}", path.display()));
     }
     if file.exists() {
         return Err(format!("{} already exists; choose a new file", file.display()));
     }
-    let store = Store::open(&db).await.map_err(|e| e.to_string())?;
+    // On PostgreSQL the store answers with what to use instead (pg_dump).
+    let store = Store::connect(&db).await.map_err(|e| e.to_string())?;
     store.backup(&file).await.map_err(|e| e.to_string())?;
     store.close().await;
     println!(

@@ -113,25 +113,30 @@ pub async fn cli_on(data: &Path, url: Option<&str>, args: &[&str]) -> String {
 
 /// Creates an unlimited key with `scopes` through the CLI; returns its secret.
 pub async fn cli_key(data: &Path, name: &str, scopes: &str) -> String {
-    let out = cli(
-        data,
-        &[
-            "keys",
-            "create",
-            "--name",
-            name,
-            "--scopes",
-            scopes,
-            "--rate-limit",
-            "unlimited",
-            // A credential never issues one that outlives it: the loader's
-            // own six months would end a moment before each new key's.
-            "--expires",
-            "never",
-            "--json",
-        ],
-    )
-    .await;
+    let url = crate::pg::database_for(data);
+    cli_key_on(data, url.as_deref(), name, scopes, &[]).await
+}
+
+/// [`cli_key`] with the database at `url` (PostgreSQL, or `data` when
+/// `None`) and `more` arguments, such as `--roles`.
+pub async fn cli_key_on(data: &Path, url: Option<&str>, name: &str, scopes: &str, more: &[&str]) -> String {
+    let mut args = vec![
+        "keys",
+        "create",
+        "--name",
+        name,
+        "--scopes",
+        scopes,
+        "--rate-limit",
+        "unlimited",
+        // A credential never issues one that outlives it: the loader's
+        // own six months would end a moment before each new key's.
+        "--expires",
+        "never",
+        "--json",
+    ];
+    args.extend_from_slice(more);
+    let out = cli_on(data, url, &args).await;
     let created: serde_json::Value = serde_json::from_str(&out).unwrap();
     created["secret"].as_str().unwrap().to_owned()
 }

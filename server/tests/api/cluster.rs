@@ -3,7 +3,7 @@
 //! within a second; a rate limit holds across them; one can die under load
 //! without losing an acknowledged write; and notices go out once.
 
-use crate::binary::{Binary, cli_on};
+use crate::binary::{Binary, cli_key_on};
 use crate::helpers::Api;
 use futures::future::join_all;
 use reqwest::StatusCode;
@@ -14,32 +14,10 @@ use std::time::{Duration, Instant};
 /// What the issue promises for a change made anywhere.
 const WITHIN: Duration = Duration::from_secs(1);
 
-/// An unlimited admin key made by the CLI on the PostgreSQL database.
+/// An unlimited Global Admin key made by the CLI on the PostgreSQL database.
 pub async fn admin_key(data: &Path, url: &str) -> String {
-    let out = cli_on(
-        data,
-        Some(url),
-        &[
-            "keys",
-            "create",
-            "--name",
-            "admin",
-            "--scopes",
-            "keys:read,keys:write,admin:read,admin:write,compute:read",
-            "--roles",
-            "global_admin",
-            "--rate-limit",
-            "unlimited",
-            "--expires",
-            "never",
-            "--json",
-        ],
-    )
-    .await;
-    serde_json::from_str::<Value>(&out).unwrap()["secret"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+    let scopes = "keys:read,keys:write,admin:read,admin:write,compute:read";
+    cli_key_on(data, Some(url), "admin", scopes, &["--roles", "global_admin"]).await
 }
 
 pub fn on(server: &Binary, secret: &str) -> Api {

@@ -2,6 +2,7 @@
 //! copied into PostgreSQL by the real binary, then served from PostgreSQL
 //! with the same data dir (so the same master key): nothing is reissued.
 
+use crate::binary::Binary;
 use crate::helpers::{ADMIN_EMAIL, ADMIN_PASSWORD, Api, Session, TestApp, spawn_app_with};
 use crate::peers::Receiver;
 use keyward::domain::webhook::{SmtpInput, SmtpSecurity};
@@ -11,7 +12,6 @@ use serde_json::{Value, json};
 use sqlx::{AnyConnection, Connection};
 use std::collections::BTreeMap;
 use std::path::Path;
-use tokio::io::{AsyncBufReadExt, BufReader};
 
 /// The tables migrate-data leaves behind (besides `_sqlx_migrations`).
 const LEFT: [&str; 3] = ["change_log", "job_leases", "rate_limit_budgets"];
@@ -70,33 +70,6 @@ fn with_password(url: &str) -> (String, String) {
             "pw-N0t-Sh0wn".to_owned(),
         ),
     }
-}
-
-/// `keyward serve` on PostgreSQL with `data` as its data dir (for the master key).
-async fn serve_on(data: &Path, url: &str) -> (tokio::process::Child, String) {
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_keyward"))
-        .env("KEYWARD_ADDR", "127.0.0.1:0")
-        .env("KEYWARD_DATA_DIR", data)
-        .env("KEYWARD_DATABASE_URL", url)
-        .env("KEYWARD_DELIVERY_TIMEOUT_SECS", "1")
-        .env("KEYWARD_WEBHOOK_ALLOWED_CIDRS", "127.0.0.0/8,::1/128")
-        .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    while let Some(line) = lines.next_line().await.unwrap() {
-        if let Some(i) = line.find("listening on http://") {
-            let base = line[i + "listening on ".len()..]
-                .split_whitespace()
-                .next()
-                .unwrap()
-                .to_owned();
-            tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-            return (child, base);
-        }
-    }
-    panic!("keyward did not start on PostgreSQL");
 }
 
 /// A token from the client-credentials grant.
@@ -335,7 +308,8 @@ async fn migrate_data_moves_a_sqlite_install_to_postgresql_and_no_key_is_reissue
     assert_eq!(marker, 0, "the SQLite change log's marker stays behind");
 
     // The same data dir, so the same master key, on PostgreSQL.
-    let (mut server, base) = serve_on(&data, &url).await;
+    let server = Binary::start_on(&data, Some(&url)).await;
+    let base = server.base.clone();
     let api = Api {
         client: Client::new(),
         base: base.clone(),
@@ -397,8 +371,7 @@ async fn migrate_data_moves_a_sqlite_install_to_postgresql_and_no_key_is_reissue
     };
     assert_eq!(sent.event_type, "key.created");
     assert!(sent.signature_ok, "{sent:?}");
-    server.start_kill().unwrap();
-    server.wait().await.unwrap();
+    server.kill_9().await;
 
     // A second run finds a database in use and changes nothing.
     let all: Vec<&str> = copied.iter().map(String::as_str).chain(LEFT).collect();

@@ -2,7 +2,7 @@
 //! three instances on PostgreSQL: requests spread over them, and one can die
 //! without a client seeing an error.
 
-use crate::binary::{Binary, cli_on};
+use crate::binary::Binary;
 use crate::nginx::{free_port, launch, readme_nginx_block};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -13,28 +13,7 @@ async fn the_readme_upstream_spreads_requests_and_survives_an_instance_dying() {
     let url = crate::pg::fresh_database().await;
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let out = cli_on(
-        &data,
-        Some(&url),
-        &[
-            "keys",
-            "create",
-            "--name",
-            "admin",
-            "--scopes",
-            "keys:read,keys:write",
-            "--rate-limit",
-            "unlimited",
-            "--expires",
-            "never",
-            "--json",
-        ],
-    )
-    .await;
-    let admin = serde_json::from_str::<Value>(&out).unwrap()["secret"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let admin = crate::cluster::admin_key(&data, &url).await;
     let mut servers = futures::future::join_all((0..3).map(|_| Binary::start_on(&data, Some(&url)))).await;
 
     // The README's block with this machine's addresses: loopback ports for

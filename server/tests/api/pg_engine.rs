@@ -2,7 +2,7 @@
 //! once, the change feed across a dropped connection, what `/readyz` and
 //! `/metrics` say, and the commands that do not apply.
 
-use crate::binary::{Binary, cli_on};
+use crate::binary::Binary;
 use crate::helpers::Api;
 use keyward::store::{Database, Store};
 use serde_json::{Value, json};
@@ -64,28 +64,7 @@ async fn the_change_feed_survives_a_dropped_connection_and_readyz_and_metrics_sh
     let url = crate::pg::fresh_database().await;
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let out = cli_on(
-        &data,
-        Some(&url),
-        &[
-            "keys",
-            "create",
-            "--name",
-            "admin",
-            "--scopes",
-            "keys:read,keys:write",
-            "--rate-limit",
-            "unlimited",
-            "--expires",
-            "never",
-            "--json",
-        ],
-    )
-    .await;
-    let admin = serde_json::from_str::<Value>(&out).unwrap()["secret"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let admin = crate::cluster::admin_key(&data, &url).await;
     let (a, b) = (
         Binary::start_on(&data, Some(&url)).await,
         Binary::start_on(&data, Some(&url)).await,
