@@ -12,6 +12,7 @@ pub mod holder;
 #[cfg(test)]
 mod properties;
 mod rule;
+pub mod second_factor;
 
 pub use grant::{Grant, Lifetime};
 pub use holder::{Holder, KeyHolder, Reach, Via, held_scopes};
@@ -91,6 +92,10 @@ pub enum Action<'a> {
     /// Revoke an access token (RFC 7009) issued to the client with this
     /// credential id, granting `grant`.
     RevokeToken { client: i64, grant: &'a Grant },
+    /// Remove another user's second factor (a lost phone), ending their sessions.
+    ResetSecondFactor,
+    /// Choose whom the install requires to sign in with a second factor.
+    SetTwoFactorPolicy,
 }
 
 /// What an account gives its credentials: its plan, and the limit (its own,
@@ -162,6 +167,12 @@ pub fn authorize(holder: Holder<'_>, action: Action<'_>, target: Target<'_>) -> 
             Holder::Key(k) if k.credential_id == client => Ok(()),
             Holder::Key(k) if k.via == Via::ClientAuth => Err(Denied::Hidden),
             _ => authorize(holder, Action::Manage(grant), target),
+        },
+        // Sign-in security is the install's: a Global Admin's alone.
+        Action::ResetSecondFactor | Action::SetTwoFactorPolicy => match holder {
+            Holder::User(p) if p.role == Role::GlobalAdmin => Ok(()),
+            Holder::System => Ok(()),
+            _ => Err(Denied::Forbidden),
         },
     }
 }
@@ -292,6 +303,25 @@ mod tests {
         );
         assert!(offers_changes(&admin) && !offers_changes(&viewer));
         assert!(shows_install(&viewer) && !shows_install(&user(Role::AccountViewer, AccountAccess::All)));
+    }
+
+    #[test]
+    fn only_a_global_admin_resets_a_second_factor_or_sets_the_policy() {
+        let admin = user(Role::GlobalAdmin, AccountAccess::All);
+        let viewer = user(Role::GlobalViewer, AccountAccess::All);
+        let admin_key = key("default", &["admin:write"], vec![CredentialRole::GlobalAdmin]);
+        for action in [Action::ResetSecondFactor, Action::SetTwoFactorPolicy] {
+            assert_eq!(authorize(Holder::User(&admin), action, Target::Install), Ok(()));
+            assert_eq!(
+                authorize(Holder::User(&viewer), action, Target::Install),
+                Err(Denied::Forbidden)
+            );
+            assert_eq!(
+                authorize(Holder::Key(&admin_key), action, Target::Install),
+                Err(Denied::Forbidden),
+                "console sign-in is not an API key's business"
+            );
+        }
     }
 
     #[test]

@@ -6,7 +6,9 @@ pub mod keygen;
 pub mod master_key;
 pub mod password;
 pub mod random;
+pub mod recovery_codes;
 pub mod sealed;
+pub mod totp;
 
 pub use digest::{Digest, DigestKey};
 pub use master_key::{MasterKey, MasterKeyError};

@@ -15,6 +15,7 @@ pub mod role;
 pub mod scope;
 pub mod signing_key;
 pub mod time;
+pub mod two_factor;
 pub mod usage;
 pub mod user;
 pub mod validation;

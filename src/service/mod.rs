@@ -30,7 +30,7 @@ pub use leases::{Lease, Leases};
 pub use notifications::{Claimed, Notifications};
 pub use oauth::{ClientAuth, ClientAuthMethod, IntrospectedClaims, Introspection, OAuth, OAuthError, TokenResponse};
 pub use usage::Usage;
-pub use users::{NewSession, Sessions, UserAccessInput, Users};
+pub use users::{NewSession, PendingSignIn, Sessions, SignInStep, TwoFactor, UserAccessInput, Users};
 pub use verification::Verification;
 
 use std::path::Path;
@@ -71,6 +71,12 @@ struct Keys {
     session: DigestKey,
     setup: DigestKey,
     sealing: DigestKey,
+    /// Pending sign-ins that wait for a second factor (their cookie's digest).
+    pending_sign_in: DigestKey,
+    /// Seals users' TOTP keys.
+    second_factor: DigestKey,
+    /// Digests of recovery codes.
+    recovery: DigestKey,
 }
 
 /// The running instance: the store, the keys derived from the master key, the
@@ -134,6 +140,11 @@ impl Keyward {
     /// Console sessions: sign-in with its throttles, the session check on every request, sign-out.
     pub fn sessions(&self) -> Sessions<'_> {
         Sessions { kw: self }
+    }
+
+    /// Two-factor sign-in: enrolment, removal, an admin's reset, and the policy.
+    pub fn two_factor(&self) -> TwoFactor<'_> {
+        TwoFactor { kw: self }
     }
 
     /// OAuth: the token endpoint, introspection and revocation, the signing keys and the issuer.
@@ -225,6 +236,9 @@ impl Keyward {
                 session: master.derive("console-session"),
                 setup: master.derive("setup-link"),
                 sealing,
+                pending_sign_in: master.derive("pending-sign-in"),
+                second_factor: master.derive("second-factor-keys"),
+                recovery: master.derive("recovery-codes"),
             }),
             config: Arc::new(config),
             login_by_email: Arc::new(Throttle::new(ThrottlePolicy {

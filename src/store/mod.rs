@@ -25,6 +25,7 @@ pub mod sessions;
 pub mod setup;
 pub mod signing_keys;
 pub mod smtp;
+pub mod two_factor;
 pub mod usage;
 pub mod users;
 pub mod webhooks;

@@ -11,6 +11,10 @@ pub struct SessionRow {
     #[sqlx(rename = "session_created_at")]
     pub created_at: i64,
     pub last_seen_at: i64,
+    /// 1 when the user has a confirmed second factor.
+    pub second_factors: i64,
+    /// The install's two-factor policy, read in the same query (absent: none set).
+    pub two_factor_policy: Option<String>,
     #[sqlx(flatten)]
     pub user: UserRow,
 }
@@ -44,7 +48,10 @@ pub async fn find<'e>(db: impl crate::store::Db<'e>, token_hash: &Digest) -> Sto
     Ok(sqlx::query_as(
         "SELECT s.created_at AS session_created_at, s.last_seen_at,
                 u.id, u.email, u.password_hash, u.role, u.all_accounts, u.disabled_at,
-                u.created_at, u.last_sign_in_at
+                u.created_at, u.last_sign_in_at,
+                (SELECT COUNT(*) FROM user_second_factors f
+                  WHERE f.user_id = u.id AND f.confirmed_at IS NOT NULL) AS second_factors,
+                (SELECT value FROM instance_settings WHERE name = 'two_factor_policy') AS two_factor_policy
            FROM sessions s JOIN users u ON u.id = s.user_id
           WHERE s.token_hash = $1",
     )

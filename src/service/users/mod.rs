@@ -1,9 +1,13 @@
 //! Console users: create, change role, disable, with the last-admin rule.
 
+mod second_step;
 mod sessions;
 mod setup;
+mod two_factor;
 
+pub use second_step::{PendingSignIn, SignInStep};
 pub use sessions::{NewSession, Sessions};
+pub use two_factor::TwoFactor;
 
 use serde_json::json;
 

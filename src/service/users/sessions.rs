@@ -5,7 +5,10 @@
 
 use serde_json::json;
 
+use super::SignInStep;
+use crate::authz;
 use crate::crypto::random;
+use crate::domain::two_factor::TwoFactorPolicy;
 use crate::domain::{Email, Principal, Role, UserId};
 use crate::service::{Actor, Keyward, RequestMeta, ServiceError, ServiceResult};
 use crate::store::{self, StoreError};
@@ -13,6 +16,14 @@ use crate::store::{self, StoreError};
 /// `last_seen_at` is written at most this often per session, so browsing the
 /// console is not a stream of writes.
 const TOUCH_EVERY_SECS: i64 = 60;
+
+/// The refusal a session gets while the two-factor policy keeps it to enrolment.
+pub fn enrolment_required() -> ServiceError {
+    ServiceError::rule(
+        "SECOND_FACTOR_REQUIRED",
+        "Set up two-factor sign-in to continue: your administrator requires it.",
+    )
+}
 
 /// A session that was just created: the token goes into the cookie, once.
 #[derive(Debug, Clone)]
@@ -29,12 +40,14 @@ pub struct Sessions<'a> {
 }
 
 impl Sessions<'_> {
-    /// Checks an e-mail and password and opens a session. Failures are throttled
-    /// per e-mail and per IP; an unknown e-mail and a wrong password look alike.
+    /// Checks an e-mail and password and opens a session, or, for a user with
+    /// a second factor, a pending sign-in that waits for a code. Failures are
+    /// throttled per e-mail and per IP; an unknown e-mail and a wrong password
+    /// look alike.
     ///
     /// The attempt is reserved with both throttles before the slow check, so
     /// parallel guesses cannot all pass before the first failure is counted.
-    pub async fn sign_in(&self, email: &str, password_text: &str, meta: &RequestMeta) -> ServiceResult<NewSession> {
+    pub async fn sign_in(&self, email: &str, password_text: &str, meta: &RequestMeta) -> ServiceResult<SignInStep> {
         let now = self.kw.now();
         let email_key = email.trim().to_lowercase();
         let ip_key = meta.ip.clone().unwrap_or_default();
@@ -69,6 +82,15 @@ impl Sessions<'_> {
                 "This user is disabled. Ask a Global Admin to enable it.",
             ));
         }
+        if store::two_factor::find(self.kw.store.pool(), user.id)
+            .await?
+            .is_some_and(|f| f.confirmed_at.is_some())
+        {
+            // Neither a success nor a failure yet: a right password must not
+            // clear the code failures its e-mail has gathered.
+            drop((by_email, by_ip));
+            return Ok(SignInStep::SecondFactor(self.start_pending(user.id, now).await?));
+        }
         by_email.succeeded();
         // The IP keeps its earlier failures (one user's success says nothing
         // about other guesses from there); this attempt was not one of them.
@@ -94,7 +116,7 @@ impl Sessions<'_> {
         .await?;
         let session = self.start_session(&mut tx, user.id, meta, now).await?;
         tx.commit().await.map_err(StoreError::from)?;
-        Ok(session)
+        Ok(SignInStep::Signed(session))
     }
 
     /// Audits a failed sign-in: the e-mail and the IP, never the password.
@@ -115,7 +137,7 @@ impl Sessions<'_> {
     /// Stores a new session for `user_id` inside the caller's transaction.
     pub(super) async fn start_session(
         &self,
-        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        tx: &mut sqlx::AnyConnection,
         user_id: UserId,
         meta: &RequestMeta,
         now: i64,
@@ -123,7 +145,7 @@ impl Sessions<'_> {
         let token = random::token();
         let ua = meta.user_agent.as_deref().map(|s| &s[..s.len().min(200)]);
         store::sessions::insert(
-            &mut **tx,
+            &mut *tx,
             &self.kw.keys.session.digest(token.as_bytes()),
             user_id,
             now,
@@ -131,10 +153,10 @@ impl Sessions<'_> {
             ua,
         )
         .await?;
-        let row = store::users::find(&mut **tx, user_id)
+        let row = store::users::find(&mut *tx, user_id)
             .await?
             .ok_or(ServiceError::NotFound("user"))?;
-        let granted = store::users::granted_accounts(&mut **tx, user_id).await?;
+        let granted = store::users::granted_accounts(&mut *tx, user_id).await?;
         let role = row.role()?;
         Ok(NewSession {
             token,
@@ -149,8 +171,19 @@ impl Sessions<'_> {
     }
 
     /// Resolves a session cookie to its user, enforcing the idle and absolute
-    /// timeouts and refusing disabled users.
+    /// timeouts and refusing disabled users, and users the two-factor policy
+    /// binds who have not enrolled yet (`SECOND_FACTOR_REQUIRED`).
     pub async fn authenticate(&self, token: &str) -> ServiceResult<Principal> {
+        self.resolve(token, false).await
+    }
+
+    /// As [`authenticate`](Self::authenticate), but also for a session the
+    /// policy keeps to enrolment: for enrolling and signing out only.
+    pub async fn authenticate_to_enrol(&self, token: &str) -> ServiceResult<Principal> {
+        self.resolve(token, true).await
+    }
+
+    async fn resolve(&self, token: &str, enrolling: bool) -> ServiceResult<Principal> {
         let now = self.kw.now();
         let digest = self.kw.keys.session.digest(token.as_bytes());
         let Some(row) = store::sessions::find(self.kw.store.pool(), &digest).await? else {
@@ -166,6 +199,13 @@ impl Sessions<'_> {
             store::sessions::touch(self.kw.store.pool(), &digest, now).await?;
         }
         let role = row.user.role()?;
+        // A policy value this build does not know binds everyone: fail closed.
+        let policy = row.two_factor_policy.as_deref().map_or(TwoFactorPolicy::Nobody, |s| {
+            TwoFactorPolicy::parse(s).unwrap_or(TwoFactorPolicy::Everyone)
+        });
+        if !enrolling && authz::second_factor::must_enrol(policy, role, row.second_factors > 0) {
+            return Err(enrolment_required());
+        }
         let granted = if role == Role::AccountViewer && !row.user.all_accounts {
             store::users::granted_accounts(self.kw.store.pool(), row.user.id).await?
         } else {
@@ -181,7 +221,7 @@ impl Sessions<'_> {
 
     /// Ends the session behind `token`, if any, and audits it.
     pub async fn sign_out(&self, token: &str, meta: &RequestMeta) -> ServiceResult<()> {
-        let principal = self.authenticate(token).await.ok();
+        let principal = self.authenticate_to_enrol(token).await.ok();
         let digest = self.kw.keys.session.digest(token.as_bytes());
         let mut tx = self.kw.store.write().await?;
         store::sessions::delete(&mut *tx, &digest).await?;
@@ -201,9 +241,11 @@ impl Sessions<'_> {
         Ok(())
     }
 
-    /// Deletes sessions past their timeouts; called periodically.
+    /// Deletes sessions past their timeouts, and expired pending sign-ins;
+    /// called periodically.
     pub async fn sweep(&self) -> ServiceResult<u64> {
         let now = self.kw.now();
+        store::two_factor::delete_expired_pending(self.kw.store.pool(), now).await?;
         Ok(store::sessions::delete_expired(
             self.kw.store.pool(),
             now - self.kw.config.session_idle_secs,
