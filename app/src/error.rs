@@ -45,6 +45,8 @@ impl ConsoleError {
         match self {
             ConsoleError::Unauthenticated | ConsoleError::BadCredentials => S::UNAUTHORIZED,
             ConsoleError::Forbidden => S::FORBIDDEN,
+            // A session the two-factor policy keeps to enrolment.
+            ConsoleError::Rule { code, .. } if code == "SECOND_FACTOR_REQUIRED" => S::FORBIDDEN,
             ConsoleError::Invalid { .. } | ConsoleError::Rule { .. } => S::UNPROCESSABLE_ENTITY,
             ConsoleError::NotFound(_) => S::NOT_FOUND,
             ConsoleError::Conflict(_) => S::CONFLICT,

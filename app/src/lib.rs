@@ -17,7 +17,7 @@ use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::path;
 
 use crate::components::{Toaster, provide_toasts};
-use crate::pages::{DashboardPage, NotFound, SignInPage};
+use crate::pages::{AccountPage, DashboardPage, EnrolPage, NotFound, SecondFactorPage, SignInPage};
 use crate::shell::Shell;
 
 /// Sets the dark class before first paint, so a dark-mode user never sees a white flash.
@@ -59,7 +59,9 @@ pub(crate) fn mark_hydrated() {
 
 /// Pages that stand on their own; every other page lives inside [`Shell`]
 /// and needs a session.
-const PUBLIC_PAGES: [&str; 3] = ["/login", "/setup", "/docs"];
+/// (The two-factor pages check their own cookie: the code step a pending
+/// sign-in's, enrolment a session the policy keeps to enrolment.)
+const PUBLIC_PAGES: [&str; 5] = ["/login", "/setup", "/docs", "/login/two-factor", "/two-factor/setup"];
 
 /// Whether the page at `path` needs a session. The server answers a
 /// signed-out request for one with a redirect to the sign-in page, before
@@ -82,6 +84,8 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=NotFound>
                 <Route path=path!("/login") view=SignInPage/>
+                <Route path=path!("/login/two-factor") view=SecondFactorPage/>
+                <Route path=path!("/two-factor/setup") view=EnrolPage/>
                 <Route path=path!("/setup") view={lazy::setup()}/>
                 <Route path=path!("/docs") view={lazy::docs()}/>
                 <ParentRoute path=path!("") view=Shell>
@@ -96,6 +100,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/webhooks") view={lazy::webhooks()}/>
                     <Route path=path!("/webhooks/:id") view={lazy::webhook_detail()}/>
                     <Route path=path!("/settings") view={lazy::settings()}/>
+                    <Route path=path!("/account") view=AccountPage/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -126,7 +126,8 @@ fn SessionLoader() -> impl IntoView {
     .into_any()
 }
 
-fn urlencode(s: &str) -> String {
+/// Percent-encodes a path for a `next=` query parameter.
+pub(crate) fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'/' => (b as char).to_string(),
@@ -245,13 +246,15 @@ fn UserMenu(principal: Principal) -> impl IntoView {
         Role::GlobalAdmin => Tone::Info,
         _ => Tone::Neutral,
     };
+    let email = principal.email.clone();
+    let read_only = !keyward::authz::offers_changes(&principal);
     view! {
         <div class="mt-6 border-t border-zinc-200 pt-4 dark:border-zinc-800">
             <div class="px-2">
-                <p class="truncate text-sm font-medium text-zinc-900 dark:text-white" title=principal.email.clone()>{principal.email.clone()}</p>
+                <A href="/account" attr:class="block truncate rounded text-sm font-medium text-zinc-900 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-500 dark:text-white" attr:title="Your account and two-factor sign-in" attr:data-testid="account-link">{email}</A>
                 <div class="mt-1.5 flex items-center gap-2">
                     <Badge text=principal.role.label() tone=tone/>
-                    {(!keyward::authz::offers_changes(&principal)).then(|| view! { <span class="text-xs text-zinc-500">"read-only"</span> })}
+                    {read_only.then(|| view! { <span class="text-xs text-zinc-500">"read-only"</span> })}
                 </div>
             </div>
             <div class="mt-3 flex items-center gap-1">

@@ -9,7 +9,7 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header}
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use keyward::domain::Principal;
-use keyward::service::Keyward;
+use keyward::service::{Keyward, ServiceError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -50,15 +50,31 @@ fn is_cross_site(headers: &HeaderMap, public_url: Option<&str>) -> bool {
 }
 
 /// Answers a signed-out request for a console page with 303 to
-/// `/login?next=…` from the server, instead of an empty page that leaves the
+/// `/login?next=…` from the server (and one the two-factor policy keeps to
+/// enrolment with 303 to `/two-factor/setup`), instead of an empty page that leaves the
 /// redirect to the browser's WASM. A signed-in one carries its [`Principal`]
 /// on to the page, which then renders without looking the session up again.
 pub async fn require_session(State(kw): State<Keyward>, mut req: Request, next: Next) -> Response {
     let page = matches!(*req.method(), Method::GET | Method::HEAD) && keyward_app::page_needs_session(req.uri().path());
     if page {
         let principal = match keyward_app::api::context::session_token_in(req.headers()) {
-            Some(token) => kw.sessions().authenticate(&token).await.ok(),
-            None => None,
+            Some(token) => kw.sessions().authenticate(&token).await,
+            None => Err(ServiceError::Unauthenticated),
+        };
+        let principal = match principal {
+            Ok(p) => Some(p),
+            // The two-factor policy keeps this session to enrolment.
+            Err(ServiceError::Rule {
+                code: "SECOND_FACTOR_REQUIRED",
+                ..
+            }) => {
+                return (
+                    StatusCode::SEE_OTHER,
+                    [(header::LOCATION, HeaderValue::from_static("/two-factor/setup"))],
+                )
+                    .into_response();
+            }
+            Err(_) => None,
         };
         let Some(principal) = principal else {
             let here = req.uri().path_and_query().map_or("/", |p| p.as_str());

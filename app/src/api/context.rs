@@ -14,6 +14,10 @@ use crate::error::ConsoleError;
 /// the core's, which only sees the token.
 const SESSION_COOKIE: &str = "kw_session";
 
+/// The cookie of a sign-in whose password was right and that waits for its
+/// second factor; it opens nothing but the code step.
+const PENDING_COOKIE: &str = "kw_pending";
+
 /// The instance, provided to every server function by the server crate.
 pub fn keyward() -> Result<Keyward, ConsoleError> {
     use_context::<Keyward>().ok_or_else(|| {
@@ -49,13 +53,22 @@ pub fn session_token() -> Option<String> {
 
 /// The session token in a request's `Cookie` headers, if any.
 pub fn session_token_in(headers: &http::HeaderMap) -> Option<String> {
+    cookie_in(headers, SESSION_COOKIE)
+}
+
+/// The pending sign-in's token from the request's cookie, if any.
+pub fn pending_token() -> Option<String> {
+    cookie_in(&parts()?.headers, PENDING_COOKIE)
+}
+
+fn cookie_in(headers: &http::HeaderMap, cookie: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
+        .find(|(name, _)| *name == cookie)
         .map(|(_, value)| value.to_owned())
         .filter(|v| !v.is_empty())
 }
@@ -74,6 +87,18 @@ pub async fn principal() -> Result<(Keyward, Principal), ConsoleError> {
         ConsoleError::Unauthenticated
     })?;
     let p = kw.sessions().authenticate(&token).await?;
+    Ok((kw, p))
+}
+
+/// The signed-in principal, also while the two-factor policy keeps their
+/// session to enrolment: for the enrolment server functions only.
+pub async fn enrolling_principal() -> Result<(Keyward, Principal), ConsoleError> {
+    let kw = keyward()?;
+    let token = session_token().ok_or_else(|| {
+        response::set_status(StatusCode::UNAUTHORIZED);
+        ConsoleError::Unauthenticated
+    })?;
+    let p = kw.sessions().authenticate_to_enrol(&token).await?;
     Ok((kw, p))
 }
 
@@ -102,9 +127,27 @@ pub fn set_session_cookie(kw: &Keyward, token: &str, max_age_secs: i64) {
 
 /// Removes the session cookie from the browser.
 pub fn clear_session_cookie(kw: &Keyward) {
+    clear_cookie(kw, SESSION_COOKIE);
+}
+
+/// Sets the pending sign-in cookie, with the same attributes as the session's.
+pub fn set_pending_cookie(kw: &Keyward, token: &str, max_age_secs: i64) {
     let secure = if cookie_is_secure(kw) { "; Secure" } else { "" };
     response::append_header(
         header::SET_COOKIE,
-        &format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}"),
+        &format!("{PENDING_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_secs}{secure}"),
+    );
+}
+
+/// Removes the pending sign-in cookie.
+pub fn clear_pending_cookie(kw: &Keyward) {
+    clear_cookie(kw, PENDING_COOKIE);
+}
+
+fn clear_cookie(kw: &Keyward, cookie: &str) {
+    let secure = if cookie_is_secure(kw) { "; Secure" } else { "" };
+    response::append_header(
+        header::SET_COOKIE,
+        &format!("{cookie}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}"),
     );
 }

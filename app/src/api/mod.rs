@@ -13,6 +13,7 @@ pub mod docs;
 pub mod response;
 pub mod session;
 pub mod settings;
+pub mod two_factor;
 pub mod usage;
 pub mod users;
 pub mod webhooks;

@@ -38,16 +38,28 @@ pub fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-/// Checks the e-mail and password, sets the session cookie and goes to `next`.
+/// Checks the e-mail and password, sets the session cookie and goes to
+/// `next`; a user with a second factor goes to the code step instead, with a
+/// pending sign-in cookie and no session yet.
 #[server(prefix = "/api", endpoint = "session/sign_in")]
 pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<(), ConsoleError> {
+    use keyward::service::SignInStep;
     let kw = context::keyward()?;
-    let session = kw
+    let step = kw
         .sessions()
         .sign_in(&email, &password, &context::request_meta())
         .await?;
-    context::set_session_cookie(&kw, &session.token, session.max_age_secs);
-    leptos_axum::redirect(&safe_next(next.as_deref()));
+    let next = safe_next(next.as_deref());
+    match step {
+        SignInStep::Signed(session) => {
+            context::set_session_cookie(&kw, &session.token, session.max_age_secs);
+            leptos_axum::redirect(&next);
+        }
+        SignInStep::SecondFactor(pending) => {
+            context::set_pending_cookie(&kw, &pending.token, pending.max_age_secs);
+            leptos_axum::redirect(&format!("/login/two-factor?next={}", crate::shell::urlencode(&next)));
+        }
+    }
     Ok(())
 }
 

@@ -1,10 +1,11 @@
 //! `/users`: console users, their roles, and who may see which accounts.
 
-use keyward::domain::{Account, AccountAccess, AccountId, Email, Password, Role, User};
+use keyward::domain::{Account, AccountAccess, AccountId, Email, Password, Role, User, UserId};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::accounts::list_accounts;
+use crate::api::two_factor::{ResetTwoFactor, two_factor_enrolled};
 use crate::api::users::{CreateUser, SetUserDisabled, UpdateUser, list_users};
 use crate::components::{
     BTN_GHOST, BTN_PRIMARY, BTN_SECONDARY, Badge, CHECK, Dialog, EmptyState, Field, INPUT, Icon, ListCard, PageHeader,
@@ -40,10 +41,13 @@ pub fn UsersPage() -> impl IntoView {
     let create = ServerAction::<CreateUser>::new();
     let update = ServerAction::<UpdateUser>::new();
     let disable = ServerAction::<SetUserDisabled>::new();
+    let reset = ServerAction::<ResetTwoFactor>::new();
+    let resetting = RwSignal::new(None::<User>);
     let users = Resource::new(
         move || (create.version().get(), update.version().get(), disable.version().get()),
         |_| list_users(),
     );
+    let enrolled = Resource::new(move || reset.version().get(), |_| two_factor_enrolled());
     let accounts = Resource::new(|| (), |_| list_accounts());
     let creating = RwSignal::new(false);
     let editing = RwSignal::new(None::<User>);
@@ -75,12 +79,14 @@ pub fn UsersPage() -> impl IntoView {
         <ListCard
             load=move || async move {
                 let (users, accounts) = (users.await, accounts.await.unwrap_or_default());
-                users.map(|list| (list, accounts))
+                let enrolled = enrolled.await.unwrap_or_default();
+                users.map(|list| (list, accounts, enrolled))
             }
-            is_empty={|(list, _): &(Vec<User>, Vec<Account>)| list.is_empty()}
+            is_empty={|(list, _, _): &(Vec<User>, Vec<Account>, Vec<UserId>)| list.is_empty()}
             empty=|| view! { <EmptyState title="No users" description="Create the first user."/> }.into_any()
-            rows={move |(list, accounts): (Vec<User>, Vec<Account>)| view! { <UserTable list accounts editing disable/> }.into_any()}
+            rows={move |(list, accounts, enrolled): (Vec<User>, Vec<Account>, Vec<UserId>)| view! { <UserTable list accounts enrolled editing resetting disable/> }.into_any()}
         />
+        {can_write.then(|| view! { <super::users_two_factor::ResetTwoFactorDialog resetting action=reset/> })}
         {can_write.then(|| view! {
             <Transition>
                 {move || Suspend::new(async move {
@@ -99,7 +105,9 @@ pub fn UsersPage() -> impl IntoView {
 fn UserTable(
     list: Vec<User>,
     accounts: Vec<Account>,
+    enrolled: Vec<UserId>,
     editing: RwSignal<Option<User>>,
+    resetting: RwSignal<Option<User>>,
     disable: ServerAction<SetUserDisabled>,
 ) -> impl IntoView {
     let me = use_me();
@@ -113,13 +121,16 @@ fn UserTable(
         <Table headers>
             {list.into_iter().map(|u| {
                 let edit_user = u.clone();
+                let reset_user = u.clone();
                 let (id, disabled) = (u.id, u.disabled);
+                let two_factor = enrolled.contains(&u.id);
                 view! {
                     <tr data-user=u.email.clone()>
                         <td class=format!("{TD} font-medium text-zinc-900 dark:text-white")>{u.email.clone()}</td>
                         <td class=TD><Badge text=u.role.label() tone=role_tone(u.role)/></td>
                         <td class=TD>{access_text(&u.access, u.role, &accounts)}</td>
-                        <td class=TD>{if u.disabled { view! { <Badge text="Disabled" tone=Tone::Bad/> } } else { view! { <Badge text="Active" tone=Tone::Good/> } }}</td>
+                        <td class=TD>{if u.disabled { view! { <Badge text="Disabled" tone=Tone::Bad/> } } else { view! { <Badge text="Active" tone=Tone::Good/> } }}
+                            {two_factor.then(|| view! { <span class="ml-1.5" title="Signs in with a second factor"><Badge text="2FA" tone=Tone::Info/></span> })}</td>
                         <td class=TD><RelativeTime ts=u.last_sign_in_at/></td>
                         {can_write.then(|| view! {
                             <td class=format!("{TD} text-right")>
@@ -128,6 +139,10 @@ fn UserTable(
                                     on:click=move |_| { disable.dispatch(SetUserDisabled { id, disabled: !disabled }); }>
                                     {if disabled { "Enable" } else { "Disable" }}
                                 </button>
+                                {two_factor.then(|| view! {
+                                    <button type="button" class=BTN_GHOST data-testid="reset-two-factor"
+                                        on:click=move |_| resetting.set(Some(reset_user.clone()))>"Reset 2FA"</button>
+                                })}
                             </td>
                         })}
                     </tr>

@@ -2,6 +2,7 @@
 //! it sends e-mail.
 
 mod smtp;
+mod two_factor;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -63,6 +64,7 @@ pub fn SettingsPage() -> impl IntoView {
             </Transition>
         </Card>
         <div class="mt-6"><SigningKeys/></div>
+        <div class="mt-6"><two_factor::TwoFactorCard/></div>
         <div class="mt-6"><smtp::SmtpCard/></div>
     }.into_any()
 }
