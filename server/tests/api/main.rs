@@ -29,5 +29,6 @@ mod pg_tls;
 mod rate_limits;
 mod sign_in_races;
 mod token_reach;
+mod two_factor;
 mod usage;
 mod users;

@@ -114,8 +114,12 @@ async fn fill(app: &TestApp, receiver: &Receiver) -> Filled {
     }
     app.user(&admin, "viewer@example.com", "account_viewer", false, vec![ids["acme"]])
         .await;
-    app.user(&admin, "auditor@example.com", "global_viewer", true, vec![])
+    let auditor = app
+        .user(&admin, "auditor@example.com", "global_viewer", true, vec![])
         .await;
+    // A second factor with its recovery codes, and a sign-in waiting for a code.
+    crate::two_factor::enrol(app, &auditor).await;
+    app.session().sign_in("auditor@example.com", ADMIN_PASSWORD).await;
     let res = root
         .post(
             "/v1/webhooks",
