@@ -7,6 +7,7 @@ use leptos_router::hooks::use_location;
 
 use crate::api::session::{SignOut, current_user};
 use crate::components::{BTN_GHOST, Badge, Icon, Tone};
+use crate::error::ConsoleError;
 
 /// The signed-in user, provided to every page inside the shell.
 #[derive(Debug, Clone)]
@@ -115,6 +116,10 @@ fn SessionLoader() -> impl IntoView {
             {move || Suspend::new(async move {
                 match me.await {
                     Ok(Some(p)) => signed_in(p),
+                    // The two-factor policy holds this session to enrolment.
+                    Err(ConsoleError::Rule { code, .. }) if code == "SECOND_FACTOR_REQUIRED" => {
+                        view! { <Redirect path="/two-factor/setup"/> }.into_any()
+                    }
                     _ => {
                         let next = use_location().pathname.get_untracked();
                         view! { <Redirect path=format!("/login?next={}", urlencode(&next))/> }.into_any()

@@ -97,4 +97,10 @@ pub const AUDIT_ACTIONS: &[&str] = &[
     "user.enabled",
     "account.created",
     "account.updated",
+    "two_factor.enrolled",
+    "two_factor.code_failed",
+    "two_factor.recovery_code_used",
+    "two_factor.removed",
+    "two_factor.reset",
+    "two_factor.policy_changed",
 ];

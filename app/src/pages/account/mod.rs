@@ -18,6 +18,7 @@ use enrol::EnrolFlow;
 /// Who is signed in, and their second factor.
 #[component]
 pub fn AccountPage() -> impl IntoView {
+    crate::mark_hydrated();
     let me = use_me();
     let changed = RwSignal::new(0u32);
     let status = Resource::new(move || changed.get(), |_| load_two_factor_status());
