@@ -46,6 +46,9 @@ pub struct Config {
     /// link-local or otherwise special (see `notify::destination`): for
     /// receivers on the operator's own network. Empty by default.
     pub webhook_allowed_cidrs: Vec<Cidr>,
+    /// The API base below which applications' signed requests and the
+    /// consumer-key calls live (`/1.0`): rights match the path after it.
+    pub application_base_path: crate::domain::application::BasePath,
 }
 
 impl Config {
@@ -67,6 +70,8 @@ impl Config {
             token_audience: "keyward".to_owned(),
             delivery_timeout: std::time::Duration::from_secs(10),
             webhook_allowed_cidrs: Vec::new(),
+            application_base_path: crate::domain::application::BasePath::parse("/1.0")
+                .expect("the default base path is valid"),
         }
     }
 

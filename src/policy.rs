@@ -27,11 +27,14 @@ pub enum VerifyCode {
     InsufficientScope,
     ForbiddenRight,
     RateLimited,
+    /// A signed request whose timestamp is outside the window, or whose
+    /// signature was already used within it (a replay).
+    StaleSignature,
 }
 
 impl VerifyCode {
     /// Every code, for documentation and the console.
-    pub const ALL: [VerifyCode; 10] = [
+    pub const ALL: [VerifyCode; 11] = [
         VerifyCode::Valid,
         VerifyCode::NotFound,
         VerifyCode::Malformed,
@@ -42,6 +45,7 @@ impl VerifyCode {
         VerifyCode::InsufficientScope,
         VerifyCode::ForbiddenRight,
         VerifyCode::RateLimited,
+        VerifyCode::StaleSignature,
     ];
 
     /// The code as it appears on the wire.
@@ -57,6 +61,7 @@ impl VerifyCode {
             VerifyCode::InsufficientScope => "INSUFFICIENT_SCOPE",
             VerifyCode::ForbiddenRight => "FORBIDDEN_RIGHT",
             VerifyCode::RateLimited => "RATE_LIMITED",
+            VerifyCode::StaleSignature => "STALE_SIGNATURE",
         }
     }
 
@@ -78,6 +83,7 @@ impl VerifyCode {
             VerifyCode::InsufficientScope => "Its scopes do not cover the call",
             VerifyCode::ForbiddenRight => "Path or method not in its rights",
             VerifyCode::RateLimited => "Over its rate limit",
+            VerifyCode::StaleSignature => "Signed request too old, from the future, or replayed",
         }
     }
 
@@ -91,7 +97,11 @@ impl VerifyCode {
     pub fn http_status(self) -> u16 {
         match self {
             VerifyCode::Valid => 200,
-            VerifyCode::NotFound | VerifyCode::Malformed | VerifyCode::Expired | VerifyCode::Revoked => 401,
+            VerifyCode::NotFound
+            | VerifyCode::Malformed
+            | VerifyCode::Expired
+            | VerifyCode::Revoked
+            | VerifyCode::StaleSignature => 401,
             VerifyCode::ApiDisabled
             | VerifyCode::IpNotAllowed
             | VerifyCode::InsufficientScope

@@ -3,6 +3,7 @@
 use clap::{Args, Parser, Subcommand};
 use keyward::config::Config;
 use keyward::crypto::jwt::JwtAlgorithm;
+use keyward::domain::application::BasePath;
 use keyward::domain::{Cidr, RateLimitSetting};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -199,9 +200,16 @@ pub struct ServeArgs {
     /// Comma-separated networks webhooks may reach although they are loopback, private, link-local or otherwise special, e.g. 10.0.0.0/8,127.0.0.1/32 (none by default).
     #[arg(long, env = "KEYWARD_WEBHOOK_ALLOWED_CIDRS", value_delimiter = ',', value_parser = cidr)]
     pub webhook_allowed_cidrs: Vec<Cidr>,
+    /// The API base of applications' signed requests, as in their clients' endpoint (`https://api.example.com/1.0`): `<base>/auth/time` and `<base>/auth/credential` are served here, and rights match the path after it.
+    #[arg(long, env = "KEYWARD_APPLICATION_BASE_PATH", default_value = "/1.0", value_parser = base_path)]
+    pub application_base_path: BasePath,
     /// Log format: `text` for people, `json` for log pipelines.
     #[arg(long, env = "KEYWARD_LOG_FORMAT", default_value = "text")]
     pub log_format: LogFormat,
+}
+
+fn base_path(s: &str) -> Result<BasePath, String> {
+    BasePath::parse(s).map_err(|e| e.message)
 }
 
 fn header_name(s: &str) -> Result<String, String> {
@@ -246,6 +254,7 @@ impl ServeArgs {
         c.token_audience = self.token_audience.clone();
         c.delivery_timeout = std::time::Duration::from_secs(self.delivery_timeout_secs);
         c.webhook_allowed_cidrs = self.webhook_allowed_cidrs.clone();
+        c.application_base_path = self.application_base_path.clone();
         c
     }
 }

@@ -112,6 +112,9 @@ async fn sweep(kw: Keyward) {
     if let Err(e) = kw.coherence().prune_log().await {
         tracing::warn!(error = %e, "pruning the change log failed");
     }
+    if let Err(e) = kw.verification().prune_seen_signatures().await {
+        tracing::warn!(error = %e, "pruning seen signatures failed");
+    }
 }
 
 async fn catch_up(kw: Keyward) {

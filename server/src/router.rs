@@ -51,6 +51,7 @@ pub fn router(kw: Keyward) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
         .merge(Router::from(api::routes()))
+        .merge(api::applications::base_routes(&kw.config().application_base_path))
         .merge(console)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES));
     let routes = middleware::security_headers(routes)

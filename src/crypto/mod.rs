@@ -7,6 +7,7 @@ pub mod master_key;
 pub mod password;
 pub mod random;
 pub mod recovery_codes;
+pub mod request_signature;
 pub mod sealed;
 pub mod totp;
 

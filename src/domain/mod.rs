@@ -1,6 +1,7 @@
 //! Domain types shared by the server, the console and the WASM build.
 
 pub mod account;
+pub mod application;
 pub mod audit;
 pub mod cidr;
 pub mod credential;

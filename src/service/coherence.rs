@@ -74,6 +74,7 @@ impl Coherence<'_> {
             &store::accounts::list(pool).await?,
             &store::credentials::all(pool).await?,
             store::credentials::all_secrets(pool).await?,
+            store::consumer_keys::all_live(pool).await?,
         )?;
         self.kw.oauth().reload_keyring().await?;
         for (jti, exp) in store::signing_keys::revoked_tokens(pool, self.kw.now()).await? {

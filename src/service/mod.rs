@@ -4,6 +4,7 @@
 
 mod accounts;
 mod actor;
+mod applications;
 mod audit;
 mod caller;
 mod change;
@@ -14,6 +15,7 @@ mod leases;
 mod notifications;
 mod oauth;
 pub mod rate_slices;
+mod signed_requests;
 mod usage;
 mod users;
 mod verification;
@@ -21,6 +23,7 @@ mod verification;
 pub use crate::domain::credential::{Created, CredentialPage, CredentialPatch, CredentialQuery, CredentialSummary};
 pub use accounts::{AccountPatch, Accounts};
 pub use actor::{Actor, ClientIp, RequestMeta};
+pub use applications::{Applications, ConsumerKeyDecision};
 pub use audit::Audit;
 pub use caller::{Caller, KeyCaller};
 pub use coherence::Coherence;
@@ -122,6 +125,11 @@ impl Keyward {
         Credentials { kw: self }
     }
 
+    /// Applications' consumer keys: the consumer-key flow, listing, revoking.
+    pub fn applications(&self) -> Applications<'_> {
+        Applications { kw: self }
+    }
+
     /// Accounts: their plans, limits and switches.
     pub fn accounts(&self) -> Accounts<'_> {
         Accounts { kw: self }
@@ -191,6 +199,7 @@ impl Keyward {
             &crate::store::accounts::list(store.pool()).await?,
             &crate::store::credentials::all(store.pool()).await?,
             crate::store::credentials::all_secrets(store.pool()).await?,
+            crate::store::consumer_keys::all_live(store.pool()).await?,
         )?;
         let verifier = Arc::new(Verifier::new(index, master.derive("credential-pepper")));
         let sealing = master.derive("sealed-secrets");

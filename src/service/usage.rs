@@ -5,6 +5,7 @@ use super::{Caller, Keyward, ServiceResult};
 use crate::authz::Access;
 use crate::domain::ValidationError;
 use crate::domain::usage::{CredentialTraffic, Granularity, RefusalCount, UsageBucket, UsageOverview, UsageSeries};
+use crate::store::consumer_keys::ConsumerUse;
 use crate::store::usage::Range;
 use crate::store::{self, StoreError};
 
@@ -158,14 +159,24 @@ impl Usage<'_> {
     /// goes back into memory.
     pub async fn flush(&self) -> ServiceResult<usize> {
         let batch = self.kw.verifier().usage().drain();
+        let consumers = self.kw.verifier().consumer_usage().drain();
         let counts = self.kw.verifier().counts().drain();
-        if batch.is_empty() && counts.is_empty() {
+        if batch.is_empty() && counts.is_empty() && consumers.is_empty() {
             self.kw.metrics().mark_flushed(self.kw.now_ms());
             return Ok(0);
         }
         let result: Result<(), StoreError> = async {
             let mut tx = self.kw.store().write().await?;
             store::credentials::record_usage(&mut tx, &batch).await?;
+            let consumer_uses: Vec<ConsumerUse> = consumers
+                .iter()
+                .map(|u| ConsumerUse {
+                    id: u.credential_id,
+                    at: u.at,
+                    ip: u.ip.clone(),
+                })
+                .collect();
+            store::consumer_keys::record_usage(&mut tx, &consumer_uses).await?;
             store::usage::add(&mut tx, &counts).await?;
             tx.commit().await?;
             Ok(())
@@ -183,6 +194,7 @@ impl Usage<'_> {
             }
             Err(e) => {
                 self.kw.verifier().usage().restore(batch);
+                self.kw.verifier().consumer_usage().restore(consumers);
                 self.kw.verifier().counts().restore(counts);
                 Err(e.into())
             }

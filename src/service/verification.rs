@@ -37,6 +37,9 @@ impl Verification<'_> {
     }
 
     async fn verify_uncounted(&self, presented: Presented<'_>, facts: &RequestFacts<'_>) -> ServiceResult<Verdict> {
+        if let Presented::Signed(signed) = presented {
+            return self.verify_signed(signed, facts).await;
+        }
         if let Presented::Key { key, .. } = presented
             && envelope::looks_like_jwt(key)
         {
@@ -48,6 +51,7 @@ impl Verification<'_> {
             Presented::Basic { id, secret } | Presented::ClientPair { id, secret } => {
                 (secret, SecretRole::ClientSecret, Some(id))
             }
+            Presented::Signed(_) => return Ok(Verdict::bare(VerifyCode::Malformed)),
         };
         let shape_ok = key::parse(secret, base).is_ok_and(|k| k.role == expected_role)
             && client_id.is_none_or(|id| key::parse(id, base).is_ok_and(|k| k.role == SecretRole::ClientId));
@@ -150,6 +154,7 @@ impl Verification<'_> {
                 exp: claims.exp,
             }),
             rate,
+            consumer: None,
         })
     }
 
@@ -175,8 +180,10 @@ impl Verification<'_> {
             Presented::Key { .. } => cred.kind == CredentialKind::ApiKey,
             Presented::Basic { id, .. } => cred.kind == CredentialKind::Basic && same_id(cred.client_id.as_deref(), id),
             Presented::ClientPair { id, .. } => {
-                cred.kind != CredentialKind::ApiKey && same_id(cred.client_id.as_deref(), id)
+                !matches!(cred.kind, CredentialKind::ApiKey | CredentialKind::Application)
+                    && same_id(cred.client_id.as_deref(), id)
             }
+            Presented::Signed(_) => false,
         };
         if !kind_ok {
             return Ok(Verdict::bare(VerifyCode::NotFound));
@@ -209,6 +216,7 @@ impl Verification<'_> {
             account: Some(found.account),
             token: None,
             rate,
+            consumer: None,
         })
     }
 
@@ -216,7 +224,7 @@ impl Verification<'_> {
     /// turns the answer into `RATE_LIMITED`. Refused requests take nothing.
     /// With several instances on one database, the credential's shared budget
     /// must have a token too (see `rate_slices.rs`).
-    async fn limit(
+    pub(super) async fn limit(
         &self,
         code: VerifyCode,
         cred: &Snapshot,
@@ -260,12 +268,22 @@ impl Verification<'_> {
             return Ok(());
         };
         let secrets = store::credentials::secrets_of(&mut *tx, id).await?;
-        let account = store::accounts::find(&mut *tx, row.account_id).await?;
-        drop(tx);
-        if let Some(account) = account {
-            self.kw.verifier().put_account(AccountGate::from(&account));
+        let consumers = store::consumer_keys::of_credential(&mut *tx, id).await?;
+        let mut accounts = vec![row.account_id];
+        accounts.extend(consumers.iter().map(|k| k.account_id));
+        accounts.sort_unstable();
+        accounts.dedup();
+        let mut gates = Vec::with_capacity(accounts.len());
+        for account in accounts {
+            gates.extend(store::accounts::find(&mut *tx, account).await?);
         }
-        self.kw.verifier().put_credential(Snapshot::try_from(&row)?, &secrets);
+        drop(tx);
+        for account in &gates {
+            self.kw.verifier().put_account(AccountGate::from(account));
+        }
+        self.kw
+            .verifier()
+            .put_credential(Snapshot::try_from(&row)?, &secrets, &consumers);
         Ok(())
     }
 }

@@ -13,6 +13,7 @@ pub mod accounts;
 pub mod audit;
 pub mod builder;
 pub mod changes;
+pub mod consumer_keys;
 pub mod credentials;
 mod engine;
 pub mod events;
@@ -21,6 +22,7 @@ mod flag;
 pub mod instance;
 pub mod leases;
 pub mod rate_budgets;
+pub mod seen_signatures;
 pub mod sessions;
 pub mod setup;
 pub mod signing_keys;
@@ -158,14 +160,38 @@ impl Store {
     /// together apply each migration once; it runs on a connection of its own
     /// that is closed afterwards, so a failed run cannot leave that lock held
     /// on a pooled connection.
+    ///
+    /// SQLite migrations run with foreign keys off, as its procedure for
+    /// changing a table's constraints (a rebuild) requires; every reference
+    /// is checked before the connection closes.
     pub async fn migrate(&self) -> StoreResult<()> {
-        let mut conn = AnyConnection::connect(&self.url).await?;
-        let done = match self.engine {
-            Engine::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&mut conn).await,
-            Engine::Postgres => sqlx::migrate!("./migrations/postgres").run(&mut conn).await,
-        };
-        conn.close().await?;
-        Ok(done?)
+        match self.engine {
+            Engine::Sqlite => {
+                use sqlx::ConnectOptions;
+                let mut conn = <sqlx::sqlite::SqliteConnectOptions as std::str::FromStr>::from_str(&self.url)?
+                    .foreign_keys(false)
+                    .connect()
+                    .await?;
+                let done = sqlx::migrate!("./migrations/sqlite").run(&mut conn).await;
+                let dangling: Vec<(String,)> = sqlx::query_as("SELECT \"table\" FROM pragma_foreign_key_check")
+                    .fetch_all(&mut conn)
+                    .await?;
+                conn.close().await?;
+                done?;
+                match dangling.first() {
+                    Some((table,)) => Err(StoreError::Corrupt(format!(
+                        "{table} references rows that do not exist after migrating"
+                    ))),
+                    None => Ok(()),
+                }
+            }
+            Engine::Postgres => {
+                let mut conn = AnyConnection::connect(&self.url).await?;
+                let done = sqlx::migrate!("./migrations/postgres").run(&mut conn).await;
+                conn.close().await?;
+                Ok(done?)
+            }
+        }
     }
 
     /// Starts a write transaction that holds the database's single writer lock

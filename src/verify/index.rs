@@ -7,7 +7,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::crypto::Digest;
-use crate::domain::{Account, AccountId, CredentialKind, Plan, RateLimitSetting};
+use crate::domain::application::ConsumerKeyState;
+use crate::domain::{Account, AccountId, Cidr, CredentialKind, Plan, RateLimitSetting, Right};
+use crate::store::consumer_keys::ConsumerKeyRow;
 use crate::store::credentials::{CredentialRow, Grants, SecretRow};
 use crate::store::{StoreError, StoreResult};
 
@@ -27,6 +29,8 @@ pub struct Snapshot {
     pub revoked_at: Option<i64>,
     pub token_ttl_secs: Option<i64>,
     pub rate_limit: Option<RateLimitSetting>,
+    /// An application's secret, still sealed: opened only to check a signature.
+    pub app_secret: Option<Arc<[u8]>>,
     /// The row's version: the index never replaces a newer one with an older.
     pub version: i64,
 }
@@ -48,7 +52,40 @@ impl TryFrom<&CredentialRow> for Snapshot {
             revoked_at: r.revoked_at,
             token_ttl_secs: r.token_ttl_secs,
             rate_limit: r.rate_limit()?,
+            app_secret: r.app_secret.as_deref().map(Arc::from),
             version: r.version,
+        })
+    }
+}
+
+/// What verification needs to know about an application's consumer key.
+#[derive(Debug, Clone)]
+pub struct ConsumerGate {
+    pub id: i64,
+    pub public_id: String,
+    pub credential_id: i64,
+    pub account_id: AccountId,
+    pub rights: Vec<Right>,
+    pub allowed_cidrs: Vec<Cidr>,
+    /// Approved (a pending key verifies as unknown).
+    pub active: bool,
+    pub expires_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
+impl TryFrom<&ConsumerKeyRow> for ConsumerGate {
+    type Error = StoreError;
+    fn try_from(r: &ConsumerKeyRow) -> StoreResult<Self> {
+        Ok(ConsumerGate {
+            id: r.id,
+            public_id: r.public_id.clone(),
+            credential_id: r.credential_id,
+            account_id: r.account_id,
+            rights: r.rights()?,
+            allowed_cidrs: r.allowed_cidrs()?,
+            active: r.state()? == ConsumerKeyState::Active,
+            expires_at: r.expires_at,
+            revoked_at: r.revoked_at,
         })
     }
 }
@@ -111,6 +148,8 @@ pub struct Index {
     credentials: HashMap<i64, Arc<Snapshot>>,
     accounts: HashMap<AccountId, Arc<AccountGate>>,
     client_ids: HashMap<String, i64>,
+    consumers: HashMap<u128, ([u8; 32], Arc<ConsumerGate>)>,
+    consumers_of: HashMap<i64, Vec<[u8; 32]>>,
 }
 
 impl Index {
@@ -136,14 +175,36 @@ impl Index {
         Some((credential, account))
     }
 
-    /// Replaces a credential and all its secrets, unless a newer version is
-    /// already here: two refreshes racing (a PATCH and a DELETE) must never
-    /// bring back what a later change replaced.
-    pub fn put_credential(&mut self, snapshot: Snapshot, secrets: &[SecretRow]) {
+    /// A consumer key by the digest of the key, and its account.
+    pub fn consumer(&self, digest: &Digest) -> Option<(Arc<ConsumerGate>, Arc<AccountGate>)> {
+        let (full, gate) = self.consumers.get(&probe_key(&digest.0))?;
+        if !digest.ct_eq(full) {
+            return None;
+        }
+        let account = self.accounts.get(&gate.account_id)?.clone();
+        Some((gate.clone(), account))
+    }
+
+    /// Replaces a credential and all its secrets and consumer keys, unless a
+    /// newer version is already here: two refreshes racing (a PATCH and a
+    /// DELETE) must never bring back what a later change replaced.
+    pub fn put_credential(&mut self, snapshot: Snapshot, secrets: &[SecretRow], consumers: &[ConsumerKeyRow]) {
         let id = snapshot.id;
         if self.credentials.get(&id).is_some_and(|c| c.version > snapshot.version) {
             return;
         }
+        for old in self.consumers_of.remove(&id).unwrap_or_default() {
+            self.consumers.remove(&probe_key(&old));
+        }
+        let mut consumer_digests = Vec::with_capacity(consumers.len());
+        for row in consumers {
+            let (Ok(d), Ok(gate)) = (<[u8; 32]>::try_from(row.digest.as_slice()), ConsumerGate::try_from(row)) else {
+                continue;
+            };
+            self.consumers.insert(probe_key(&d), (d, Arc::new(gate)));
+            consumer_digests.push(d);
+        }
+        self.consumers_of.insert(id, consumer_digests);
         for old in self.digests_of.remove(&id).unwrap_or_default() {
             self.secrets.remove(&probe_key(&old));
         }
@@ -187,9 +248,14 @@ impl Index {
     }
 
     /// Builds the whole index from the database rows.
-    pub fn build(accounts: &[Account], rows: &[CredentialRow], secrets: Vec<SecretRow>) -> StoreResult<Self> {
+    pub fn build(
+        accounts: &[Account],
+        rows: &[CredentialRow],
+        secrets: Vec<SecretRow>,
+        consumers: Vec<ConsumerKeyRow>,
+    ) -> StoreResult<Self> {
         let mut index = Index::default();
-        index.put_all(accounts, rows, secrets)?;
+        index.put_all(accounts, rows, secrets, consumers)?;
         Ok(index)
     }
 
@@ -200,6 +266,7 @@ impl Index {
         accounts: &[Account],
         rows: &[CredentialRow],
         secrets: Vec<SecretRow>,
+        consumers: Vec<ConsumerKeyRow>,
     ) -> StoreResult<()> {
         for a in accounts {
             self.put_account(AccountGate::from(a));
@@ -208,9 +275,14 @@ impl Index {
         for s in secrets {
             by_credential.entry(s.credential_id).or_default().push(s);
         }
+        let mut consumers_by: HashMap<i64, Vec<ConsumerKeyRow>> = HashMap::new();
+        for k in consumers {
+            consumers_by.entry(k.credential_id).or_default().push(k);
+        }
         for row in rows {
             let secrets = by_credential.remove(&row.id).unwrap_or_default();
-            self.put_credential(Snapshot::try_from(row)?, &secrets);
+            let consumers = consumers_by.remove(&row.id).unwrap_or_default();
+            self.put_credential(Snapshot::try_from(row)?, &secrets, &consumers);
         }
         Ok(())
     }
@@ -253,6 +325,7 @@ mod tests {
             revoked_at,
             token_ttl_secs: None,
             rate_limit: None,
+            app_secret: None,
             version,
         }
     }
@@ -263,10 +336,10 @@ mod tests {
         index.put_account(gate(2, false));
         index.put_account(gate(1, true));
         assert!(!index.accounts[&1].api_enabled, "the switch stays off");
-        index.put_credential(snapshot(3, Some(100)), &[]);
-        index.put_credential(snapshot(2, None), &[]);
+        index.put_credential(snapshot(3, Some(100)), &[], &[]);
+        index.put_credential(snapshot(2, None), &[], &[]);
         assert_eq!(index.credentials[&7].revoked_at, Some(100), "the revocation stays");
-        index.put_credential(snapshot(3, Some(100)), &[]);
+        index.put_credential(snapshot(3, Some(100)), &[], &[]);
         assert_eq!(index.credentials[&7].version, 3, "the same version refreshes");
     }
 }

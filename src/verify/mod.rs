@@ -5,6 +5,7 @@
 
 pub mod counts;
 pub mod index;
+pub mod replay;
 pub mod usage;
 
 use std::sync::{Arc, RwLock};
@@ -15,7 +16,8 @@ use crate::policy::VerifyCode;
 pub use crate::ratelimit::Decision;
 use crate::store;
 use counts::CountBuffer;
-use index::{AccountGate, Found, Index, Snapshot};
+use index::{AccountGate, ConsumerGate, Found, Index, Snapshot};
+use replay::SeenSignatures;
 use usage::UsageBuffer;
 
 /// How a caller presented its credential.
@@ -23,11 +25,30 @@ use usage::UsageBuffer;
 pub enum Presented<'a> {
     /// An API key: Bearer, `X-API-Key`, `api_key` query parameter, or a verify body.
     Key { key: &'a str, from_query: bool },
+    /// An application's signed request (OVH style).
+    Signed(&'a SignedRequest<'a>),
     /// A Basic credential's id and secret, sent with HTTP Basic.
     Basic { id: &'a str, secret: &'a str },
     /// A client id and secret checked as a pair (Basic or OAuth client), as
     /// `/v1/keys/verify` does when given a `client_id`.
     ClientPair { id: &'a str, secret: &'a str },
+}
+
+/// A signed request: the four `X-Ovh-*` headers and what they sign.
+#[derive(Debug, Clone, Copy)]
+pub struct SignedRequest<'a> {
+    /// `X-Ovh-Application`: the application key.
+    pub application: &'a str,
+    /// `X-Ovh-Consumer`: the consumer key.
+    pub consumer: &'a str,
+    /// `X-Ovh-Timestamp`: Unix seconds, as sent.
+    pub timestamp: &'a str,
+    /// `X-Ovh-Signature`: `$1$` and 40 hex digits.
+    pub signature: &'a str,
+    pub method: &'a str,
+    /// The full URL the client called and signed.
+    pub url: &'a str,
+    pub body: &'a [u8],
 }
 
 /// The answer, with the credential when one was found.
@@ -40,6 +61,8 @@ pub struct Verdict {
     pub token: Option<TokenGrant>,
     /// The rate limit that applied to a valid credential; absent when unlimited.
     pub rate: Option<RateVerdict>,
+    /// For a signed request: the consumer key it used.
+    pub consumer: Option<Arc<ConsumerGate>>,
 }
 
 /// The limiter's answer and the name of the policy it applied (`starter`,
@@ -66,6 +89,7 @@ impl Verdict {
             account: None,
             token: None,
             rate: None,
+            consumer: None,
         }
     }
 
@@ -91,7 +115,9 @@ pub struct Verifier {
     index: RwLock<Index>,
     pepper: DigestKey,
     usage: UsageBuffer,
+    consumer_usage: UsageBuffer,
     counts: CountBuffer,
+    seen_signatures: SeenSignatures,
 }
 
 impl Verifier {
@@ -101,7 +127,9 @@ impl Verifier {
             index: RwLock::new(index),
             pepper,
             usage: UsageBuffer::default(),
+            consumer_usage: UsageBuffer::default(),
             counts: CountBuffer::default(),
+            seen_signatures: SeenSignatures::default(),
         }
     }
 
@@ -115,11 +143,24 @@ impl Verifier {
     }
 
     /// Replaces one credential (after a create, update, rotate or revoke).
-    pub fn put_credential(&self, snapshot: Snapshot, secrets: &[store::credentials::SecretRow]) {
+    pub fn put_credential(
+        &self,
+        snapshot: Snapshot,
+        secrets: &[store::credentials::SecretRow],
+        consumers: &[store::consumer_keys::ConsumerKeyRow],
+    ) {
         self.index
             .write()
             .expect("index lock is never poisoned")
-            .put_credential(snapshot, secrets);
+            .put_credential(snapshot, secrets, consumers);
+    }
+
+    /// A consumer key by the digest of the key, and the account it acts on.
+    pub fn consumer(&self, digest: &Digest) -> Option<(Arc<ConsumerGate>, Arc<AccountGate>)> {
+        self.index
+            .read()
+            .expect("index lock is never poisoned")
+            .consumer(digest)
     }
 
     /// Puts everything read from the database (a process that fell behind
@@ -129,11 +170,12 @@ impl Verifier {
         accounts: &[crate::domain::Account],
         rows: &[store::credentials::CredentialRow],
         secrets: Vec<store::credentials::SecretRow>,
+        consumers: Vec<store::consumer_keys::ConsumerKeyRow>,
     ) -> store::StoreResult<()> {
         self.index
             .write()
             .expect("index lock is never poisoned")
-            .put_all(accounts, rows, secrets)
+            .put_all(accounts, rows, secrets, consumers)
     }
 
     /// Replaces one account's gate (after its switches or plan change).
@@ -165,6 +207,16 @@ impl Verifier {
     /// The pending last-used updates.
     pub fn usage(&self) -> &UsageBuffer {
         &self.usage
+    }
+
+    /// The pending last-used updates of consumer keys, by consumer key id.
+    pub fn consumer_usage(&self) -> &UsageBuffer {
+        &self.consumer_usage
+    }
+
+    /// Signatures seen within their window, for refusing replays.
+    pub fn seen_signatures(&self) -> &SeenSignatures {
+        &self.seen_signatures
     }
 
     /// The pending usage counts.

@@ -3,13 +3,14 @@
 //! request headers; Keyward answers 200, 401, 403 or 429 with an empty-ish body.
 
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use keyward::policy::{RequestFacts, VerifyCode};
 use keyward::service::Keyward;
-use keyward::verify::Presented;
+use keyward::verify::{Presented, SignedRequest};
 use keyward::wire::authorization::Authorization;
 use keyward::wire::form::Params;
 
@@ -21,6 +22,13 @@ use crate::client_ip::forwarded_ip;
 
 /// Where the credential was found.
 enum Found {
+    /// An application's signed request: the four `X-Ovh-*` headers.
+    Signed {
+        application: String,
+        consumer: String,
+        timestamp: String,
+        signature: String,
+    },
     Key {
         key: String,
         from_query: bool,
@@ -48,12 +56,34 @@ fn header_lossy<'a>(h: &'a HeaderMap, name: &str) -> Option<std::borrow::Cow<'a,
     h.get(name).map(|v| String::from_utf8_lossy(v.as_bytes()))
 }
 
+/// The full URL a client signed, as the gateway forwards it: its scheme
+/// (`X-Forwarded-Proto`, default `https`), host (`X-Forwarded-Host`, else
+/// `Host`) and path with query (`X-Forwarded-Uri`). A wrong part only makes
+/// the signature fail; it cannot make a bad one pass.
+fn signed_url(h: &HeaderMap, uri: &str) -> String {
+    let proto = header(h, "x-forwarded-proto").unwrap_or("https").trim();
+    let host = header(h, "x-forwarded-host")
+        .or_else(|| header(h, "host"))
+        .unwrap_or_default()
+        .trim();
+    format!("{proto}://{host}{uri}")
+}
+
 fn query_key(query: Option<&str>) -> Option<String> {
     Params::parse(query?).first("api_key").map(str::to_owned)
 }
 
 fn find_credential(parts: &Parts) -> Found {
     let h = &parts.headers;
+    if let Some(application) = header(h, "x-ovh-application") {
+        let part = |name| header(h, name).unwrap_or_default().trim().to_owned();
+        return Found::Signed {
+            application: application.trim().to_owned(),
+            consumer: part("x-ovh-consumer"),
+            timestamp: part("x-ovh-timestamp"),
+            signature: part("x-ovh-signature"),
+        };
+    }
     match authorization(h) {
         Some(Authorization::Bearer(token)) => {
             return Found::Key {
@@ -120,7 +150,8 @@ fn refusal(status: StatusCode, code: VerifyCode, challenge: Challenge) -> Respon
 }
 
 /// Forward-auth: reads the credential from `Authorization` (Bearer or Basic),
-/// `X-API-Key` or the `api_key` query parameter; the call from
+/// `X-API-Key`, the `api_key` query parameter, or an application's signed
+/// request (`X-Ovh-*`; rights match the path below the API base); the call from
 /// `X-Forwarded-Method` / `X-Forwarded-Uri`; the client's address from the
 /// operator's client-IP header only (default: the last `X-Forwarded-For` hop);
 /// required scopes from `X-Required-Scopes`.
@@ -130,6 +161,9 @@ fn refusal(status: StatusCode, code: VerifyCode, challenge: Challenge) -> Respon
         ("X-Forwarded-Method" = Option<String>, Header, description = "The client's HTTP method, checked against the key's rights"),
         ("X-Forwarded-Uri" = Option<String>, Header, description = "The client's path and query, checked against the key's rights"),
         ("X-Forwarded-For" = Option<String>, Header, description = "The client's IP (the last hop is used), or whichever header --client-ip-header names; no other header is read"),
+        ("X-Forwarded-Proto" = Option<String>, Header, description = "For a signed request: the scheme of the URL the client signed (default https)"),
+        ("X-Forwarded-Host" = Option<String>, Header, description = "For a signed request: the host of the URL the client signed (default: Host)"),
+        ("X-Ovh-Application" = Option<String>, Header, description = "An application's signed request: its application key, with X-Ovh-Consumer, X-Ovh-Timestamp and X-Ovh-Signature; the body of this request is the body the client signed"),
         ("X-Required-Scopes" = Option<String>, Header, description = "Scopes the call needs, comma- or space-separated"),
         ("X-Keyward-Account" = Option<String>, Header, description = "The account the call concerns, for Account Viewer roles"),
         ("X-API-Key" = Option<String>, Header, description = "The key, when not sent as Authorization"),
@@ -142,7 +176,7 @@ fn refusal(status: StatusCode, code: VerifyCode, challenge: Challenge) -> Respon
         (status = 422, description = "`VALIDATION_FAILED`: `X-Required-Scopes` holds something that is not a scope", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Rate limited; see `Retry-After`", body = Refusal),
     ))]
-pub async fn forward_auth(State(kw): State<Keyward>, parts: Parts) -> ApiResult<Response> {
+pub async fn forward_auth(State(kw): State<Keyward>, parts: Parts, body: Bytes) -> ApiResult<Response> {
     let h = &parts.headers;
     let required = header_lossy(h, "x-required-scopes").unwrap_or_default();
     let required = required_scopes(&required.split([',', ' ']).filter(|p| !p.is_empty()).collect::<Vec<_>>())?;
@@ -160,7 +194,29 @@ pub async fn forward_auth(State(kw): State<Keyward>, parts: Parts) -> ApiResult<
         account: account.as_deref(),
     };
     let found = find_credential(&parts);
+    let full_url = signed_url(h, &uri);
+    let signed = match &found {
+        Found::Signed {
+            application,
+            consumer,
+            timestamp,
+            signature,
+        } => Some(SignedRequest {
+            application,
+            consumer,
+            timestamp,
+            signature,
+            method: &method,
+            url: &full_url,
+            body: &body,
+        }),
+        _ => None,
+    };
     let (presented, challenge) = match &found {
+        Found::Signed { .. } => (
+            Presented::Signed(signed.as_ref().expect("built above for a signed request")),
+            Challenge::InvalidToken,
+        ),
         Found::Key { key, from_query } => (
             Presented::Key {
                 key,

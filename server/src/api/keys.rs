@@ -20,6 +20,10 @@ pub struct KeyWithSecret {
     /// The API key, or the client secret of a Basic or OAuth pair. Store it now:
     /// it is kept only as a keyed hash and cannot be shown again.
     pub secret: String,
+    /// For an application: its first consumer key, shown only here. Its
+    /// application key is `client_id` and its application secret `secret`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consumer_key: Option<String>,
     #[serde(flatten)]
     pub credential: Credential,
 }
@@ -28,6 +32,7 @@ impl From<Created> for KeyWithSecret {
     fn from(c: Created) -> Self {
         Self {
             secret: c.secret,
+            consumer_key: c.consumer_key,
             credential: c.credential,
         }
     }

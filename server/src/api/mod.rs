@@ -2,6 +2,7 @@
 //! built from the same route list, so the two cannot drift apart.
 
 pub mod accounts;
+pub mod applications;
 pub mod audit;
 pub mod caller;
 pub mod extract;
@@ -65,6 +66,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(verify::verify))
         .routes(routes!(keys::get, keys::update, keys::revoke))
         .routes(routes!(keys::rotate))
+        .routes(routes!(applications::list_consumer_keys))
+        .routes(routes!(applications::revoke_consumer_key))
         .routes(routes!(forward_auth::forward_auth))
         .routes(routes!(accounts::list, accounts::create))
         .routes(routes!(accounts::update))

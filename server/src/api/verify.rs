@@ -7,7 +7,7 @@ use axum::http::request::Parts;
 use keyward::domain::{CredentialRole, Scope};
 use keyward::policy::{RequestFacts, VerifyCode};
 use keyward::service::Keyward;
-use keyward::verify::{Presented, Verdict};
+use keyward::verify::{Presented, SignedRequest, Verdict};
 use keyward::wire::forwarded::parse_ip;
 use serde::{Deserialize, Serialize};
 
@@ -20,7 +20,9 @@ use super::responses::BadBody;
 #[serde(deny_unknown_fields)]
 pub struct VerifyRequest {
     /// The API key as the client sent it, or the client secret when `client_id` is given.
-    pub key: String,
+    /// Absent for an application's signed request (give `headers`, `url` and `body`).
+    #[serde(default)]
+    pub key: Option<String>,
     /// For a Basic or OAuth client: its id (`kwc_…`); `key` is then its secret (`kws_…`).
     #[serde(default)]
     pub client_id: Option<String>,
@@ -39,6 +41,29 @@ pub struct VerifyRequest {
     /// The account the call concerns; Account Viewer roles count only for their accounts.
     #[serde(default)]
     pub account: Option<String>,
+    /// For a signed request: the full URL the client called and signed.
+    #[serde(default)]
+    pub url: Option<String>,
+    /// For a signed request: the raw body it sent (empty for none).
+    #[serde(default)]
+    pub body: Option<String>,
+    /// For a signed request: its `X-Ovh-Application`, `X-Ovh-Consumer`,
+    /// `X-Ovh-Timestamp` and `X-Ovh-Signature` headers.
+    #[serde(default)]
+    pub headers: Option<SignedHeaders>,
+}
+
+/// The four headers of an application's signed request (OVH style).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct SignedHeaders {
+    #[serde(rename = "X-Ovh-Application", alias = "x-ovh-application")]
+    pub application: String,
+    #[serde(rename = "X-Ovh-Consumer", alias = "x-ovh-consumer")]
+    pub consumer: String,
+    #[serde(rename = "X-Ovh-Timestamp", alias = "x-ovh-timestamp")]
+    pub timestamp: String,
+    #[serde(rename = "X-Ovh-Signature", alias = "x-ovh-signature")]
+    pub signature: String,
 }
 
 /// The answer. Fields beyond `valid` and `code` appear when a credential was found.
@@ -48,6 +73,9 @@ pub struct VerifyResponse {
     pub code: VerifyCode,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key_id: Option<String>,
+    /// For a signed request: the consumer key's id (`ck_…`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consumer_key_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub account: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -87,6 +115,7 @@ impl VerifyResponse {
             valid: v.code.is_valid(),
             code: v.code,
             key_id: credential.map(|c| c.public_id.clone()),
+            consumer_key_id: credential.and(v.consumer.as_ref()).map(|k| k.public_id.clone()),
             account: owner.map(|a| a.name.clone()),
             name: credential.map(|c| c.name.clone()),
             scopes: credential.map(|_| v.granted_scopes(account)),
@@ -133,15 +162,38 @@ pub async fn verify(
         required_scopes: &required,
         account: req.account.as_deref(),
     };
-    let presented = match req.client_id.as_deref() {
-        Some(id) => Presented::ClientPair {
+    let signed = match (&req.headers, &req.key) {
+        (Some(h), None) => Some(SignedRequest {
+            application: h.application.trim(),
+            consumer: h.consumer.trim(),
+            timestamp: h.timestamp.trim(),
+            signature: h.signature.trim(),
+            method: req.method.as_deref().unwrap_or("GET"),
+            url: req
+                .url
+                .as_deref()
+                .ok_or_else(|| ApiError::invalid("url", "a signed request needs the full URL the client signed"))?,
+            body: req.body.as_deref().unwrap_or_default().as_bytes(),
+        }),
+        (Some(_), Some(_)) => {
+            return Err(ApiError::invalid(
+                "key",
+                "give either a key or a signed request's headers",
+            ));
+        }
+        (None, _) => None,
+    };
+    let key = req.key.as_deref().unwrap_or_default().trim();
+    if signed.is_none() && key.is_empty() {
+        return Err(ApiError::invalid("key", "give a key, or a signed request's headers"));
+    }
+    let presented = match (&signed, req.client_id.as_deref()) {
+        (Some(s), _) => Presented::Signed(s),
+        (None, Some(id)) => Presented::ClientPair {
             id: id.trim(),
-            secret: req.key.trim(),
+            secret: key,
         },
-        None => Presented::Key {
-            key: req.key.trim(),
-            from_query: false,
-        },
+        (None, None) => Presented::Key { key, from_query: false },
     };
     let verdict = kw.verification().verify(presented, &facts).await?;
     Ok(Json(VerifyResponse::from_verdict(&verdict, req.account.as_deref())))

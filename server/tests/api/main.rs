@@ -2,6 +2,7 @@
 //! test, called over HTTP. One binary, so everything compiles once.
 
 mod aborted_pages;
+mod applications;
 mod authz;
 mod binary;
 mod cluster;

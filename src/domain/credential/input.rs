@@ -109,6 +109,12 @@ impl NewCredential {
             return Err(ValidationError::new("format", "only an API key can be a JWT"));
         }
         check_token_ttl(kind, input.token_ttl_seconds)?;
+        if kind == CredentialKind::Application && !input.roles.is_empty() {
+            return Err(ValidationError::new(
+                "roles",
+                "an application acts through its consumer keys' rights and takes no roles",
+            ));
+        }
         let rate_limit = input.rate_limit.map(|r| r.validate("rate_limit")).transpose()?;
         Ok(Self {
             account: input.account.unwrap_or_else(|| "default".to_owned()),

@@ -16,14 +16,18 @@ pub enum CredentialKind {
     Basic,
     /// A `client_id` and `client_secret` for the client-credentials grant.
     OauthClient,
+    /// An application key, an application secret and consumer keys: requests
+    /// are signed, OVH style, never sent with a bearer secret.
+    Application,
 }
 
 impl CredentialKind {
     /// Every kind, in the order the console lists them.
-    pub const ALL: [CredentialKind; 3] = [
+    pub const ALL: [CredentialKind; 4] = [
         CredentialKind::ApiKey,
         CredentialKind::Basic,
         CredentialKind::OauthClient,
+        CredentialKind::Application,
     ];
 
     /// The stable identifier used in the database and the API.
@@ -32,6 +36,7 @@ impl CredentialKind {
             CredentialKind::ApiKey => "api_key",
             CredentialKind::Basic => "basic",
             CredentialKind::OauthClient => "oauth_client",
+            CredentialKind::Application => "application",
         }
     }
 
@@ -41,6 +46,7 @@ impl CredentialKind {
             CredentialKind::ApiKey => "API key",
             CredentialKind::Basic => "Basic",
             CredentialKind::OauthClient => "OAuth client",
+            CredentialKind::Application => "Application",
         }
     }
 
@@ -57,7 +63,11 @@ impl FromStr for CredentialKind {
             "api_key" => Ok(CredentialKind::ApiKey),
             "basic" => Ok(CredentialKind::Basic),
             "oauth_client" => Ok(CredentialKind::OauthClient),
-            _ => Err(ValidationError::new("kind", "must be api_key, basic or oauth_client")),
+            "application" => Ok(CredentialKind::Application),
+            _ => Err(ValidationError::new(
+                "kind",
+                "must be api_key, basic, oauth_client or application",
+            )),
         }
     }
 }

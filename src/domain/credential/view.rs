@@ -77,8 +77,12 @@ pub struct Credential {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Created {
     pub credential: Credential,
-    /// The API key, or the client secret of a Basic or OAuth pair.
+    /// The API key, the client secret of a Basic or OAuth pair, or an
+    /// application's secret.
     pub secret: String,
+    /// For an application: its first consumer key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consumer_key: Option<String>,
 }
 
 /// Which credentials to list. Every field is optional.

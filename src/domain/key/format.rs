@@ -80,8 +80,10 @@ pub enum SecretRole {
     ApiKey,
     /// The public half of a client pair: `kwc_…`.
     ClientId,
-    /// The secret half of a client pair: `kws_…`.
+    /// The secret half of a client pair, or an application secret: `kws_…`.
     ClientSecret,
+    /// An application's consumer key: `kwk_…`.
+    ConsumerKey,
 }
 
 impl SecretRole {
@@ -91,6 +93,7 @@ impl SecretRole {
             SecretRole::ApiKey => base.to_owned(),
             SecretRole::ClientId => format!("{base}c"),
             SecretRole::ClientSecret => format!("{base}s"),
+            SecretRole::ConsumerKey => format!("{base}k"),
         }
     }
 }
@@ -124,10 +127,15 @@ pub fn parse<'a>(key: &'a str, base: &str) -> Result<ParsedKey<'a>, KeyFormatErr
     let (Some(prefix), Some(env), Some(body)) = (parts.next(), parts.next(), parts.next()) else {
         return Err(KeyFormatError::Shape);
     };
-    let role = [SecretRole::ApiKey, SecretRole::ClientId, SecretRole::ClientSecret]
-        .into_iter()
-        .find(|r| r.prefix(base) == prefix)
-        .ok_or(KeyFormatError::Prefix)?;
+    let role = [
+        SecretRole::ApiKey,
+        SecretRole::ClientId,
+        SecretRole::ClientSecret,
+        SecretRole::ConsumerKey,
+    ]
+    .into_iter()
+    .find(|r| r.prefix(base) == prefix)
+    .ok_or(KeyFormatError::Prefix)?;
     let environment: Environment = env.parse().map_err(|_| KeyFormatError::Environment)?;
     if body.len() != RANDOM_LEN + CHECKSUM_LEN || !body.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return Err(KeyFormatError::Shape);

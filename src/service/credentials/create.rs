@@ -10,6 +10,7 @@ use crate::domain::event::EventType;
 use crate::domain::key::Environment;
 use crate::domain::key::{SecretRole, display_prefix};
 use crate::domain::{CredentialInput, CredentialKind, NewCredential};
+use crate::service::applications::FirstConsumerKey;
 use crate::service::change::Change;
 use crate::service::notifications::Subject;
 use crate::service::{Caller, ServiceError, ServiceResult};
@@ -60,7 +61,7 @@ impl Credentials<'_> {
             (CredentialKind::ApiKey, KeyFormat::Opaque) => {
                 (keygen::secret(&base, SecretRole::ApiKey, new.environment), None, None)
             }
-            (CredentialKind::Basic | CredentialKind::OauthClient, _) => (
+            (CredentialKind::Basic | CredentialKind::OauthClient | CredentialKind::Application, _) => (
                 keygen::secret(&base, SecretRole::ClientSecret, new.environment),
                 Some(keygen::secret(&base, SecretRole::ClientId, new.environment)),
                 None,
@@ -70,6 +71,13 @@ impl Credentials<'_> {
             KeyFormat::Jwt => jwt_display_prefix(new.environment, &public_id),
             KeyFormat::Opaque => display_prefix(client_id.as_deref().unwrap_or(&secret)),
         };
+        // An application's secret signs requests, so it is sealed (read back
+        // to check a signature), never hashed; see application.rs.
+        let app_secret = (new.kind == CredentialKind::Application).then(|| {
+            self.kw
+                .sealer()
+                .seal(secret.as_bytes(), &format!("application-secret:{public_id}"))
+        });
         let actor = caller.actor();
         let mut tx = Change::begin(self.kw, caller).await?;
         let inserted = store::credentials::insert(
@@ -94,6 +102,7 @@ impl Credentials<'_> {
                 token_ttl_secs: new.token_ttl_secs,
                 signing_kid: signing_kid.as_deref(),
                 rate_limit: new.rate_limit,
+                app_secret: app_secret.as_deref(),
             },
         )
         .await;
@@ -107,7 +116,25 @@ impl Credentials<'_> {
             }
             other => other?,
         };
-        store::credentials::insert_secret(&mut tx, &self.kw.verifier().digest(&secret), id, now).await?;
+        let consumer_key = if new.kind == CredentialKind::Application {
+            let first = FirstConsumerKey {
+                credential_id: id,
+                account_id: account.id,
+                rights: &grants.rights,
+                environment: new.environment,
+                expires_at,
+                by: &actor.label,
+            };
+            Some(
+                self.kw
+                    .applications()
+                    .insert_first_consumer_key(&mut tx, &first, now)
+                    .await?,
+            )
+        } else {
+            store::credentials::insert_secret(&mut tx, &self.kw.verifier().digest(&secret), id, now).await?;
+            None
+        };
         tx.audit(
             "key.created",
             Some(format!("key:{public_id}")),
@@ -131,7 +158,11 @@ impl Credentials<'_> {
         .await?;
         tx.touches_credential(id);
         tx.commit().await?;
-        Ok(Created { credential, secret })
+        Ok(Created {
+            credential,
+            secret,
+            consumer_key,
+        })
     }
 }
 

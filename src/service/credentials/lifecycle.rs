@@ -43,6 +43,7 @@ impl Credentials<'_> {
             return Err(ValidationError::new("confirm_name", "does not match the credential's name").into());
         }
         let revoked = store::credentials::revoke(&mut *tx, row.id, now).await?;
+        store::consumer_keys::revoke_all(&mut *tx, row.id, now).await?;
         let updated = store::credentials::find(&mut *tx, row.id)
             .await?
             .ok_or(ServiceError::NotFound("credential"))?
@@ -89,6 +90,12 @@ impl Credentials<'_> {
             return Err(ServiceError::rule("REVOKED", "A revoked credential cannot be rotated."));
         }
         let kind = row.kind()?;
+        if kind == CredentialKind::Application {
+            return Err(ServiceError::rule(
+                "NOT_ROTATABLE",
+                "An application's secret cannot be rotated; revoke its consumer keys or create a new application.",
+            ));
+        }
         let (secret, signing_kid) = match (kind, row.format()?) {
             (CredentialKind::ApiKey, KeyFormat::Jwt) => {
                 let (jwt, kid) = self.sign_key_jwt(&row.public_id, &account.name, now, row.expires_at)?;
@@ -133,7 +140,11 @@ impl Credentials<'_> {
         .await?;
         tx.touches_credential(row.id);
         tx.commit().await?;
-        Ok(Created { credential, secret })
+        Ok(Created {
+            credential,
+            secret,
+            consumer_key: None,
+        })
     }
 
     /// Signs a JWT-format key's secret with the active signing key.

@@ -111,6 +111,17 @@ impl Credentials<'_> {
         Ok((row, account))
     }
 
+    /// Inside a write transaction: loads a credential the caller may revoke
+    /// (so may also revoke one of its consumer keys).
+    pub(super) async fn credential_to_revoke(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        caller: &Caller,
+        public_id: &str,
+    ) -> ServiceResult<(CredentialRow, Account)> {
+        self.credential_to_change(tx, caller, public_id, Intent::Revoke).await
+    }
+
     /// Inside a write transaction: loads a credential the caller may change
     /// or revoke, as it is now (a concurrent change has either committed or
     /// waits), and checks that the caller could have issued it (the grant rule).

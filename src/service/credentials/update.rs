@@ -13,7 +13,7 @@ use crate::domain::credential::{
     CredentialPatch, check_auto_renew, check_kind_rules, check_token_ttl, parse_cidrs, parse_scopes,
     validate_description, validate_metadata,
 };
-use crate::domain::{Credential, Expiry};
+use crate::domain::{Credential, CredentialKind, Expiry, ValidationError};
 use crate::service::change::Change;
 use crate::service::{Caller, ServiceError, ServiceResult};
 use crate::store::credentials::{Changes, Grants};
@@ -62,6 +62,13 @@ impl Credentials<'_> {
         }
         if patch.token_ttl_seconds.is_some() {
             check_token_ttl(kind, patch.token_ttl_seconds)?;
+        }
+        if kind == CredentialKind::Application && patch.roles.as_ref().is_some_and(|r| !r.is_empty()) {
+            return Err(ValidationError::new(
+                "roles",
+                "an application acts through its consumer keys' rights and takes no roles",
+            )
+            .into());
         }
         let rate_limit = patch
             .rate_limit

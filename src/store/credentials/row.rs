@@ -42,6 +42,8 @@ pub struct CredentialRow {
     pub rate_limit: Option<String>,
     /// Bumped by every management change (never by last-used times).
     pub version: i64,
+    /// An application's sealed secret.
+    pub app_secret: Option<Vec<u8>>,
 }
 
 /// The parsed JSON columns of a row.

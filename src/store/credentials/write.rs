@@ -32,6 +32,8 @@ pub struct NewRow<'a> {
     pub token_ttl_secs: Option<i64>,
     pub signing_kid: Option<&'a str>,
     pub rate_limit: Option<RateLimitSetting>,
+    /// An application's secret, sealed.
+    pub app_secret: Option<&'a [u8]>,
 }
 
 /// Inserts a credential; a name taken in the account is a [`StoreError::Conflict`].
@@ -39,8 +41,9 @@ pub async fn insert(conn: &mut sqlx::AnyConnection, r: &NewRow<'_>) -> StoreResu
     Ok(sqlx::query_scalar(
         "INSERT INTO credentials (public_id, account_id, name, description, kind, environment, display_prefix,
              client_id, scopes, roles, allowed_cidrs, rights, expires_at, lifetime_secs, auto_renew, metadata,
-             created_at, created_by, format, token_ttl_secs, signing_kid, rate_limit)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
+             created_at, created_by, format, token_ttl_secs, signing_kid, rate_limit, app_secret)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
+                 $23)
          RETURNING id",
     )
     .bind(r.public_id)
@@ -65,6 +68,7 @@ pub async fn insert(conn: &mut sqlx::AnyConnection, r: &NewRow<'_>) -> StoreResu
     .bind(r.token_ttl_secs)
     .bind(r.signing_kid)
     .bind(r.rate_limit.as_ref().map(json))
+    .bind(r.app_secret.map(<[u8]>::to_vec))
     .fetch_one(conn)
     .await?)
 }
@@ -81,6 +85,16 @@ pub async fn insert_secret(
         .bind(credential_id)
         .bind(now)
         .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Marks a credential changed without touching its columns (one of an
+/// application's consumer keys changed), so every index reloads it.
+pub async fn bump_version<'e>(db: impl crate::store::Db<'e>, id: i64) -> StoreResult<()> {
+    sqlx::query("UPDATE credentials SET version = version + 1 WHERE id = $1")
+        .bind(id)
+        .execute(db)
         .await?;
     Ok(())
 }
