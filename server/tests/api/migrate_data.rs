@@ -145,6 +145,9 @@ async fn fill(app: &TestApp, receiver: &Receiver) -> Filled {
         .patch("/v1/accounts/dormant", json!({ "api_enabled": false }))
         .await;
     assert_eq!(res.status(), StatusCode::OK);
+    // An application, so consumer_keys carries a row (and a sealed secret moves).
+    root.create(json!({ "account": "acme", "name": "partner-app", "kind": "application", "expires": "never" }))
+        .await;
     let client = root
         .create(json!({ "account": "acme", "name": "worker", "kind": "oauth_client", "scopes": ["compute:read"] }))
         .await;
