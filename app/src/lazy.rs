@@ -15,8 +15,8 @@ use leptos::prelude::*;
 use leptos_router::{Lazy, LazyRoute, lazy_route};
 
 use crate::pages::{
-    AccountDetailPage, AccountsPage, AuditPage, CredentialDetailPage, CredentialsPage, DocsPage, NewCredentialPage,
-    SettingsPage, SetupPage, UsersPage, WebhookDetailPage, WebhooksPage,
+    AccountDetailPage, AccountsPage, ApplicationsPage, AuditPage, CredentialDetailPage, CredentialsPage, DocsPage,
+    NewCredentialPage, SettingsPage, SetupPage, UsersPage, ValidatePage, WebhookDetailPage, WebhooksPage,
 };
 
 /// For each page, a route view: lazy in the browser, plain on the server.
@@ -57,6 +57,8 @@ lazy_pages! {
     credential_detail => CredentialDetailPage,
     accounts => AccountsPage,
     account_detail => AccountDetailPage,
+    applications => ApplicationsPage,
+    validate_application => ValidatePage,
     users => UsersPage,
     audit => AuditPage,
     settings => SettingsPage,

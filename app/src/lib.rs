@@ -93,6 +93,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/credentials") view={lazy::credentials()}/>
                     <Route path=path!("/credentials/new") view={lazy::new_credential()}/>
                     <Route path=path!("/credentials/:id") view={lazy::credential_detail()}/>
+                    <Route path=path!("/applications") view={lazy::applications()}/>
+                    <Route path=path!("/applications/validate") view={lazy::validate_application()}/>
                     <Route path=path!("/accounts") view={lazy::accounts()}/>
                     <Route path=path!("/accounts/:name") view={lazy::account_detail()}/>
                     <Route path=path!("/users") view={lazy::users()}/>

@@ -39,6 +39,12 @@ const NAV: &[NavItem] = &[
         global_only: false,
     },
     NavItem {
+        href: "/applications",
+        label: "Applications",
+        icon: "package",
+        global_only: false,
+    },
+    NavItem {
         href: "/accounts",
         label: "Accounts",
         icon: "building",

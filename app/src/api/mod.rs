@@ -4,6 +4,7 @@
 //! middleware refuses cross-site calls.
 
 pub mod accounts;
+pub mod applications;
 pub mod audit;
 #[cfg(feature = "ssr")]
 pub mod context;

@@ -43,6 +43,9 @@ fn samples(lang: Lang, kind: CredentialKind, base: &str, secret: &str, client_id
         (Lang::Node, CredentialKind::OauthClient) => format!(
             "const basic = Buffer.from(\"{id}:{secret}\").toString(\"base64\");\nconst {{ access_token }} = await (await fetch(\"{base}/oauth/token\", {{\n  method: \"POST\",\n  headers: {{ Authorization: `Basic ${{basic}}`, \"Content-Type\": \"application/x-www-form-urlencoded\" }},\n  body: \"grant_type=client_credentials\",\n}})).json();\n\nconst response = await fetch(\"https://api.example.com/v1/instances\", {{\n  headers: {{ Authorization: `Bearer ${{access_token}}` }},\n}});\nconsole.log(await response.json());"
         ),
+        (_, CredentialKind::Application) => format!(
+            "# An application signs each request with its secret and a consumer key\n# (OVH style); its page shows Python and curl examples.\ncurl {base}/1.0/auth/time"
+        ),
     }
 }
 

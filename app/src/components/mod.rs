@@ -1,6 +1,7 @@
 //! The console's building blocks. Every page uses these, so buttons, tables,
 //! dialogs, badges, fields and toasts look and behave the same everywhere.
 
+mod application_samples;
 mod badge;
 mod code_samples;
 mod copy;
@@ -19,6 +20,7 @@ mod toast;
 mod ui;
 mod usage_chart;
 
+pub use application_samples::{ApplicationSamples, SampleKeys};
 pub use badge::{Badge, Tone};
 pub use code_samples::CodeSamples;
 pub use copy::CopyButton;

@@ -2,6 +2,7 @@
 
 mod account;
 mod accounts;
+mod applications;
 mod audit;
 mod credentials;
 mod dashboard;
@@ -17,6 +18,7 @@ mod webhooks;
 
 pub use account::{AccountPage, EnrolPage};
 pub use accounts::{AccountDetailPage, AccountsPage};
+pub use applications::{ApplicationsPage, ValidatePage};
 pub use audit::AuditPage;
 pub use credentials::{CredentialDetailPage, CredentialsPage, NewCredentialPage};
 pub use dashboard::DashboardPage;

@@ -8,6 +8,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
+use super::consumer_keys::ConsumerKeys;
 use super::form::{CredentialFields, FormState, Mode};
 use super::reveal::RevealPanel;
 use super::token::GetTokenPanel;
@@ -127,7 +128,9 @@ fn Detail(credential: Credential, version: RwSignal<u32>) -> impl IntoView {
             {can_write.then(|| view! {
                 <div class="flex flex-wrap gap-2">
                     <button type="button" class=BTN_SECONDARY on:click=move |_| editing.set(true) data-testid="edit"><Icon name="settings"/>"Edit"</button>
-                    <button type="button" class=BTN_SECONDARY on:click=move |_| rotating.set(true) data-testid="rotate"><Icon name="rotate"/>"Rotate"</button>
+                    {(c.kind != CredentialKind::Application).then(|| view! {
+                        <button type="button" class=BTN_SECONDARY on:click=move |_| rotating.set(true) data-testid="rotate"><Icon name="rotate"/>"Rotate"</button>
+                    })}
                     <button type="button" class=BTN_DANGER on:click=move |_| revoking.set(true) data-testid="revoke"><Icon name="trash"/>"Revoke"</button>
                 </div>
             })}
@@ -140,6 +143,9 @@ fn Detail(credential: Credential, version: RwSignal<u32>) -> impl IntoView {
         </Show>
         {c.client_id.clone().filter(|_| c.kind == CredentialKind::OauthClient && c.status != CredentialStatus::Revoked).map(|client_id| view! {
             <div class="mt-6"><GetTokenPanel client_id/></div>
+        })}
+        {c.client_id.clone().filter(|_| c.kind == CredentialKind::Application).map(|application_key| view! {
+            <ConsumerKeys id=c.id.clone() application_key can_write/>
         })}
         {can_write.then(|| view! {
             <RotateDialog credential=for_rotate open=rotating version/>
@@ -154,6 +160,7 @@ fn Fields(credential: Credential) -> impl IntoView {
     let c = credential;
     let id = c.id.clone();
     let client_id = c.client_id.clone();
+    let kind = c.kind;
     let name = c.name.clone();
     let description = c.description.clone().unwrap_or_else(|| "—".into());
     let cidrs: Vec<String> = c.allowed_cidrs.iter().map(ToString::to_string).collect();
@@ -186,7 +193,9 @@ fn Fields(credential: Credential) -> impl IntoView {
         <Card title="Details">
             <dl class="divide-y divide-zinc-100 dark:divide-zinc-800">
                 <Row label="ID"><code class="font-mono text-xs">{id}</code></Row>
-                {client_id.map(|id| view! { <Row label="Client ID"><code class="break-all font-mono text-xs">{id}</code></Row> })}
+                {client_id.map(|id| view! {
+                    <Row label=if kind == CredentialKind::Application { "Application key" } else { "Client ID" }><code class="break-all font-mono text-xs">{id}</code></Row>
+                })}
                 <Row label="Name">
                     {name}
                     <p class="mt-1 text-xs text-zinc-500">"Names never change, so audit entries keep meaning the same credential."</p>

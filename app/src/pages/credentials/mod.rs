@@ -1,6 +1,7 @@
 //! The credential pages: the list, the create form with its reveal-once panel,
 //! and the detail page with edit, rotate and revoke.
 
+mod consumer_keys;
 mod detail;
 mod form;
 mod list;

@@ -1,11 +1,11 @@
 //! `/credentials/new`: the create form, then the reveal-once panel.
 
-use keyward::domain::{Catalog, NewCredential};
+use keyward::domain::{Catalog, CredentialKind, NewCredential};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::NavigateOptions;
 use leptos_router::components::A;
-use leptos_router::hooks::use_navigate;
+use leptos_router::hooks::{use_navigate, use_query_map};
 
 use super::form::{CredentialFields, FormState, Mode};
 use super::reveal::RevealPanel;
@@ -50,6 +50,17 @@ fn CreateForm(catalog: FormChoices) -> impl IntoView {
         .cloned()
         .unwrap_or_default();
     let state = FormState::new(default_account);
+    // `?kind=application` (the Applications page's button) preselects the kind.
+    let kind = use_query_map().with_untracked(|q| q.get("kind").and_then(|k| k.parse::<CredentialKind>().ok()));
+    if let Some(k) = kind {
+        state.kind.set(k);
+    }
+    let is_application = kind == Some(CredentialKind::Application);
+    let (title, back) = if is_application {
+        ("New application", "/applications")
+    } else {
+        ("New credential", "/credentials")
+    };
     let action = ServerAction::<CreateCredential>::new();
     let value = action.value();
     let toasts = use_toasts();
@@ -75,7 +86,11 @@ fn CreateForm(catalog: FormChoices) -> impl IntoView {
             fallback=move || {
                 let catalog = catalog.clone();
                 view! {
-                    <PageHeader title="New credential" description="The secret is shown once, right after you create it."/>
+                    <PageHeader title=title description=if is_application {
+                        "An application signs its requests, OVH style. Its secret and first consumer key are shown once, right after you create it."
+                    } else {
+                        "The secret is shown once, right after you create it."
+                    }/>
                     <form on:submit=submit.clone() novalidate data-testid="credential-form">
                         <Card>
                             <CredentialFields state catalog mode=Mode::Create/>
@@ -86,9 +101,13 @@ fn CreateForm(catalog: FormChoices) -> impl IntoView {
                             </p>
                         </Show>
                         <div class="mt-6 flex justify-end gap-2">
-                            <a href="/credentials" class=BTN_SECONDARY>"Cancel"</a>
+                            <a href=back class=BTN_SECONDARY>"Cancel"</a>
                             <button type="submit" class=BTN_PRIMARY disabled=move || action.pending().get()>
-                                {move || if action.pending().get() { "Creating…" } else { "Create credential" }}
+                                {move || match (action.pending().get(), is_application) {
+                                    (true, _) => "Creating…",
+                                    (false, true) => "Create application",
+                                    (false, false) => "Create credential",
+                                }}
                             </button>
                         </div>
                     </form>

@@ -161,7 +161,13 @@ pub(super) fn RightsEditor(state: FormState, error: Signal<Option<String>>) -> i
     view! {
         <fieldset>
             <legend class="text-sm font-medium">"Rights"</legend>
-            <p class="mt-1 text-xs text-zinc-500 dark:text-zinc-400">"Which methods on which paths; * matches anything, / included. Leave empty to allow every call."</p>
+            <p class="mt-1 text-xs text-zinc-500 dark:text-zinc-400">
+                {move || if state.kind.get() == keyward::domain::CredentialKind::Application {
+                    "Paths below the API base (/1.0), e.g. /me or /compute/*; * matches anything, / included. Consumer keys may ask only for rights within these; leave empty to let them ask for any."
+                } else {
+                    "Which methods on which paths; * matches anything, / included. Leave empty to allow every call."
+                }}
+            </p>
             <div class="mt-3 space-y-2">
                 {move || (0..state.rights.get().len()).map(|i| {
                     let row = move || state.rights.get().get(i).cloned().unwrap_or_default();

@@ -111,13 +111,19 @@ pub fn CredentialFields(state: FormState, catalog: FormChoices, mode: Mode) -> i
                         </Show>
                     </div>
                     <p class="text-xs text-zinc-500 dark:text-zinc-400">
-                        {move || if state.kind.get() == CredentialKind::Basic { "A Basic credential expires within 1 month." } else { "Six months is the default. Never is possible, and risky." }}
+                        {move || match state.kind.get() {
+                            CredentialKind::Basic => "A Basic credential expires within 1 month.",
+                            CredentialKind::Application => "Never (unlimited) suits an application; each consumer key gets its own validity when approved.",
+                            _ => "Six months is the default. Never is possible, and risky.",
+                        }}
                     </p>
                 </Field>
             </section>
 
             <ScopePicker state resources/>
-            <RolesPicker state accounts=viewer_accounts_list/>
+            {move || (state.kind.get() != CredentialKind::Application).then(|| view! {
+                <RolesPicker state accounts=viewer_accounts_list.clone()/>
+            })}
             <CidrEditor state error=cidr_error/>
             <RightsEditor state error=rights_error/>
 

@@ -117,6 +117,10 @@ impl FormState {
 
     fn roles(&self) -> Vec<CredentialRole> {
         let mut roles = Vec::new();
+        // An application acts through its consumer keys' rights only.
+        if self.kind.get() == CredentialKind::Application {
+            return roles;
+        }
         if self.global_admin.get() {
             roles.push(CredentialRole::GlobalAdmin);
         }
