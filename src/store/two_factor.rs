@@ -71,7 +71,7 @@ pub async fn accept_step<'e>(db: impl crate::store::Db<'e>, user_id: UserId, ste
 }
 
 /// Removes the user's key and recovery codes (disable or reset).
-pub async fn delete<'e>(conn: &mut sqlx::AnyConnection, user_id: UserId) -> StoreResult<bool> {
+pub async fn delete(conn: &mut sqlx::AnyConnection, user_id: UserId) -> StoreResult<bool> {
     sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
         .bind(user_id)
         .execute(&mut *conn)

@@ -100,6 +100,7 @@ pub async fn seed_keys(kw: &Keyward, count: usize, load: usize, batch: usize) ->
                     token_ttl_secs: None,
                     signing_kid: None,
                     rate_limit: None,
+                    app_secret: None,
                 },
             )
             .await

@@ -1,8 +1,7 @@
 //! Application credentials (OVH style) through the real server: AK, AS and a
 //! first CK shown once; signed requests checked by `/v1/auth` (as a gateway
-//! forwards them) and `/v1/keys/verify`; the consumer-key flow under `/1.0`;
-//! revoking one consumer key or the whole application; and what a caller
-//! holding less is refused.
+//! forwards them) and `/v1/keys/verify`; the consumer-key flow under `/1.0`.
+//! Listing and revoking consumer keys are in `consumer_keys.rs`.
 
 use keyward::crypto::request_signature::{SignedParts, sign};
 use keyward::service::{Caller, ConsumerKeyDecision};
@@ -12,14 +11,14 @@ use serde_json::{Value, json};
 use crate::helpers::{TestApp, auth, spawn_app};
 
 /// An application's three values.
-struct App {
-    id: String,
-    ak: String,
-    secret: String,
-    ck: String,
+pub struct App {
+    pub id: String,
+    pub ak: String,
+    pub secret: String,
+    pub ck: String,
 }
 
-async fn application(app: &TestApp, name: &str, rights: Value) -> App {
+pub async fn application(app: &TestApp, name: &str, rights: Value) -> App {
     let api = app.management_key_for_admin().await;
     let created = api
         .create(json!({ "name": name, "kind": "application", "rights": rights, "expires": "never" }))
@@ -36,7 +35,7 @@ async fn application(app: &TestApp, name: &str, rights: Value) -> App {
 
 /// The headers a gateway forwards for a signed call of `method` on `uri`
 /// (below host `api.example.com`), signed at `ts`.
-fn forwarded(a: &App, ck: &str, method: &str, uri: &str, ts: i64) -> Vec<(&'static str, String)> {
+pub fn forwarded(a: &App, ck: &str, method: &str, uri: &str, ts: i64) -> Vec<(&'static str, String)> {
     let url = format!("https://api.example.com{uri}");
     let ts = ts.to_string();
     let signature = sign(
@@ -61,7 +60,7 @@ fn forwarded(a: &App, ck: &str, method: &str, uri: &str, ts: i64) -> Vec<(&'stat
     ]
 }
 
-async fn gateway(app: &TestApp, headers: &[(&'static str, String)]) -> (StatusCode, String) {
+pub async fn gateway(app: &TestApp, headers: &[(&'static str, String)]) -> (StatusCode, String) {
     let pairs: Vec<(&'static str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let res = auth(&app.base, &pairs).await;
     let code = res
@@ -340,130 +339,4 @@ async fn the_consumer_key_flow_waits_for_a_user_and_stays_within_the_application
     )
     .await;
     assert_eq!(expired.1, "EXPIRED");
-}
-
-#[tokio::test]
-async fn consumer_keys_are_listed_and_revoked_one_by_one_or_all_with_the_application() {
-    let app = spawn_app().await;
-    let a = application(&app, "fleet", json!([{ "methods": ["GET"], "path": "/*" }])).await;
-    let client = reqwest::Client::new();
-    let res = client
-        .post(format!("{}/1.0/auth/credential", app.base))
-        .header("x-ovh-application", &a.ak)
-        .json(&json!({ "accessRules": [{ "method": "GET", "path": "/compute/*" }] }))
-        .send()
-        .await
-        .unwrap();
-    let grant: Value = res.json().await.unwrap();
-    let second = grant["consumerKey"].as_str().unwrap().to_owned();
-    let token = grant["validationUrl"]
-        .as_str()
-        .unwrap()
-        .split("token=")
-        .nth(1)
-        .unwrap()
-        .to_owned();
-    let approve = ConsumerKeyDecision {
-        approve: true,
-        account: None,
-        expires: Some("never".into()),
-    };
-    app.kw()
-        .applications()
-        .decide(&Caller::System("t"), &token, &approve)
-        .await
-        .unwrap();
-
-    let admin = app.management_key_for_admin().await;
-    let keys: Value = admin
-        .get(&format!("/v1/keys/{}/consumer-keys", a.id))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let keys = keys.as_array().unwrap();
-    assert_eq!(keys.len(), 2);
-    let text = serde_json::to_string(keys).unwrap();
-    assert!(
-        !text.contains(&a.ck) && !text.contains(&second),
-        "keys are never shown again"
-    );
-    let first_id = keys[1]["id"].as_str().unwrap().to_owned();
-    assert_eq!(keys[1]["status"], "active");
-
-    // A read-only key sees but cannot revoke; another account's key sees nothing.
-    let reader = app.management_key_for_reading().await;
-    assert_eq!(
-        reader.get(&format!("/v1/keys/{}/consumer-keys", a.id)).await.status(),
-        StatusCode::OK
-    );
-    let path = format!("/v1/keys/{}/consumer-keys/{first_id}", a.id);
-    assert_eq!(reader.delete(&path).await.status(), StatusCode::FORBIDDEN);
-    let now = keyward::clock::Clock::now(&app.clock);
-    assert_eq!(
-        gateway(&app, &forwarded(&a, &a.ck, "GET", "/1.0/x", now)).await.0,
-        StatusCode::OK
-    );
-
-    let res = admin.delete(&path).await;
-    assert_eq!(res.status(), StatusCode::OK);
-    assert_eq!(res.json::<Value>().await.unwrap()["status"], "revoked");
-    let revoked = gateway(&app, &forwarded(&a, &a.ck, "GET", "/1.0/y", now)).await;
-    assert_eq!(revoked, (StatusCode::UNAUTHORIZED, "REVOKED".into()));
-    assert_eq!(
-        gateway(&app, &forwarded(&a, &second, "GET", "/1.0/compute/z", now))
-            .await
-            .0,
-        StatusCode::OK,
-        "the other consumer key goes on"
-    );
-    let missing = format!("/v1/keys/{}/consumer-keys/ck_nope", a.id);
-    assert_eq!(admin.delete(&missing).await.status(), StatusCode::NOT_FOUND);
-
-    assert_eq!(
-        admin.delete(&format!("/v1/keys/{}", a.id)).await.status(),
-        StatusCode::NO_CONTENT
-    );
-    let gone = gateway(&app, &forwarded(&a, &second, "GET", "/1.0/compute/w", now)).await;
-    assert_eq!(gone.1, "REVOKED");
-    let keys: Value = admin
-        .get(&format!("/v1/keys/{}/consumer-keys", a.id))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert!(keys.as_array().unwrap().iter().all(|k| k["status"] == "revoked"));
-
-    // The application secret is stored sealed, never in clear.
-    let db = std::fs::read(app.dir.path().join("data/keyward.db")).unwrap_or_default();
-    assert!(!db.windows(a.secret.len()).any(|w| w == a.secret.as_bytes()));
-    assert!(!db.windows(second.len()).any(|w| w == second.as_bytes()));
-}
-
-#[tokio::test]
-async fn an_application_takes_no_roles_and_cannot_be_rotated() {
-    let app = spawn_app().await;
-    let api = app.management_key_for_admin().await;
-    let res = api
-        .post(
-            "/v1/keys",
-            json!({ "name": "x", "kind": "application", "roles": ["global_viewer"] }),
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let a = application(&app, "y", json!([])).await;
-    let res = api.post(&format!("/v1/keys/{}/rotate", a.id), json!({})).await;
-    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    // A narrower key cannot issue an application wider than itself.
-    let narrow = app
-        .key(json!({ "name": "narrow", "scopes": ["keys:write"], "rights": [{ "methods": ["GET"], "path": "/compute/*" }] }))
-        .await;
-    let res = app
-        .api(&narrow.1)
-        .post(
-            "/v1/keys",
-            json!({ "name": "wide", "kind": "application", "rights": [] }),
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::FORBIDDEN, "{}", res.text().await.unwrap());
 }

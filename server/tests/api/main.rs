@@ -9,6 +9,7 @@ mod cluster;
 mod cluster_notices;
 mod coherence;
 mod concurrency;
+mod consumer_keys;
 mod console;
 mod crash;
 mod doors;
