@@ -6,6 +6,7 @@ mod applications;
 mod authz;
 mod binary;
 mod cluster;
+mod cluster_applications;
 mod cluster_notices;
 mod coherence;
 mod concurrency;
