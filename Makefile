@@ -88,8 +88,9 @@ test-contract: python-peers
 schemathesis: build python-peers
 	server/tests/contract/run.sh $(SCHEMATHESIS_EXAMPLES) target/release/keyward
 
-## Browser tests in Debian's Chromium against copies of the release binary.
-test-e2e: tools chromium
+## Browser tests in Debian's Chromium against copies of the release binary
+## (the applications spec also runs nginx and OVH's Python client from .venv).
+test-e2e: tools chromium nginx python-peers
 	npx playwright test -c end2end/playwright.config.ts
 
 ## Each fuzz target for FUZZ_SMOKE_SECS from the committed seeds in
@@ -158,9 +159,9 @@ nginx:
 		|| { $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends nginx-light \
 			|| $(SUDO) apt-get install -y --no-install-recommends nginx; }
 
-## PyJWT, aiosmtpd and Schemathesis in .venv: the independent JWT verifier
-## of the OAuth tests, the SMTP server of the notification tests, and the
-## contract checker.
+## PyJWT, aiosmtpd, Schemathesis and ovh in .venv: the independent JWT
+## verifier of the OAuth tests, the SMTP server of the notification tests, the
+## contract checker, and OVH's own client for the applications spec.
 python-peers:
 	@[ .venv/.installed -nt server/tests/requirements.txt ] \
 		|| { python3 -m venv .venv && .venv/bin/pip install -q -r server/tests/requirements.txt && touch .venv/.installed; }
