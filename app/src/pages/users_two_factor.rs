@@ -12,10 +12,10 @@ use crate::components::{BTN_DANGER, BTN_SECONDARY, Dialog, use_toasts};
 #[component]
 pub fn ResetTwoFactorDialog(resetting: RwSignal<Option<User>>, action: ServerAction<ResetTwoFactor>) -> impl IntoView {
     let open = RwSignal::new(false);
-    Effect::new(move |_| open.set(resetting.get().is_some()));
+    // One way only (a choice opens the dialog), so no two effects feed each other.
     Effect::new(move |_| {
-        if !open.get() {
-            resetting.set(None);
+        if resetting.get().is_some() {
+            open.set(true);
         }
     });
     let toasts = use_toasts();
