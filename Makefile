@@ -108,6 +108,7 @@ fuzz: fuzz-tools
 ## bare handler on the same server. Prints figures; asserts nothing.
 bench: build wrk
 	cargo bench -p keyward-server --bench hot_path
+	cargo bench -p keyward-server --bench signed_verify
 
 ## The cluster benchmark, on a throwaway PostgreSQL cluster (stopped and
 ## removed afterwards, as in test-rust): start-up with 1,000,000 credentials
