@@ -7,6 +7,7 @@ pub mod api;
 pub mod components;
 pub mod error;
 mod lazy;
+mod next_path;
 mod pages;
 mod shell;
 mod time;

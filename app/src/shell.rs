@@ -128,23 +128,13 @@ fn SessionLoader() -> impl IntoView {
                     }
                     _ => {
                         let next = use_location().pathname.get_untracked();
-                        view! { <Redirect path=format!("/login?next={}", urlencode(&next))/> }.into_any()
+                        view! { <Redirect path=format!("/login?next={}", crate::next_path::encode(&next))/> }.into_any()
                     }
                 }
             })}
         </Suspense>
     }
     .into_any()
-}
-
-/// Percent-encodes a path for a `next=` query parameter.
-pub(crate) fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'/' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[component]

@@ -57,7 +57,7 @@ pub async fn sign_in(email: String, password: String, next: Option<String>) -> R
         }
         SignInStep::SecondFactor(pending) => {
             context::set_pending_cookie(&kw, &pending.token, pending.max_age_secs);
-            leptos_axum::redirect(&format!("/login/two-factor?next={}", crate::shell::urlencode(&next)));
+            leptos_axum::redirect(&format!("/login/two-factor?next={}", crate::next_path::encode(&next)));
         }
     }
     Ok(())
