@@ -306,25 +306,6 @@ mod tests {
     }
 
     #[test]
-    fn only_a_global_admin_resets_a_second_factor_or_sets_the_policy() {
-        let admin = user(Role::GlobalAdmin, AccountAccess::All);
-        let viewer = user(Role::GlobalViewer, AccountAccess::All);
-        let admin_key = key("default", &["admin:write"], vec![CredentialRole::GlobalAdmin]);
-        for action in [Action::ResetSecondFactor, Action::SetTwoFactorPolicy] {
-            assert_eq!(authorize(Holder::User(&admin), action, Target::Install), Ok(()));
-            assert_eq!(
-                authorize(Holder::User(&viewer), action, Target::Install),
-                Err(Denied::Forbidden)
-            );
-            assert_eq!(
-                authorize(Holder::Key(&admin_key), action, Target::Install),
-                Err(Denied::Forbidden),
-                "console sign-in is not an API key's business"
-            );
-        }
-    }
-
-    #[test]
     fn keys_need_the_scope_and_the_reach() {
         let k = key("default", &["keys:write"], vec![]);
         let write = Action::Use(Area::Keys, Access::Write);

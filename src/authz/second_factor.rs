@@ -43,4 +43,43 @@ mod tests {
         assert!(!may_remove_own(GlobalAdmins, Role::GlobalAdmin));
         assert!(may_remove_own(GlobalAdmins, Role::AccountViewer));
     }
+
+    #[test]
+    fn only_a_global_admin_resets_a_second_factor_or_sets_the_policy() {
+        use crate::authz::{Action, Denied, Grant, Holder, KeyHolder, Lifetime, Target, Via, authorize};
+        use crate::domain::{AccountAccess, CredentialRole, Principal, RateLimitSetting, Scope};
+        let user = |role| Principal {
+            user_id: 1,
+            email: "a@example.com".into(),
+            role,
+            access: AccountAccess::All,
+        };
+        let (admin, viewer) = (user(Role::GlobalAdmin), user(Role::GlobalViewer));
+        let admin_key = KeyHolder {
+            credential_id: 1,
+            grant: Grant {
+                account: "default".into(),
+                scopes: vec![Scope::parse_syntax("admin:write").unwrap()],
+                roles: vec![CredentialRole::GlobalAdmin],
+                allowed_cidrs: vec![],
+                rights: vec![],
+                own_limit: None,
+                account_limit: RateLimitSetting::Unlimited,
+                lifetime: Lifetime::default(),
+            },
+            via: Via::Secret,
+        };
+        for action in [Action::ResetSecondFactor, Action::SetTwoFactorPolicy] {
+            assert_eq!(authorize(Holder::User(&admin), action, Target::Install), Ok(()));
+            assert_eq!(
+                authorize(Holder::User(&viewer), action, Target::Install),
+                Err(Denied::Forbidden)
+            );
+            assert_eq!(
+                authorize(Holder::Key(&admin_key), action, Target::Install),
+                Err(Denied::Forbidden),
+                "console sign-in is not an API key's business"
+            );
+        }
+    }
 }
