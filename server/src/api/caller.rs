@@ -75,6 +75,56 @@ impl FromRequestParts<AppState> for ApiCaller {
     }
 }
 
+/// A credential calling about itself (`/v1/keys/self/…`), authenticated by
+/// its own secret: a Bearer API key, or a client pair with HTTP Basic. Only
+/// its standing and IP are checked, not its rights on Keyward's own paths:
+/// what it may do about itself is the authorization module's question.
+pub struct SelfCaller(pub Caller);
+
+impl FromRequestParts<AppState> for SelfCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let ip = client_ip(parts);
+        let facts = RequestFacts {
+            ip,
+            ..RequestFacts::default()
+        };
+        let (presented, via) = match authorization(&parts.headers) {
+            Some(Authorization::Bearer(key)) => (Presented::Key { key, from_query: false }, Via::Secret),
+            Some(Authorization::Basic { ref id, ref secret }) => {
+                let verdict = state
+                    .kw
+                    .verification()
+                    .verify(Presented::ClientPair { id, secret }, &facts)
+                    .await?;
+                return match state
+                    .kw
+                    .credentials()
+                    .key_caller(&verdict, ip.map(|i| i.to_string()), Via::Secret)
+                {
+                    Some(caller) => Ok(SelfCaller(Caller::Key(caller))),
+                    None => Err(refusal(&verdict)),
+                };
+            }
+            _ => {
+                return Err(ApiError::unauthorized(
+                    "Send the credential itself: Authorization: Bearer <key>, or Basic with its client id and secret.",
+                ));
+            }
+        };
+        let verdict = state.kw.verification().verify(presented, &facts).await?;
+        match state
+            .kw
+            .credentials()
+            .key_caller(&verdict, ip.map(|i| i.to_string()), via)
+        {
+            Some(caller) => Ok(SelfCaller(Caller::Key(caller))),
+            None => Err(refusal(&verdict)),
+        }
+    }
+}
+
 /// A refused management credential: 429 when its rate limit is spent, 403
 /// when it is good but not for this call, 401 otherwise.
 fn refusal(verdict: &Verdict) -> ApiError {

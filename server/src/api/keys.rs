@@ -9,7 +9,7 @@ use keyward::service::{Created, CredentialPage, CredentialPatch, CredentialQuery
 use keyward::wire::etag::{Precondition, etag};
 use serde::{Deserialize, Serialize};
 
-use super::caller::ApiCaller;
+use super::caller::{ApiCaller, SelfCaller};
 use super::extract::{ApiJson, ApiJsonOrEmpty, ApiPath, ApiQuery, Object};
 use super::problem::{ApiResult, Problem};
 use super::responses::{BadBody, BadQuery, Refused};
@@ -165,6 +165,30 @@ pub async fn rotate(
     Ok(Json(
         kw.credentials()
             .rotate(&caller, &id, body.grace_period_seconds)
+            .await?
+            .into(),
+    ))
+}
+
+/// The calling credential rotates itself: send its own secret (Bearer key, or
+/// Basic with client id and secret); no management scope is needed. The
+/// answer carries the new secret, once; the previous one keeps working for
+/// the grace period.
+#[utoipa::path(post, path = "/keys/self/rotate", tag = "keys", request_body = RotateRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The new secret, shown once", body = KeyWithSecret),
+        (status = 403, description = "An access token cannot rotate its client's secret", body = Problem, content_type = "application/problem+json"),
+        Refused, BadBody,
+    ))]
+pub async fn rotate_self(
+    State(kw): State<Keyward>,
+    SelfCaller(caller): SelfCaller,
+    ApiJsonOrEmpty(req): ApiJsonOrEmpty<RotateRequest>,
+) -> ApiResult<Json<KeyWithSecret>> {
+    Ok(Json(
+        kw.credentials()
+            .rotate_self(&caller, req.grace_period_seconds)
             .await?
             .into(),
     ))

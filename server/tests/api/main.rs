@@ -30,6 +30,7 @@ mod pg;
 mod pg_engine;
 mod pg_tls;
 mod rate_limits;
+mod self_rotation;
 mod sign_in_races;
 mod token_reach;
 mod two_factor;

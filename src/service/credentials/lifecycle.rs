@@ -75,6 +75,27 @@ impl Credentials<'_> {
     /// Issues a new secret. The previous one keeps working for the grace
     /// period (default 24 h; 0 ends it at once); any older one dies now.
     pub async fn rotate(&self, caller: &Caller, public_id: &str, grace_secs: Option<i64>) -> ServiceResult<Created> {
+        self.rotate_as(caller, public_id, grace_secs, Intent::Change).await
+    }
+
+    /// The calling credential rotates itself (`POST /v1/keys/self/rotate`):
+    /// no management scope is needed, only its own secret, so a secrets
+    /// manager or a cron job can rotate a key with nothing but that key.
+    pub async fn rotate_self(&self, caller: &Caller, grace_secs: Option<i64>) -> ServiceResult<Created> {
+        let Caller::Key(key) = caller else {
+            return Err(ServiceError::Forbidden);
+        };
+        let public_id = key.public_id.clone();
+        self.rotate_as(caller, &public_id, grace_secs, Intent::RotateSelf).await
+    }
+
+    async fn rotate_as(
+        &self,
+        caller: &Caller,
+        public_id: &str,
+        grace_secs: Option<i64>,
+        intent: Intent,
+    ) -> ServiceResult<Created> {
         let grace = grace_secs.unwrap_or(DEFAULT_GRACE_SECS);
         if !(0..=MAX_GRACE_SECS).contains(&grace) {
             return Err(ValidationError::new("grace_period_seconds", "must be between 0 and 2592000 (30 days)").into());
@@ -83,9 +104,7 @@ impl Credentials<'_> {
         // BEGIN IMMEDIATE: concurrent rotations of one credential run one after
         // another, each seeing the last one's result.
         let mut tx = Change::begin(self.kw, caller).await?;
-        let (row, account) = self
-            .credential_to_change(&mut tx, caller, public_id, Intent::Change)
-            .await?;
+        let (row, account) = self.credential_to_change(&mut tx, caller, public_id, intent).await?;
         if row.revoked_at.is_some() {
             return Err(ServiceError::rule("REVOKED", "A revoked credential cannot be rotated."));
         }
@@ -121,7 +140,7 @@ impl Credentials<'_> {
             "key.rotated",
             Some(format!("key:{public_id}")),
             Some(account.id),
-            json!({ "name": row.name, "grace_period_seconds": grace }),
+            json!({ "name": row.name, "grace_period_seconds": grace, "by_itself": intent == Intent::RotateSelf }),
         )
         .await?;
         let credential = store::credentials::find(&mut *tx, row.id)

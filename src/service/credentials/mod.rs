@@ -24,6 +24,8 @@ pub(super) enum Intent {
     Change,
     /// A revocation: a credential may always revoke itself.
     Revoke,
+    /// A rotation asked for by the credential itself, with its own secret.
+    RotateSelf,
 }
 
 /// What a credential can do, for the grant rule: its grants, its own rate
@@ -141,10 +143,14 @@ impl Credentials<'_> {
             return Err(ServiceError::NotFound("credential"));
         };
         let target = Target::Account(AccountRef::from(&account));
+        if intent == Intent::RotateSelf {
+            caller.authorize(Action::RotateSelf { credential: row.id }, target, "credential")?;
+            return Ok((row, account));
+        }
         caller.authorize(Action::Use(Area::Keys, Access::Write), target, "credential")?;
         let grant = grant_of_row(&row, &account)?;
         let action = match intent {
-            Intent::Change => Action::Manage(&grant),
+            Intent::Change | Intent::RotateSelf => Action::Manage(&grant),
             Intent::Revoke => Action::Revoke {
                 credential: row.id,
                 grant: &grant,

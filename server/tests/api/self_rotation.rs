@@ -1,0 +1,136 @@
+//! `POST /v1/keys/self/rotate` through the real server: a credential rotates
+//! itself with nothing but its own secret; the previous secret works through
+//! the grace period and not after; an access token cannot rotate its client,
+//! and a revoked key cannot rotate at all.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, spawn_app};
+
+async fn rotate_self(app: &TestApp, auth: (&str, &str), body: Value) -> reqwest::Response {
+    let req = reqwest::Client::new().post(format!("{}/v1/keys/self/rotate", app.base));
+    let req = match auth {
+        ("bearer", key) => req.bearer_auth(key),
+        (id, secret) => req.basic_auth(id, Some(secret)),
+    };
+    req.json(&body).send().await.unwrap()
+}
+
+async fn valid(app: &TestApp, body: Value) -> bool {
+    app.api("").verify(body).await["valid"] == json!(true)
+}
+
+async fn token(app: &TestApp, id: &str, secret: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(format!("{}/oauth/token", app.base))
+        .basic_auth(id, Some(secret))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_key_with_no_management_scope_rotates_itself_and_the_old_secret_ends_with_its_grace() {
+    let app = spawn_app().await;
+    let (id, old) = app
+        .key(json!({ "name": "cron", "scopes": ["compute:read"], "rights": [{ "methods": ["GET"], "path": "/compute/*" }] }))
+        .await;
+    let res = rotate_self(&app, ("bearer", &old), json!({ "grace_period_seconds": 3600 })).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    let rotated: Value = res.json().await.unwrap();
+    assert_eq!(rotated["id"], id.as_str());
+    assert_eq!(
+        rotated["scopes"],
+        json!(["compute:read"]),
+        "the same grant, nothing more"
+    );
+    let new = rotated["secret"].as_str().unwrap().to_owned();
+    assert_ne!(new, old);
+    assert!(valid(&app, json!({ "key": new })).await);
+    assert!(valid(&app, json!({ "key": old })).await, "in its grace period");
+    app.clock.advance_secs(3601);
+    assert!(!valid(&app, json!({ "key": old })).await, "after its grace period");
+    assert!(valid(&app, json!({ "key": new })).await);
+
+    // With no grace, the previous secret ends at once, and it cannot rotate again.
+    let res = rotate_self(&app, ("bearer", &new), json!({ "grace_period_seconds": 0 })).await;
+    let newest = res.json::<Value>().await.unwrap()["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(!valid(&app, json!({ "key": new })).await);
+    assert_eq!(
+        rotate_self(&app, ("bearer", &new), json!({})).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+
+    // The audit trail says the key did it itself.
+    let admin = app.management_key_for_admin().await;
+    let page: Value = admin.get("/v1/audit?action=key.rotated").await.json().await.unwrap();
+    let entries = page["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 2);
+    for e in entries {
+        assert_eq!(e["actor_kind"], "credential");
+        assert!(e["details"].as_str().unwrap().contains("\"by_itself\":true"), "{e}");
+    }
+
+    // A revoked key rotates nothing.
+    assert_eq!(
+        admin.delete(&format!("/v1/keys/{id}")).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        rotate_self(&app, ("bearer", &newest), json!({})).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        rotate_self(&app, ("bearer", "kw_prod_nonsense"), json!({}))
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn a_client_rotates_its_secret_with_basic_but_its_access_token_cannot() {
+    let app = spawn_app().await;
+    let api = app.management_key_for_admin().await;
+    let created = api
+        .create(json!({ "name": "worker", "kind": "oauth_client", "scopes": ["compute:read"] }))
+        .await;
+    let id = created["client_id"].as_str().unwrap().to_owned();
+    let old = created["secret"].as_str().unwrap().to_owned();
+
+    let issued: Value = token(&app, &id, &old).await.json().await.unwrap();
+    let access = issued["access_token"].as_str().unwrap();
+    let res = rotate_self(&app, ("bearer", access), json!({})).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN, "a token never rotates its client");
+
+    let res = rotate_self(&app, (&id, "kws_prod_wrong"), json!({})).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let res = rotate_self(&app, (&id, &old), json!({})).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let new = res.json::<Value>().await.unwrap()["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(token(&app, &id, &new).await.status(), StatusCode::OK);
+    assert_eq!(
+        token(&app, &id, &old).await.status(),
+        StatusCode::OK,
+        "24 h of grace by default"
+    );
+    app.clock.advance_secs(86_401);
+    assert_eq!(token(&app, &id, &old).await.status(), StatusCode::UNAUTHORIZED);
+
+    // Nothing at all, or a scheme Keyward does not read, is a 401.
+    let res = reqwest::Client::new()
+        .post(format!("{}/v1/keys/self/rotate", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+}
