@@ -193,3 +193,22 @@ pub async fn rotate_self(
             .into(),
     ))
 }
+
+/// End the previous secret now, instead of at the end of the grace period a
+/// rotation gave it. Taking power away, it needs what a revocation needs.
+#[utoipa::path(delete, path = "/keys/{id}/previous-secret", tag = "keys",
+    params(("id" = String, Path, description = "The credential id, key_…")),
+    security(("bearer" = ["keys:write"])),
+    responses(
+        (status = 204, description = "No previous secret works any more (also when none did)"),
+        (status = 404, description = "No such credential within reach", body = Problem, content_type = "application/problem+json"),
+        Refused,
+    ))]
+pub async fn end_grace(
+    State(kw): State<Keyward>,
+    ApiCaller(caller): ApiCaller,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<StatusCode> {
+    kw.credentials().end_grace(&caller, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

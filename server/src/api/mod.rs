@@ -67,6 +67,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(keys::get, keys::update, keys::revoke))
         .routes(routes!(keys::rotate))
         .routes(routes!(keys::rotate_self))
+        .routes(routes!(keys::end_grace))
         .routes(routes!(applications::list_consumer_keys))
         .routes(routes!(applications::revoke_consumer_key))
         .routes(routes!(forward_auth::forward_auth))

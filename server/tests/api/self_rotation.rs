@@ -134,3 +134,43 @@ async fn a_client_rotates_its_secret_with_basic_but_its_access_token_cannot() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn the_previous_secret_can_be_ended_now_by_whoever_may_revoke_the_key() {
+    let app = spawn_app().await;
+    let (id, old) = app.key(json!({ "name": "svc", "scopes": ["compute:read"] })).await;
+    let res = rotate_self(&app, ("bearer", &old), json!({})).await;
+    let new = res.json::<Value>().await.unwrap()["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(valid(&app, json!({ "key": old })).await, "in its 24 h of grace");
+
+    let path = format!("/v1/keys/{id}/previous-secret");
+    let reader = app.management_key_for_reading().await;
+    assert_eq!(reader.delete(&path).await.status(), StatusCode::FORBIDDEN);
+    assert!(valid(&app, json!({ "key": old })).await);
+    let admin = app.management_key_for_admin().await;
+    assert_eq!(admin.delete(&path).await.status(), StatusCode::NO_CONTENT);
+    assert!(!valid(&app, json!({ "key": old })).await, "ended now");
+    assert!(valid(&app, json!({ "key": new })).await, "the current secret goes on");
+    assert_eq!(admin.delete(&path).await.status(), StatusCode::NO_CONTENT, "idempotent");
+    assert_eq!(
+        admin.delete("/v1/keys/key_nope/previous-secret").await.status(),
+        StatusCode::NOT_FOUND
+    );
+    // Ending a grace is management: a key with no keys scope cannot, not even its own.
+    let res = rotate_self(&app, ("bearer", &new), json!({})).await;
+    let newest = res.json::<Value>().await.unwrap()["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(valid(&app, json!({ "key": new })).await);
+    let own = app.api(&newest);
+    assert_eq!(
+        own.delete(&path).await.status(),
+        StatusCode::NOT_FOUND,
+        "no keys scope: out of sight"
+    );
+    assert!(valid(&app, json!({ "key": new })).await);
+}

@@ -89,6 +89,30 @@ impl Credentials<'_> {
         self.rotate_as(caller, &public_id, grace_secs, Intent::RotateSelf).await
     }
 
+    /// Ends the previous secret at once instead of at the end of its grace
+    /// period ("then revoke the old key manually"). Answers whether there was
+    /// one; either way no previous secret works afterwards.
+    pub async fn end_grace(&self, caller: &Caller, public_id: &str) -> ServiceResult<bool> {
+        let mut tx = Change::begin(self.kw, caller).await?;
+        let (row, account) = self
+            .credential_to_change(&mut tx, caller, public_id, Intent::Revoke)
+            .await?;
+        let ended = store::credentials::end_grace(&mut *tx, row.id).await?;
+        if ended {
+            store::credentials::bump_version(&mut *tx, row.id).await?;
+            tx.audit(
+                "key.grace_ended",
+                Some(format!("key:{public_id}")),
+                Some(account.id),
+                json!({ "name": row.name }),
+            )
+            .await?;
+            tx.touches_credential(row.id);
+        }
+        tx.commit().await?;
+        Ok(ended)
+    }
+
     async fn rotate_as(
         &self,
         caller: &Caller,

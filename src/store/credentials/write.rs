@@ -89,6 +89,16 @@ pub async fn insert_secret(
     Ok(())
 }
 
+/// Ends a credential's previous secret now (the grace period after a
+/// rotation); false when none was in its grace period.
+pub async fn end_grace<'e>(db: impl crate::store::Db<'e>, credential_id: i64) -> StoreResult<bool> {
+    let done = sqlx::query("DELETE FROM credential_secrets WHERE credential_id = $1 AND retires_at IS NOT NULL")
+        .bind(credential_id)
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
 /// Marks a credential changed without touching its columns (one of an
 /// application's consumer keys changed), so every index reloads it.
 pub async fn bump_version<'e>(db: impl crate::store::Db<'e>, id: i64) -> StoreResult<()> {
