@@ -160,14 +160,16 @@ impl Usage<'_> {
     pub async fn flush(&self) -> ServiceResult<usize> {
         let batch = self.kw.verifier().usage().drain();
         let consumers = self.kw.verifier().consumer_usage().drain();
+        let previous = self.kw.verifier().previous_usage().drain();
         let counts = self.kw.verifier().counts().drain();
-        if batch.is_empty() && counts.is_empty() && consumers.is_empty() {
+        if batch.is_empty() && counts.is_empty() && consumers.is_empty() && previous.is_empty() {
             self.kw.metrics().mark_flushed(self.kw.now_ms());
             return Ok(0);
         }
         let result: Result<(), StoreError> = async {
             let mut tx = self.kw.store().write().await?;
             store::credentials::record_usage(&mut tx, &batch).await?;
+            store::credentials::record_previous_usage(&mut tx, &previous).await?;
             let consumer_uses: Vec<ConsumerUse> = consumers
                 .iter()
                 .map(|u| ConsumerUse {
@@ -195,6 +197,7 @@ impl Usage<'_> {
             Err(e) => {
                 self.kw.verifier().usage().restore(batch);
                 self.kw.verifier().consumer_usage().restore(consumers);
+                self.kw.verifier().previous_usage().restore(previous);
                 self.kw.verifier().counts().restore(counts);
                 Err(e.into())
             }

@@ -209,6 +209,9 @@ impl Verification<'_> {
         let (code, rate) = self.limit(code, cred, &found.account).await;
         if code.is_valid() {
             verifier.usage().record(cred.id, now, facts.ip);
+            if found.retires_at.is_some() {
+                verifier.previous_usage().record(cred.id, now, facts.ip);
+            }
         }
         Ok(Verdict {
             code,

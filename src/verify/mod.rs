@@ -116,6 +116,7 @@ pub struct Verifier {
     pepper: DigestKey,
     usage: UsageBuffer,
     consumer_usage: UsageBuffer,
+    previous_usage: UsageBuffer,
     counts: CountBuffer,
     seen_signatures: SeenSignatures,
 }
@@ -128,6 +129,7 @@ impl Verifier {
             pepper,
             usage: UsageBuffer::default(),
             consumer_usage: UsageBuffer::default(),
+            previous_usage: UsageBuffer::default(),
             counts: CountBuffer::default(),
             seen_signatures: SeenSignatures::default(),
         }
@@ -212,6 +214,11 @@ impl Verifier {
     /// The pending last-used updates of consumer keys, by consumer key id.
     pub fn consumer_usage(&self) -> &UsageBuffer {
         &self.consumer_usage
+    }
+
+    /// The pending last-used updates of secrets in their grace period, by credential id.
+    pub fn previous_usage(&self) -> &UsageBuffer {
+        &self.previous_usage
     }
 
     /// Signatures seen within their window, for refusing replays.

@@ -21,6 +21,10 @@ async fn valid(app: &TestApp, body: Value) -> bool {
     app.api("").verify(body).await["valid"] == json!(true)
 }
 
+async fn read(admin: &crate::helpers::Api, id: &str) -> Value {
+    admin.get(&format!("/v1/keys/{id}")).await.json().await.unwrap()
+}
+
 async fn token(app: &TestApp, id: &str, secret: &str) -> reqwest::Response {
     reqwest::Client::new()
         .post(format!("{}/oauth/token", app.base))
@@ -146,13 +150,35 @@ async fn the_previous_secret_can_be_ended_now_by_whoever_may_revoke_the_key() {
         .to_owned();
     assert!(valid(&app, json!({ "key": old })).await, "in its 24 h of grace");
 
+    // Which secret is still used: the previous one's last use, per secret.
+    let admin = app.management_key_for_admin().await;
+    let before = read(&admin, &id).await;
+    assert!(before["previous_secret"]["retires_at"].as_i64().is_some(), "{before}");
+    assert_eq!(
+        before["previous_secret"]["last_used_at"],
+        Value::Null,
+        "not used since the rotation"
+    );
+    assert!(valid(&app, json!({ "key": old, "ip": "203.0.113.7" })).await);
+    app.kw().usage().flush().await.unwrap();
+    let after = read(&admin, &id).await;
+    assert_eq!(after["previous_secret"]["last_used_ip"], "203.0.113.7", "{after}");
+    assert!(valid(&app, json!({ "key": new, "ip": "198.51.100.1" })).await);
+    app.kw().usage().flush().await.unwrap();
+    let after = read(&admin, &id).await;
+    assert_eq!(
+        after["previous_secret"]["last_used_ip"], "203.0.113.7",
+        "the new secret's use is not the old one's"
+    );
+    assert_eq!(after["last_used_ip"], "198.51.100.1");
+
     let path = format!("/v1/keys/{id}/previous-secret");
     let reader = app.management_key_for_reading().await;
     assert_eq!(reader.delete(&path).await.status(), StatusCode::FORBIDDEN);
     assert!(valid(&app, json!({ "key": old })).await);
-    let admin = app.management_key_for_admin().await;
     assert_eq!(admin.delete(&path).await.status(), StatusCode::NO_CONTENT);
     assert!(!valid(&app, json!({ "key": old })).await, "ended now");
+    assert_eq!(read(&admin, &id).await["previous_secret"], Value::Null);
     assert!(valid(&app, json!({ "key": new })).await, "the current secret goes on");
     assert_eq!(admin.delete(&path).await.status(), StatusCode::NO_CONTENT, "idempotent");
     assert_eq!(

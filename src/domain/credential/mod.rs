@@ -19,4 +19,4 @@ pub use rules::{
     parse_scopes, validate_description, validate_metadata,
 };
 pub use status::{CredentialStatus, EXPIRING_WITHIN_SECS};
-pub use view::{Created, Credential, CredentialPage, CredentialQuery, CredentialSummary};
+pub use view::{Created, Credential, CredentialPage, CredentialQuery, CredentialSummary, PreviousSecret};

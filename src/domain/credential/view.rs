@@ -70,6 +70,22 @@ pub struct Credential {
     /// answer it as the `ETag`, and `PATCH` honours `If-Match`.
     #[serde(default)]
     pub version: i64,
+    /// After a rotation, while the previous secret is in its grace period:
+    /// when it stops working and when it was last used. Only on a single read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_secret: Option<PreviousSecret>,
+}
+
+/// A rotated-out secret still in its grace period.
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PreviousSecret {
+    /// Unix seconds when it stops working.
+    pub retires_at: i64,
+    /// Unix seconds of its last successful use (flushed every few seconds).
+    pub last_used_at: Option<i64>,
+    /// The client IP of that use.
+    pub last_used_ip: Option<String>,
 }
 
 /// A credential that was just created or rotated, with its secret. The secret

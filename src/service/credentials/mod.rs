@@ -255,7 +255,12 @@ impl Credentials<'_> {
     /// One credential.
     pub async fn get(&self, caller: &Caller, public_id: &str) -> ServiceResult<Credential> {
         let (row, _) = self.credential_for(caller, public_id, Access::Read).await?;
-        Ok(row.into_credential(self.kw.now())?)
+        let now = self.kw.now();
+        let previous = store::credentials::previous_secret(self.kw.store().pool(), row.id, now).await?;
+        Ok(Credential {
+            previous_secret: previous,
+            ..row.into_credential(now)?
+        })
     }
 
     /// Resolves an API caller: the credential must verify (not revoked,

@@ -34,6 +34,48 @@ pub async fn record_usage(conn: &mut sqlx::AnyConnection, batch: &[Usage]) -> St
     Ok(())
 }
 
+/// Writes the previous secrets' last-used times (a batch keyed by
+/// credential: a credential has at most one secret in its grace period).
+pub async fn record_previous_usage(conn: &mut sqlx::AnyConnection, batch: &[Usage]) -> StoreResult<()> {
+    for u in batch {
+        sqlx::query(
+            "UPDATE credential_secrets SET last_used_at = $1, last_used_ip = $2
+              WHERE credential_id = $3 AND retires_at IS NOT NULL
+                AND (last_used_at IS NULL OR last_used_at <= $4)",
+        )
+        .bind(u.at)
+        .bind(u.ip.as_deref())
+        .bind(u.credential_id)
+        .bind(u.at)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// A credential's secret in its grace period, if it has one.
+pub async fn previous_secret<'e>(
+    db: impl crate::store::Db<'e>,
+    credential_id: i64,
+    now: i64,
+) -> StoreResult<Option<crate::domain::credential::PreviousSecret>> {
+    let row: Option<(i64, Option<i64>, Option<String>)> = sqlx::query_as(
+        "SELECT retires_at, last_used_at, last_used_ip FROM credential_secrets
+          WHERE credential_id = $1 AND retires_at > $2",
+    )
+    .bind(credential_id)
+    .bind(now)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(
+        |(retires_at, last_used_at, last_used_ip)| crate::domain::credential::PreviousSecret {
+            retires_at,
+            last_used_at,
+            last_used_ip,
+        },
+    ))
+}
+
 /// The most recently used credentials (never-used ones excluded), newest use first.
 pub async fn recently_used<'e>(
     db: impl crate::store::Db<'e>,

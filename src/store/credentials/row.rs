@@ -133,6 +133,7 @@ impl CredentialRow {
             token_ttl_seconds: self.token_ttl_secs,
             rate_limit,
             version: self.version,
+            previous_secret: None,
         })
     }
 }
