@@ -165,6 +165,33 @@ test("scopes and CIDRs are edited; a bad CIDR is caught inline and by the server
   noErrors();
 });
 
+test("during a grace period the page shows the previous secret's last use, and ends it now", async ({ page }) => {
+  const noErrors = failOnPageErrors(page);
+  const created = await createViaConsole(page, { name: "graceful" });
+  const rotated = await page.request.post(`${kw.baseURL}/api/credentials/rotate`, {
+    data: { id: created.credential.id, grace_period_seconds: 86400 },
+  });
+  expect(rotated.status()).toBe(200);
+  const fresh = (await rotated.json()).secret;
+  expect((await verify(page, { key: created.secret, ip: "203.0.113.7" })).code).toBe("VALID");
+  await page.goto(`${kw.baseURL}/credentials/${created.credential.id}`);
+  await hydrated(page);
+  const panel = page.getByTestId("previous-secret");
+  await expect(panel).toBeVisible();
+  // Last-used times are flushed every few seconds: reload until it shows.
+  await expect(async () => {
+    await page.reload();
+    await hydrated(page);
+    await expect(page.getByTestId("previous-last-used")).toContainText("203.0.113.7", { timeout: 1000 });
+  }).toPass({ timeout: 20_000 });
+  await page.screenshot({ path: artifact("credential-previous-secret-light.png"), fullPage: true });
+  await page.getByTestId("end-grace").click();
+  await expect(page.getByTestId("previous-secret")).toHaveCount(0);
+  expect((await verify(page, { key: created.secret })).code).toBe("NOT_FOUND");
+  expect((await verify(page, { key: fresh })).code).toBe("VALID");
+  noErrors();
+});
+
 test("rotating with a 1 hour grace keeps both secrets; revoking refuses both", async ({ page }) => {
   const noErrors = failOnPageErrors(page);
   const created = await createViaConsole(page, { name: "rotating" });

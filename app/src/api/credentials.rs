@@ -84,6 +84,14 @@ pub async fn rotate_credential(id: String, grace_period_seconds: i64) -> Result<
         .await?)
 }
 
+/// Ends the previous secret now instead of at the end of its grace period.
+#[server(prefix = "/api", endpoint = "credentials/end_grace", input = Json)]
+pub async fn end_grace(id: String) -> Result<(), ConsoleError> {
+    let (kw, caller) = context::caller().await?;
+    kw.credentials().end_grace(&caller, &id).await?;
+    Ok(())
+}
+
 /// Revokes a credential. The caller must type its name, which the server checks
 /// too, so a mistaken script cannot revoke the wrong one.
 #[server(prefix = "/api", endpoint = "credentials/revoke", input = Json)]

@@ -10,6 +10,7 @@ use leptos_router::hooks::use_params_map;
 
 use super::consumer_keys::ConsumerKeys;
 use super::form::{CredentialFields, FormState, Mode};
+use super::grace::PreviousSecretPanel;
 use super::reveal::RevealPanel;
 use super::token::GetTokenPanel;
 use crate::api::credentials::{
@@ -141,6 +142,9 @@ fn Detail(credential: Credential, version: RwSignal<u32>) -> impl IntoView {
         }>
             <EditPanel credential=for_edit.clone() editing version/>
         </Show>
+        {c.previous_secret.clone().filter(|_| c.status != CredentialStatus::Revoked).map(|previous| view! {
+            <PreviousSecretPanel id=c.id.clone() previous can_write version/>
+        })}
         {c.client_id.clone().filter(|_| c.kind == CredentialKind::OauthClient && c.status != CredentialStatus::Revoked).map(|client_id| view! {
             <div class="mt-6"><GetTokenPanel client_id/></div>
         })}

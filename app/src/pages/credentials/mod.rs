@@ -4,6 +4,7 @@
 mod consumer_keys;
 mod detail;
 mod form;
+mod grace;
 mod list;
 mod new;
 mod reveal;
