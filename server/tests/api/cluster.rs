@@ -9,6 +9,8 @@ use futures::future::join_all;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 /// What the issue promises for a change made anywhere.
@@ -171,7 +173,7 @@ enum Known {
 
 /// One client's creates, each followed by nothing, a rotation or a
 /// revocation in turn, until the instance stops answering.
-async fn churn(api: Api, worker: usize) -> Vec<Known> {
+async fn churn(api: Api, worker: usize, created: Arc<AtomicUsize>) -> Vec<Known> {
     let mut known = Vec::new();
     for i in 0.. {
         let Ok(res) = api
@@ -188,6 +190,7 @@ async fn churn(api: Api, worker: usize) -> Vec<Known> {
             break;
         }
         let Ok(key) = res.json::<Value>().await else { break };
+        created.fetch_add(1, Ordering::Relaxed);
         let id = key["id"].as_str().unwrap().to_owned();
         let secret = key["secret"].as_str().unwrap().to_owned();
         let follow_up = match i % 3 {
@@ -236,16 +239,17 @@ async fn an_instance_killed_under_load_loses_no_acknowledged_write() {
 
     // Six clients write through the victim while a seventh keeps asking the
     // survivors; the victim is killed mid-load.
+    let created = Arc::new(AtomicUsize::new(0));
     let load = tokio::spawn(join_all((0..6).map({
-        let api = on(&victim, &admin);
-        move |w| churn(api.clone(), w)
+        let (api, created) = (on(&victim, &admin), created.clone());
+        move |w| churn(api.clone(), w, created.clone())
     })));
-    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let probe = tokio::spawn({
         let (survivors, stop, admin) = (survivors.clone(), stop.clone(), admin.clone());
         async move {
             let (mut asked, mut failed) = (0, 0);
-            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+            while !stop.load(Ordering::Relaxed) {
                 for api in &survivors {
                     asked += 1;
                     let ok = api
@@ -261,11 +265,16 @@ async fn an_instance_killed_under_load_loses_no_acknowledged_write() {
             (asked, failed)
         }
     });
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Mid-load: once a few dozen writes are acknowledged (a busy machine
+    // takes longer to get there), at most 20 s in.
+    let start = Instant::now();
+    while created.load(Ordering::Relaxed) < 40 && start.elapsed() < Duration::from_secs(20) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     victim.kill_9().await;
     let known: Vec<Known> = load.await.unwrap().into_iter().flatten().collect();
     tokio::time::sleep(Duration::from_millis(500)).await;
-    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    stop.store(true, Ordering::Relaxed);
     let (asked, failed) = probe.await.unwrap();
     assert!(known.len() > 20, "the load ran: {} writes", known.len());
     assert_eq!(
