@@ -174,7 +174,8 @@ pub async fn rotate(
 /// Basic with client id and secret); no management scope is needed. The
 /// answer carries the new secret, once; the previous one keeps working for
 /// the grace period.
-#[utoipa::path(post, path = "/keys/self/rotate", tag = "keys", request_body = RotateRequest,
+#[utoipa::path(post, path = "/keys/self/rotate", tag = "keys",
+    request_body(content = Option<RotateRequest>, description = "Optional: no body rotates with the default grace period"),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The new secret, shown once", body = KeyWithSecret),
