@@ -50,7 +50,8 @@ pub struct ConsumerKeyRequest {
     #[serde(default)]
     pub redirection: Option<String>,
     /// Ranges the consumer key may be used from; `null` or empty for anywhere.
-    #[serde(default)]
+    /// OVH spells it `allowedIPs`, which camelCase would not.
+    #[serde(default, rename = "allowedIPs")]
     pub allowed_ips: Option<Vec<String>>,
 }
 

@@ -213,3 +213,74 @@ async fn only_a_user_who_may_manage_the_account_approves_a_request() {
         "decided once"
     );
 }
+
+/// A consumer key's own `allowedIPs` hold beside the application's, and its
+/// last use is kept apart from the application's.
+#[tokio::test]
+async fn a_consumer_keys_allowed_ips_hold_and_its_last_use_is_its_own() {
+    let app = spawn_app().await;
+    let a = application(&app, "kiosk", json!([{ "methods": ["GET"], "path": "/*" }])).await;
+    let res = reqwest::Client::new()
+        .post(format!("{}/1.0/auth/credential", app.base))
+        .header("x-ovh-application", &a.ak)
+        .json(&json!({ "accessRules": [{ "method": "GET", "path": "/*" }], "allowedIPs": ["203.0.113.0/24"] }))
+        .send()
+        .await
+        .unwrap();
+    let grant: Value = res.json().await.unwrap();
+    let ck = grant["consumerKey"].as_str().unwrap().to_owned();
+    let token = grant["validationUrl"]
+        .as_str()
+        .unwrap()
+        .split("token=")
+        .nth(1)
+        .unwrap()
+        .to_owned();
+    let approve = ConsumerKeyDecision {
+        approve: true,
+        account: None,
+        expires: Some("never".into()),
+    };
+    app.kw()
+        .applications()
+        .decide(&Caller::System("t"), &token, &approve)
+        .await
+        .unwrap();
+
+    let now = keyward::clock::Clock::now(&app.clock).to_string();
+    let signed = |path: &str, ip: &str| {
+        let url = format!("https://api.example.com/1.0{path}");
+        let signature = keyward::crypto::request_signature::sign(
+            &a.secret,
+            &ck,
+            &keyward::crypto::request_signature::SignedParts {
+                method: "GET",
+                url: &url,
+                body: b"",
+                timestamp: &now,
+            },
+        );
+        json!({ "method": "GET", "url": url, "ip": ip,
+                "headers": { "X-Ovh-Application": a.ak, "X-Ovh-Consumer": ck, "X-Ovh-Timestamp": now, "X-Ovh-Signature": signature } })
+    };
+    let api = app.api("");
+    assert_eq!(api.verify(signed("/a", "198.51.100.1")).await["code"], "IP_NOT_ALLOWED");
+    assert_eq!(api.verify(signed("/b", "203.0.113.9")).await["code"], "VALID");
+    app.kw().usage().flush().await.unwrap();
+
+    let admin = app.management_key_for_admin().await;
+    let keys: Value = admin
+        .get(&format!("/v1/keys/{}/consumer-keys", a.id))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let keys = keys.as_array().unwrap();
+    assert_eq!(keys[0]["allowed_cidrs"], json!(["203.0.113.0/24"]));
+    assert_eq!(keys[0]["last_used_ip"], "203.0.113.9");
+    assert_eq!(
+        keys[1]["last_used_at"],
+        Value::Null,
+        "the first consumer key was not used"
+    );
+}
