@@ -55,6 +55,7 @@ impl Jobs {
         jobs.every(kw, SWEEP_EVERY, sweep);
         jobs.every(kw, FLUSH_EVERY, flush_usage);
         jobs.every(kw, SCAN_EVERY, scan_expiry);
+        jobs.every(kw, SCAN_EVERY, scan_rotation);
         jobs.every(kw, KEY_WATCH_EVERY, watch_signing_keys);
         jobs.every(kw, CATCH_UP_EVERY, catch_up);
         jobs.tasks
@@ -172,6 +173,17 @@ async fn scan_expiry(kw: Keyward) {
         Ok(0) => {}
         Ok(n) => tracing::info!(events = n, "expiry notices and renewals written"),
         Err(e) => tracing::warn!(error = %e, "the expiry scan failed; will retry"),
+    }
+}
+
+async fn scan_rotation(kw: Keyward) {
+    match kw.credentials().scan_rotation().await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(
+            credentials = n,
+            "scheduled rotations, rotation notices and stall notices written"
+        ),
+        Err(e) => tracing::warn!(error = %e, "the rotation scan failed; will retry"),
     }
 }
 

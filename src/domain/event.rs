@@ -22,6 +22,13 @@ pub enum EventType {
     /// Auto-renew extended the expiry; the secret did not change.
     #[serde(rename = "key.renewed")]
     KeyRenewed,
+    /// A rotation policy's interval passed: the holder should rotate (or,
+    /// for an encrypted delivery, no endpoint could receive the secret).
+    #[serde(rename = "key.rotation_due")]
+    KeyRotationDue,
+    /// A grace period ended while the previous secret was still in use.
+    #[serde(rename = "key.rotation_stalled")]
+    KeyRotationStalled,
     /// At most one per credential per hour.
     #[serde(rename = "ratelimit.exceeded")]
     RateLimitExceeded,
@@ -37,13 +44,15 @@ pub enum EventType {
 
 impl EventType {
     /// The types an endpoint may subscribe to.
-    pub const SUBSCRIBABLE: [EventType; 8] = [
+    pub const SUBSCRIBABLE: [EventType; 10] = [
         EventType::KeyCreated,
         EventType::KeyRotated,
         EventType::KeyRevoked,
         EventType::KeyExpiring,
         EventType::KeyExpired,
         EventType::KeyRenewed,
+        EventType::KeyRotationDue,
+        EventType::KeyRotationStalled,
         EventType::RateLimitExceeded,
         EventType::SigningKeyRotated,
     ];
@@ -56,6 +65,8 @@ impl EventType {
             EventType::KeyExpiring => "key.expiring",
             EventType::KeyExpired => "key.expired",
             EventType::KeyRenewed => "key.renewed",
+            EventType::KeyRotationDue => "key.rotation_due",
+            EventType::KeyRotationStalled => "key.rotation_stalled",
             EventType::RateLimitExceeded => "ratelimit.exceeded",
             EventType::SigningKeyRotated => "signing_key.rotated",
             EventType::WebhookTest => "webhook.test",
@@ -68,7 +79,11 @@ impl EventType {
     pub fn is_mailed(self) -> bool {
         matches!(
             self,
-            EventType::KeyExpiring | EventType::KeyExpired | EventType::WebhookFailing
+            EventType::KeyExpiring
+                | EventType::KeyExpired
+                | EventType::KeyRotationDue
+                | EventType::KeyRotationStalled
+                | EventType::WebhookFailing
         )
     }
 
@@ -81,6 +96,8 @@ impl EventType {
             EventType::KeyExpiring => "7 days and 1 day before an expiry",
             EventType::KeyExpired => "A credential expired",
             EventType::KeyRenewed => "Auto-renew extended an expiry",
+            EventType::KeyRotationDue => "A rotation policy says a secret is due",
+            EventType::KeyRotationStalled => "A previous secret was still in use when its grace ended",
             EventType::RateLimitExceeded => "A credential hit its rate limit (hourly at most)",
             EventType::SigningKeyRotated => "The token signing key was rotated",
             EventType::WebhookTest => "A test event",

@@ -69,6 +69,36 @@ pub fn compose(payload: &Value, console: Option<&str>) -> Mail {
                 "The credential {name} ({prefix}…) in the account {account} expired at {expires} UTC. Calls made with it are refused. Create a new credential or change its expiry to use it again."
             ),
         ),
+        "key.rotation_due" => (
+            format!("[Keyward] Rotate {name}"),
+            match data["reason"].as_str() {
+                Some(reason) => format!(
+                    "The credential {name} ({prefix}…) in the account {account} is due for rotation, but Keyward did not rotate it: {reason}. Its secret still works. Add a webhook endpoint for key.rotated, or rotate it by hand."
+                ),
+                None => format!(
+                    "The credential {name} ({prefix}…) in the account {account} is due for rotation under its policy. Its holder should rotate it now (POST /v1/keys/self/rotate with the current secret), then deploy the new secret.{}",
+                    data["enforce_after_days"]
+                        .as_i64()
+                        .map(|d| format!(" If it is not rotated within {d} days of the due date, it expires."))
+                        .unwrap_or_default()
+                ),
+            },
+        ),
+        "key.rotation_stalled" => {
+            let ip = data["previous_secret_last_used_ip"]
+                .as_str()
+                .unwrap_or("an unknown address");
+            let at = data["previous_secret_last_used_at"]
+                .as_i64()
+                .map(format_utc)
+                .unwrap_or_default();
+            (
+                format!("[Keyward] {name}: the old secret was still in use"),
+                format!(
+                    "The grace period of the previous secret of {name} ({prefix}…) in the account {account} has ended, but it was still used at {at} UTC from {ip}. Something that calls with it did not pick up the new secret and is now refused: deploy the new secret there."
+                ),
+            )
+        }
         "webhook.failing" => {
             let url = data["url"].as_str().unwrap_or_default();
             (
@@ -84,13 +114,15 @@ pub fn compose(payload: &Value, console: Option<&str>) -> Mail {
         ),
     };
     let action = match (&link, kind) {
-        (Some(l), "key.expiring" | "key.expired") => format!("\n\nOpen it in the console: {l}"),
+        (Some(l), "key.expiring" | "key.expired" | "key.rotation_due" | "key.rotation_stalled") => {
+            format!("\n\nOpen it in the console: {l}")
+        }
         _ => String::new(),
     };
     let text = format!("{lead}{action}\n\n-- \nKeyward\n");
     let button = match (&link, kind) {
-        (Some(l), "key.expiring" | "key.expired") => format!(
-            r#"<p><a href="{}" style="display:inline-block;padding:10px 16px;border-radius:8px;background:#4f46e5;color:#fff;text-decoration:none;font-weight:600">Renew or rotate {}</a></p>"#,
+        (Some(l), "key.expiring" | "key.expired" | "key.rotation_due" | "key.rotation_stalled") => format!(
+            r#"<p><a href="{}" style="display:inline-block;padding:10px 16px;border-radius:8px;background:#4f46e5;color:#fff;text-decoration:none;font-weight:600">Open {} in the console</a></p>"#,
             escape(l),
             escape(name)
         ),

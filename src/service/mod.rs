@@ -27,7 +27,7 @@ pub use applications::{Applications, ConsumerKeyDecision};
 pub use audit::Audit;
 pub use caller::{Caller, KeyCaller};
 pub use coherence::Coherence;
-pub use credentials::Credentials;
+pub use credentials::{Credentials, PolicyRotation};
 pub use error::{ServiceError, ServiceResult};
 pub use leases::{Lease, Leases};
 pub use notifications::{Claimed, Notifications};

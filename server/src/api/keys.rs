@@ -4,8 +4,9 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use keyward::domain::{Credential, CredentialInput};
-use keyward::service::{Created, CredentialPage, CredentialPatch, CredentialQuery, Keyward};
+use keyward::domain::credential::RotationDelivery;
+use keyward::domain::{Credential, CredentialInput, ValidationError};
+use keyward::service::{Created, CredentialPage, CredentialPatch, CredentialQuery, Keyward, ServiceError};
 use keyward::wire::etag::{Precondition, etag};
 use serde::{Deserialize, Serialize};
 
@@ -45,6 +46,19 @@ pub struct RotateRequest {
     /// How long the old secret keeps working: default 86400 (24 h); 0 ends it now; at most 30 days.
     #[serde(default)]
     pub grace_period_seconds: Option<i64>,
+    /// Rotate as the credential's rotation policy would when due, delivery
+    /// included: no secret in the answer (it goes to the holder).
+    #[serde(default)]
+    pub by_policy: bool,
+}
+
+/// What "rotate now by policy" did.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RotatedByPolicy {
+    /// `encrypted`: rotated, and the new secret went as a JWE in the `key.rotated`
+    /// webhook; `notify`: `key.rotation_due` was sent and the holder rotates.
+    pub delivery: RotationDelivery,
+    pub credential: Credential,
 }
 
 /// Create a credential.
@@ -153,6 +167,7 @@ pub async fn revoke(
     security(("bearer" = ["keys:write"])),
     responses(
         (status = 200, description = "The new secret, shown once", body = KeyWithSecret),
+        (status = 202, description = "With `by_policy`: the policy's rotation was done, its delivery queued; no secret here", body = RotatedByPolicy),
         (status = 404, description = "No such credential within reach", body = Problem, content_type = "application/problem+json"),
         Refused, BadBody,
     ))]
@@ -161,13 +176,28 @@ pub async fn rotate(
     ApiCaller(caller): ApiCaller,
     ApiPath(id): ApiPath<String>,
     ApiJsonOrEmpty(body): ApiJsonOrEmpty<RotateRequest>,
-) -> ApiResult<Json<KeyWithSecret>> {
-    Ok(Json(
-        kw.credentials()
-            .rotate(&caller, &id, body.grace_period_seconds)
-            .await?
-            .into(),
-    ))
+) -> ApiResult<Response> {
+    if body.by_policy {
+        if body.grace_period_seconds.is_some() {
+            let refused = ValidationError::new(
+                "grace_period_seconds",
+                "a rotation by policy uses the policy's grace period",
+            );
+            return Err(ServiceError::from(refused).into());
+        }
+        let done = kw.credentials().rotate_by_policy(&caller, &id).await?;
+        let answer = RotatedByPolicy {
+            delivery: done.delivery,
+            credential: done.credential,
+        };
+        return Ok((StatusCode::ACCEPTED, Json(answer)).into_response());
+    }
+    let created: KeyWithSecret = kw
+        .credentials()
+        .rotate(&caller, &id, body.grace_period_seconds)
+        .await?
+        .into();
+    Ok(Json(created).into_response())
 }
 
 /// The calling credential rotates itself: send its own secret (Bearer key, or
@@ -187,6 +217,10 @@ pub async fn rotate_self(
     SelfCaller(caller): SelfCaller,
     ApiJsonOrEmpty(req): ApiJsonOrEmpty<RotateRequest>,
 ) -> ApiResult<Json<KeyWithSecret>> {
+    if req.by_policy {
+        let refused = ValidationError::new("by_policy", "a credential rotating itself receives its secret here");
+        return Err(ServiceError::from(refused).into());
+    }
     Ok(Json(
         kw.credentials()
             .rotate_self(&caller, req.grace_period_seconds)

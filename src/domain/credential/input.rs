@@ -10,6 +10,7 @@ use crate::domain::{Cidr, Expiry, RateLimitSetting, Right, ValidationError};
 use super::kind::{CredentialKind, KeyFormat};
 use super::name::KeyName;
 use super::role::CredentialRole;
+use super::rotation::RotationPolicy;
 use super::rules::{
     check_auto_renew, check_kind_rules, check_token_ttl, dedup, parse_cidrs, parse_scopes, validate_description,
     validate_metadata,
@@ -65,6 +66,10 @@ pub struct CredentialInput {
     /// Overrides the account plan's limit: `{"limited": {"limit", "window_seconds", "burst"}}` or `"unlimited"`.
     #[serde(default)]
     pub rate_limit: Option<RateLimitSetting>,
+    /// Rotate the secret on a schedule: `{"every": "90d", "delivery": "notify"}`, or
+    /// `"encrypted"` with a `holder_key`; see the README's "Rotation" section.
+    #[serde(default)]
+    pub rotation: Option<RotationPolicy>,
 }
 
 /// A create request that passed every rule.
@@ -85,6 +90,7 @@ pub struct NewCredential {
     pub format: KeyFormat,
     pub token_ttl_secs: Option<i64>,
     pub rate_limit: Option<RateLimitSetting>,
+    pub rotation: Option<RotationPolicy>,
 }
 
 impl NewCredential {
@@ -116,6 +122,10 @@ impl NewCredential {
             ));
         }
         let rate_limit = input.rate_limit.map(|r| r.validate("rate_limit")).transpose()?;
+        if let Some(policy) = &input.rotation {
+            check_rotatable(kind)?;
+            policy.check()?;
+        }
         Ok(Self {
             account: input.account.unwrap_or_else(|| "default".to_owned()),
             name,
@@ -132,8 +142,21 @@ impl NewCredential {
             format,
             token_ttl_secs: input.token_ttl_seconds,
             rate_limit,
+            rotation: input.rotation,
         })
     }
+}
+
+/// Only credentials with a rotatable secret take a rotation policy: an
+/// application's secret never changes (its consumer keys do).
+pub fn check_rotatable(kind: CredentialKind) -> Result<(), ValidationError> {
+    if kind == CredentialKind::Application {
+        return Err(ValidationError::new(
+            "rotation",
+            "an application's secret is not rotated; revoke and request consumer keys instead",
+        ));
+    }
+    Ok(())
 }
 
 /// The changeable fields; `None` leaves one as it is. The name is accepted
@@ -177,6 +200,10 @@ pub struct CredentialPatch {
     #[serde(default, deserialize_with = "crate::domain::validation::present")]
     #[cfg_attr(feature = "server", schema(value_type = Option<RateLimitSetting>))]
     pub rate_limit: Option<Option<RateLimitSetting>>,
+    /// A new rotation policy; `null` removes it.
+    #[serde(default, deserialize_with = "crate::domain::validation::present")]
+    #[cfg_attr(feature = "server", schema(value_type = Option<RotationPolicy>))]
+    pub rotation: Option<Option<RotationPolicy>>,
 }
 
 #[cfg(test)]

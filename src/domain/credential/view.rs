@@ -9,6 +9,7 @@ use crate::domain::{Cidr, RateLimitSetting, Right};
 
 use super::kind::{CredentialKind, KeyFormat};
 use super::role::CredentialRole;
+use super::rotation::RotationPolicy;
 use super::status::CredentialStatus;
 
 /// A credential as the console and the API show it. Never holds a secret.
@@ -70,6 +71,12 @@ pub struct Credential {
     /// answer it as the `ETag`, and `PATCH` honours `If-Match`.
     #[serde(default)]
     pub version: i64,
+    /// Its rotation policy, if it rotates on a schedule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rotation: Option<RotationPolicy>,
+    /// With a policy: Unix seconds when the current secret is due for rotation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rotation_due_at: Option<i64>,
     /// After a rotation, while the previous secret is in its grace period:
     /// when it stops working and when it was last used. Only on a single read.
     #[serde(default, skip_serializing_if = "Option::is_none")]

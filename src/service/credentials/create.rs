@@ -135,6 +135,9 @@ impl Credentials<'_> {
             store::credentials::insert_secret(&mut tx, &self.kw.verifier().digest(&secret), id, now).await?;
             None
         };
+        if let Some(policy) = &new.rotation {
+            store::credentials::set_rotation(&mut *tx, id, Some(policy), Some(policy.due_after(now))).await?;
+        }
         tx.audit(
             "key.created",
             Some(format!("key:{public_id}")),

@@ -7,14 +7,16 @@ use serde_json::json;
 
 use super::Credentials;
 use super::Intent;
-use crate::crypto::keygen;
+use crate::crypto::{jwe, keygen};
 use crate::domain::credential::Created;
 use crate::domain::event::EventType;
+use crate::domain::holder_key::HolderKey;
 use crate::domain::key::{SecretRole, display_prefix};
-use crate::domain::{Credential, CredentialKind, KeyFormat, ValidationError};
+use crate::domain::{Account, Credential, CredentialKind, KeyFormat, ValidationError};
 use crate::service::change::Change;
 use crate::service::notifications::Subject;
 use crate::service::{Caller, ServiceError, ServiceResult};
+use crate::store::credentials::CredentialRow;
 use crate::store::{self};
 use crate::wire::jwt::{KEY_TYP, KeyClaims};
 
@@ -23,6 +25,37 @@ pub const DEFAULT_GRACE_SECS: i64 = 86_400;
 
 /// The longest grace period accepted: 30 days.
 pub const MAX_GRACE_SECS: i64 = 30 * 86_400;
+
+/// Who asked for a rotation, as the audit entry and the event say it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(in crate::service) enum RotatedBy {
+    /// Someone managing the credential.
+    Admin,
+    /// The credential itself, with its own secret.
+    Holder,
+    /// The scheduler, when the policy's interval passed.
+    Schedule,
+    /// "Rotate now by policy".
+    Policy,
+}
+
+impl RotatedBy {
+    fn as_str(self) -> &'static str {
+        match self {
+            RotatedBy::Admin => "admin",
+            RotatedBy::Holder => "holder",
+            RotatedBy::Schedule => "schedule",
+            RotatedBy::Policy => "policy",
+        }
+    }
+}
+
+fn check_grace(grace: i64) -> ServiceResult<()> {
+    if !(0..=MAX_GRACE_SECS).contains(&grace) {
+        return Err(ValidationError::new("grace_period_seconds", "must be between 0 and 2592000 (30 days)").into());
+    }
+    Ok(())
+}
 
 impl Credentials<'_> {
     /// Revokes a credential. It is refused from the next request on; the record
@@ -120,15 +153,43 @@ impl Credentials<'_> {
         grace_secs: Option<i64>,
         intent: Intent,
     ) -> ServiceResult<Created> {
-        let grace = grace_secs.unwrap_or(DEFAULT_GRACE_SECS);
-        if !(0..=MAX_GRACE_SECS).contains(&grace) {
-            return Err(ValidationError::new("grace_period_seconds", "must be between 0 and 2592000 (30 days)").into());
+        if let Some(grace) = grace_secs {
+            check_grace(grace)?;
         }
-        let now = self.kw.now();
         // BEGIN IMMEDIATE: concurrent rotations of one credential run one after
         // another, each seeing the last one's result.
         let mut tx = Change::begin(self.kw, caller).await?;
         let (row, account) = self.credential_to_change(&mut tx, caller, public_id, intent).await?;
+        // Without a grace period named, the credential's policy decides.
+        let grace = match (grace_secs, row.rotation()?) {
+            (Some(grace), _) => grace,
+            (None, Some(policy)) => policy.grace_seconds,
+            (None, None) => DEFAULT_GRACE_SECS,
+        };
+        let by = match intent {
+            Intent::RotateSelf => RotatedBy::Holder,
+            Intent::Change | Intent::Revoke => RotatedBy::Admin,
+        };
+        let created = self.replace_secret(&mut tx, &row, &account, grace, by, None).await?;
+        tx.commit().await?;
+        Ok(created)
+    }
+
+    /// Inside a write transaction: gives a credential a new secret, the
+    /// current one retiring after `grace` seconds; audits, emits `key.rotated`
+    /// and moves the policy's due date. With `seal_to`, the event carries the
+    /// new secret as a JWE to the holder's key (the only copy that leaves
+    /// this function besides the returned value).
+    pub(in crate::service) async fn replace_secret(
+        &self,
+        tx: &mut Change<'_>,
+        row: &CredentialRow,
+        account: &Account,
+        grace: i64,
+        by: RotatedBy,
+        seal_to: Option<&HolderKey>,
+    ) -> ServiceResult<Created> {
+        let now = tx.now;
         if row.revoked_at.is_some() {
             return Err(ServiceError::rule("REVOKED", "A revoked credential cannot be rotated."));
         }
@@ -157,32 +218,53 @@ impl Credentials<'_> {
                 None,
             ),
         };
-        store::credentials::rotate(&mut tx, row.id, &self.kw.verifier().digest(&secret), now, now + grace).await?;
+        store::credentials::rotate(tx, row.id, &self.kw.verifier().digest(&secret), now, now + grace).await?;
         let prefix = (kind == CredentialKind::ApiKey && signing_kid.is_none()).then(|| display_prefix(&secret));
-        store::credentials::set_rotated(&mut *tx, row.id, prefix.as_deref(), signing_kid.as_deref()).await?;
+        store::credentials::set_rotated(&mut **tx, row.id, prefix.as_deref(), signing_kid.as_deref()).await?;
+        if let Some(policy) = row.rotation()? {
+            store::credentials::set_rotation_due(&mut **tx, row.id, policy.due_after(now)).await?;
+        }
         tx.audit(
             "key.rotated",
-            Some(format!("key:{public_id}")),
+            Some(format!("key:{}", row.public_id)),
             Some(account.id),
-            json!({ "name": row.name, "grace_period_seconds": grace, "by_itself": intent == Intent::RotateSelf }),
+            json!({
+                "name": row.name,
+                "grace_period_seconds": grace,
+                "by": by.as_str(),
+                "by_itself": by == RotatedBy::Holder,
+            }),
         )
         .await?;
-        let credential = store::credentials::find(&mut *tx, row.id)
+        let credential = store::credentials::find(&mut **tx, row.id)
             .await?
             .ok_or(ServiceError::NotFound("credential"))?
             .into_credential(now)?;
+        let mut data = json!({
+            "grace_period_seconds": grace,
+            "previous_secret_retires_at": now + grace,
+            "by": by.as_str(),
+        });
+        if let Some(holder) = seal_to {
+            let sealed = jwe::seal(holder, secret.as_bytes()).map_err(|e| {
+                ServiceError::rule(
+                    "HOLDER_KEY_UNUSABLE",
+                    format!("The secret cannot be encrypted to the holder's key: {e}"),
+                )
+            })?;
+            data["secret_jwe"] = json!(sealed);
+        }
         tx.emit(
             EventType::KeyRotated,
             Subject {
                 account: Some((account.id, &account.name)),
                 credential: Some((row.id, &credential)),
             },
-            json!({ "grace_period_seconds": grace, "previous_secret_retires_at": now + grace }),
+            data,
             None,
         )
         .await?;
         tx.touches_credential(row.id);
-        tx.commit().await?;
         Ok(Created {
             credential,
             secret,

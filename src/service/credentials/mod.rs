@@ -6,7 +6,10 @@
 
 mod create;
 mod lifecycle;
+mod schedule;
 mod update;
+
+pub use schedule::PolicyRotation;
 
 use super::{Caller, KeyCaller, Keyward, ServiceError, ServiceResult};
 use crate::authz::{Access, AccountRef, Action, Area, Grant, KeyHolder, Lifetime, Target, Via};

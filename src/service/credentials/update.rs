@@ -10,7 +10,7 @@ use super::Credentials;
 use super::{Intent, grant_of};
 use crate::authz::{Action, Lifetime, Target};
 use crate::domain::credential::{
-    CredentialPatch, check_auto_renew, check_kind_rules, check_token_ttl, parse_cidrs, parse_scopes,
+    CredentialPatch, check_auto_renew, check_kind_rules, check_rotatable, check_token_ttl, parse_cidrs, parse_scopes,
     validate_description, validate_metadata,
 };
 use crate::domain::{Credential, CredentialKind, Expiry, ValidationError};
@@ -70,6 +70,10 @@ impl Credentials<'_> {
             )
             .into());
         }
+        if let Some(Some(policy)) = &patch.rotation {
+            check_rotatable(kind)?;
+            policy.check()?;
+        }
         let rate_limit = patch
             .rate_limit
             .map(|new| new.map(|r| r.validate("rate_limit")).transpose())
@@ -117,6 +121,7 @@ impl Credentials<'_> {
             ("metadata", patch.metadata.is_some()),
             ("token_ttl_seconds", patch.token_ttl_seconds.is_some()),
             ("rate_limit", patch.rate_limit.is_some()),
+            ("rotation", patch.rotation.is_some()),
         ]
         .into_iter()
         .filter_map(|(f, set)| set.then_some(f))
@@ -141,6 +146,18 @@ impl Credentials<'_> {
         .await?;
         if !applied {
             return Err(ServiceError::PreconditionFailed { current: row.version });
+        }
+        if let Some(policy) = &patch.rotation {
+            // Due when the current secret reaches the policy's age: a policy
+            // put on an old key makes it due at once, as it says.
+            let due_at = match policy {
+                Some(p) => {
+                    let issued = store::credentials::current_secret_issued_at(&mut *tx, row.id).await?;
+                    Some(p.due_after(issued.unwrap_or(now)))
+                }
+                None => None,
+            };
+            store::credentials::set_rotation(&mut *tx, row.id, policy.as_ref(), due_at).await?;
         }
         tx.audit("key.updated",
             Some(format!("key:{public_id}")),

@@ -2,11 +2,13 @@
 //! the row itself, reads, writes, secrets, and activity.
 
 mod activity;
+mod rotation;
 mod row;
 mod secrets;
 mod write;
 
 pub use activity::*;
+pub use rotation::*;
 pub use row::*;
 pub use secrets::*;
 pub use write::*;
@@ -22,7 +24,8 @@ pub(super) const SELECT: &str =
         c.environment, c.display_prefix, c.client_id, c.scopes, c.roles, c.allowed_cidrs, c.rights,
         c.expires_at, c.lifetime_secs, c.auto_renew, c.metadata, c.created_at, c.created_by,
         c.last_used_at, c.last_used_ip, c.revoked_at, c.token_ttl_secs, c.format, c.signing_kid,
-        c.rate_limit, c.version, c.app_secret
+        c.rate_limit, c.version, c.app_secret, c.rotation,
+        c.rotation_due_at
    FROM credentials c JOIN accounts a ON a.id = c.account_id";
 
 pub(super) fn json<T: serde::Serialize + ?Sized>(v: &T) -> String {

@@ -2,6 +2,7 @@
 //! into the domain type.
 
 use crate::domain::RateLimitSetting;
+use crate::domain::credential::RotationPolicy;
 use crate::domain::key::Environment;
 use crate::domain::{
     AccountId, Cidr, Credential, CredentialKind, CredentialRole, CredentialStatus, KeyFormat, Right, Scope,
@@ -44,6 +45,10 @@ pub struct CredentialRow {
     pub version: i64,
     /// An application's sealed secret.
     pub app_secret: Option<Vec<u8>>,
+    /// The rotation policy, JSON.
+    pub rotation: Option<String>,
+    /// When the current secret is due for rotation under that policy.
+    pub rotation_due_at: Option<i64>,
 }
 
 /// The parsed JSON columns of a row.
@@ -102,11 +107,21 @@ impl CredentialRow {
             .map_err(corrupt("rate_limit"))
     }
 
+    /// The rotation policy.
+    pub fn rotation(&self) -> StoreResult<Option<RotationPolicy>> {
+        self.rotation
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()
+            .map_err(corrupt("rotation"))
+    }
+
     /// The public view at `now`.
     pub fn into_credential(self, now: i64) -> StoreResult<Credential> {
         let g = self.grants()?;
         let format = self.format()?;
         let rate_limit = self.rate_limit()?;
+        let rotation = self.rotation()?;
         Ok(Credential {
             kind: self.kind()?,
             environment: self.environment()?,
@@ -134,6 +149,8 @@ impl CredentialRow {
             rate_limit,
             version: self.version,
             previous_secret: None,
+            rotation,
+            rotation_due_at: self.rotation_due_at,
         })
     }
 }

@@ -199,6 +199,7 @@ impl FormState {
             format: (self.kind.get() == CredentialKind::ApiKey && self.jwt.get()).then_some(KeyFormat::Jwt),
             token_ttl_seconds: self.token_ttl_value().unwrap_or_default(),
             rate_limit: self.rate_limit_value().unwrap_or_default(),
+            rotation: None,
         }
     }
 
@@ -220,6 +221,7 @@ impl FormState {
             ),
             token_ttl_seconds: self.token_ttl_value().unwrap_or_default(),
             rate_limit: Some(self.rate_limit_value().unwrap_or_default()),
+            rotation: None,
         }
     }
 }
