@@ -7,6 +7,7 @@ pub mod cidr;
 pub mod credential;
 pub mod event;
 pub mod expiry;
+pub mod holder_key;
 pub mod instance;
 pub mod key;
 pub mod plan;
@@ -29,6 +30,7 @@ pub use credential::{
     Credential, CredentialInput, CredentialKind, CredentialRole, CredentialStatus, KeyFormat, KeyName, NewCredential,
 };
 pub use expiry::Expiry;
+pub use holder_key::HolderKey;
 pub use key::Environment;
 pub use plan::Plan;
 pub use rate_limit::{RateLimit, RateLimitSetting};
