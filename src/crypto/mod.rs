@@ -1,6 +1,7 @@
 //! Secrets: the master key, keyed digests of random tokens, and password hashing.
 
 pub mod digest;
+pub mod jwe;
 pub mod jwt;
 pub mod keygen;
 pub mod master_key;
