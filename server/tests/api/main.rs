@@ -16,6 +16,7 @@ mod crash;
 mod doors;
 mod forward_auth;
 mod helpers;
+mod jwe_peer;
 mod keys;
 mod leases;
 mod migrate_data;
