@@ -18,14 +18,14 @@ fn holder_script() -> PathBuf {
 }
 
 /// A key pair jwcrypto made: the private half stays in a file for `open`.
-struct Holder {
+pub(crate) struct Holder {
     private_jwk: NamedTempFile,
-    public: HolderKey,
+    pub(crate) public: HolderKey,
     thumbprint: String,
 }
 
 impl Holder {
-    fn generate(crv: &str, kid: Option<&str>) -> Self {
+    pub(crate) fn generate(crv: &str, kid: Option<&str>) -> Self {
         let out = Command::new(crate::peers::python())
             .arg(holder_script())
             .args(["gen", crv])
@@ -58,7 +58,7 @@ impl Holder {
         child.wait_with_output().unwrap()
     }
 
-    fn opens_to(&self, token: &str) -> Vec<u8> {
+    pub(crate) fn opens_to(&self, token: &str) -> Vec<u8> {
         let out = self.open(token);
         assert!(out.status.success(), "open: {}", String::from_utf8_lossy(&out.stderr));
         out.stdout
@@ -66,7 +66,7 @@ impl Holder {
 
     /// Asserts that `token` does not open, and for the right reason: the
     /// AES-GCM tag does not check out (not a malformed token or a missing key).
-    fn refuses(&self, token: &str, what: &str) {
+    pub(crate) fn refuses(&self, token: &str, what: &str) {
         let out = self.open(token);
         assert!(!out.status.success(), "{what} opened: {:?}", out.stdout);
         let reason = String::from_utf8_lossy(&out.stderr);

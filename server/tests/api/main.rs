@@ -31,6 +31,7 @@ mod pg;
 mod pg_engine;
 mod pg_tls;
 mod rate_limits;
+mod rotation_policy;
 mod self_rotation;
 mod sign_in_races;
 mod token_reach;

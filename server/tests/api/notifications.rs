@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 /// An endpoint for `events` on the default account, pointed at `receiver`,
 /// and the admin key that created it (made first, so its own `key.created`
 /// is not sent).
-async fn endpoint(app: &TestApp, receiver: &Receiver, events: &[&str]) -> (String, Api) {
+pub(crate) async fn endpoint(app: &TestApp, receiver: &Receiver, events: &[&str]) -> (String, Api) {
     let api = app.management_key_for_admin().await;
     let res = api
         .post(
@@ -34,7 +34,7 @@ async fn deliveries(api: &Api, webhook: &str) -> Vec<Value> {
 }
 
 /// Points Keyward at the sink.
-async fn use_smtp(app: &TestApp, sink: &SmtpSink) {
+pub(crate) async fn use_smtp(app: &TestApp, sink: &SmtpSink) {
     app.kw()
         .notifications()
         .set_smtp(
@@ -178,7 +178,7 @@ async fn failures_and_timeouts_are_retried_with_backoff_and_a_replay_keeps_the_e
 
 /// Waits (up to 15 s) until nothing is left to deliver, so counting what
 /// arrived afterwards proves nothing more was sent.
-async fn settle(app: &TestApp) {
+pub(crate) async fn settle(app: &TestApp) {
     for _ in 0..150 {
         if app.kw().notifications().outbox_pending().await.unwrap() == 0 {
             return;
