@@ -1,6 +1,7 @@
 //! Three instances on one PostgreSQL database send each webhook event and
-//! each expiry notice once: the scheduler runs on the lease holder, and
-//! deliveries are claimed with `FOR UPDATE SKIP LOCKED`.
+//! each expiry notice once, and rotate each credential that is due once: the
+//! schedulers run on the lease holder, and deliveries are claimed with
+//! `FOR UPDATE SKIP LOCKED`.
 
 use crate::binary::Binary;
 use crate::cluster::{admin_key, on};
@@ -37,7 +38,7 @@ async fn three_instances_deliver_each_notice_once() {
     let res = api
         .post(
             "/v1/webhooks",
-            json!({ "account": "default", "url": receiver.url, "events": ["key.created", "key.revoked", "key.expiring"] }),
+            json!({ "account": "default", "url": receiver.url, "events": ["key.created", "key.revoked", "key.expiring", "key.rotated"] }),
         )
         .await;
     assert_eq!(res.status(), StatusCode::CREATED);
@@ -45,6 +46,14 @@ async fn three_instances_deliver_each_notice_once() {
     const EXPIRING: usize = 12;
     for i in 0..EXPIRING {
         api.create(json!({ "name": format!("soon{i}"), "expires": "custom:30" }))
+            .await;
+    }
+    // And keys rotating daily by themselves, long overdue when the cluster starts.
+    const ROTATING: usize = 8;
+    let holder = crate::jwe_peer::Holder::generate("P-256", None);
+    let policy = json!({ "every": "1d", "delivery": "encrypted", "grace_seconds": 600, "holder_key": serde_json::to_value(&holder.public).unwrap() });
+    for i in 0..ROTATING {
+        api.create(json!({ "name": format!("rotating{i}"), "expires": "1y", "rotation": policy }))
             .await;
     }
     first.shutdown().await;
@@ -71,7 +80,7 @@ async fn three_instances_deliver_each_notice_once() {
     }))
     .await;
 
-    let expected = EXPIRING + CHURN + CHURN / 2 + EXPIRING;
+    let expected = EXPIRING + ROTATING + CHURN + CHURN / 2 + EXPIRING + ROTATING;
     receiver.wait_for(expected).await;
     // Anything sent twice would arrive within the next attempts.
     tokio::time::sleep(Duration::from_secs(3)).await;
@@ -84,7 +93,16 @@ async fn three_instances_deliver_each_notice_once() {
     let twice: Vec<_> = by_id.iter().filter(|(_, n)| **n > 1).collect();
     assert!(twice.is_empty(), "sent more than once: {twice:?}");
     let count = |t: &str| got.iter().filter(|r| r.event_type == t).count();
-    assert_eq!(count("key.created"), EXPIRING + CHURN);
+    assert_eq!(count("key.created"), EXPIRING + ROTATING + CHURN);
+    let mut rotated: Vec<&str> = got
+        .iter()
+        .filter(|r| r.event_type == "key.rotated")
+        .map(|r| r.body["data"]["credential"]["name"].as_str().unwrap())
+        .collect();
+    rotated.sort_unstable();
+    rotated.dedup();
+    assert_eq!(rotated.len(), ROTATING, "each due key rotated once, by one instance");
+    assert_eq!(count("key.rotated"), ROTATING);
     assert_eq!(count("key.revoked"), CHURN / 2);
     assert_eq!(count("key.expiring"), EXPIRING, "one notice per key, from one instance");
     eprintln!("3 instances delivered {} events, each once", got.len());
