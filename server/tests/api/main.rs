@@ -32,6 +32,7 @@ mod pg_engine;
 mod pg_tls;
 mod rate_limits;
 mod rotation_policy;
+mod rotation_refusals;
 mod self_rotation;
 mod sign_in_races;
 mod token_reach;
