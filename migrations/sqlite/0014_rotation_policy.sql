@@ -12,3 +12,8 @@ CREATE INDEX credentials_by_rotation_check ON credentials (rotation_check_at)
 -- Secrets whose grace period ended recently, for the stalled-rotation notice.
 CREATE INDEX credential_secrets_by_retirement ON credential_secrets (retires_at)
     WHERE retires_at IS NOT NULL;
+
+-- An application's previous secret (sealed, like app_secret) and when it
+-- stops signing: a rotated application keeps the old one for its grace period.
+ALTER TABLE credentials ADD COLUMN previous_app_secret BLOB;
+ALTER TABLE credentials ADD COLUMN previous_app_secret_retires_at INTEGER;

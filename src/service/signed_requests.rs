@@ -15,13 +15,37 @@ use crate::policy::{CredentialFacts, RequestFacts, VerifyCode, decide};
 use crate::store;
 use crate::verify::{SignedRequest, Verdict};
 
+/// What a signed request is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum SignedPurpose {
+    /// A call on the API below its base path, held to the rights.
+    Api,
+    /// `POST /v1/keys/self/rotate`: the application rotating its own secret.
+    RotateSelf,
+}
+
 impl Verification<'_> {
+    /// Checks a signed request to `POST /v1/keys/self/rotate`: the same
+    /// checks as any signed request, but no rights (rotating itself is not a
+    /// call on the API) and no API base. The URL is the one the server was
+    /// called at, so a signature made for another call does not fit.
+    pub async fn verify_signed_self_rotation(
+        &self,
+        s: &SignedRequest<'_>,
+        facts: &RequestFacts<'_>,
+    ) -> ServiceResult<Verdict> {
+        let verdict = self.verify_signed(s, facts, SignedPurpose::RotateSelf).await?;
+        self.kw.metrics().count_verify(verdict.code);
+        Ok(verdict)
+    }
+
     /// Decides a signed request. An unknown application, an unknown consumer
     /// key, a pending one and a wrong signature all answer `NOT_FOUND`.
     pub(super) async fn verify_signed(
         &self,
         s: &SignedRequest<'_>,
         facts: &RequestFacts<'_>,
+        purpose: SignedPurpose,
     ) -> ServiceResult<Verdict> {
         let base = &self.kw.config().key_prefix;
         let shaped = key::parse(s.application, base).is_ok_and(|k| k.role == SecretRole::ClientId)
@@ -58,22 +82,28 @@ impl Verification<'_> {
         else {
             return Ok(Verdict::bare(VerifyCode::NotFound));
         };
-        let context = format!("application-secret:{}", app.public_id);
-        let Some(secret) = app
-            .app_secret
-            .as_deref()
-            .and_then(|sealed| self.kw.sealer().open(sealed, &context).ok())
-            .and_then(|plain| String::from_utf8(plain).ok())
-        else {
-            return Ok(Verdict::bare(VerifyCode::NotFound));
-        };
         let parts = SignedParts {
             method: s.method,
             url: s.url,
             body: s.body,
             timestamp: s.timestamp,
         };
-        if !request_signature::matches(&secret, s.consumer, &parts, s.signature) {
+        // The current secret, then, during a grace period, the previous one.
+        let context = format!("application-secret:{}", app.public_id);
+        let previous = app
+            .previous_app_secret
+            .as_ref()
+            .filter(|(_, until)| *until > now)
+            .map(|(sealed, _)| sealed);
+        let signed = app.app_secret.iter().chain(previous).any(|sealed| {
+            self.kw
+                .sealer()
+                .open(sealed, &context)
+                .ok()
+                .and_then(|plain| String::from_utf8(plain).ok())
+                .is_some_and(|secret| request_signature::matches(&secret, s.consumer, &parts, s.signature))
+        });
+        if !signed {
             return Ok(Verdict::bare(VerifyCode::NotFound));
         }
         if !self
@@ -83,10 +113,19 @@ impl Verification<'_> {
             return Ok(Verdict::bare(VerifyCode::StaleSignature));
         }
         let below = self.kw.config().application_base_path.below(s.url);
-        let facts = RequestFacts {
-            method: Some(s.method),
-            path: below,
-            ..*facts
+        let facts = match purpose {
+            SignedPurpose::Api => RequestFacts {
+                method: Some(s.method),
+                path: below,
+                ..*facts
+            },
+            // Rotating itself is no call on the API: its rights do not apply
+            // (as for a Bearer key rotating itself), everything else does.
+            SignedPurpose::RotateSelf => RequestFacts {
+                method: None,
+                path: None,
+                ..*facts
+            },
         };
         let revoked_at = match (app.revoked_at, consumer.revoked_at) {
             (Some(a), Some(c)) => Some(a.min(c)),
@@ -116,7 +155,9 @@ impl Verification<'_> {
         }
         // A path outside the API base, or one the application's own rights
         // (narrowed after the consumer key was granted) no longer cover.
-        if code.is_valid() && (below.is_none() || !right::allowed(&app.grants.rights, facts.method, facts.path)) {
+        let api_call = purpose == SignedPurpose::Api;
+        if code.is_valid() && api_call && (below.is_none() || !right::allowed(&app.grants.rights, facts.method, facts.path))
+        {
             code = VerifyCode::ForbiddenRight;
         }
         let (code, rate) = self.limit(code, &app, &app_account).await;

@@ -38,7 +38,9 @@ impl Verification<'_> {
 
     async fn verify_uncounted(&self, presented: Presented<'_>, facts: &RequestFacts<'_>) -> ServiceResult<Verdict> {
         if let Presented::Signed(signed) = presented {
-            return self.verify_signed(signed, facts).await;
+            return self
+                .verify_signed(signed, facts, super::signed_requests::SignedPurpose::Api)
+                .await;
         }
         if let Presented::Key { key, .. } = presented
             && envelope::looks_like_jwt(key)

@@ -31,6 +31,8 @@ pub struct Snapshot {
     pub rate_limit: Option<RateLimitSetting>,
     /// An application's secret, still sealed: opened only to check a signature.
     pub app_secret: Option<Arc<[u8]>>,
+    /// After a rotation, its previous secret (sealed) and when it stops signing.
+    pub previous_app_secret: Option<(Arc<[u8]>, i64)>,
     /// The row's version: the index never replaces a newer one with an older.
     pub version: i64,
 }
@@ -53,6 +55,11 @@ impl TryFrom<&CredentialRow> for Snapshot {
             token_ttl_secs: r.token_ttl_secs,
             rate_limit: r.rate_limit()?,
             app_secret: r.app_secret.as_deref().map(Arc::from),
+            previous_app_secret: r
+                .previous_app_secret
+                .as_deref()
+                .zip(r.previous_app_secret_retires_at)
+                .map(|(sealed, until)| (Arc::from(sealed), until)),
             version: r.version,
         })
     }
@@ -326,6 +333,7 @@ mod tests {
             token_ttl_secs: None,
             rate_limit: None,
             app_secret: None,
+            previous_app_secret: None,
             version,
         }
     }

@@ -2,13 +2,14 @@
 //! management credential's Bearer key turned into a service [`Caller`], for
 //! the REST API's extractor and the OAuth endpoints alike.
 
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use keyward::authz::Via;
 use keyward::policy::{RequestFacts, VerifyCode};
 use keyward::service::{Caller, KeyCaller, Keyward, ServiceError};
-use keyward::verify::{Presented, Verdict};
+use keyward::verify::{Presented, SignedRequest, Verdict};
+use serde::de::DeserializeOwned;
 use keyward::wire::authorization::{self, Authorization};
 
 use super::extract::{client_ip, request_path};
@@ -76,51 +77,84 @@ impl FromRequestParts<AppState> for ApiCaller {
 }
 
 /// A credential calling about itself (`/v1/keys/self/…`), authenticated by
-/// its own secret: a Bearer API key, or a client pair with HTTP Basic. Only
-/// its standing and IP are checked, not its rights on Keyward's own paths:
-/// what it may do about itself is the authorization module's question.
-pub struct SelfCaller(pub Caller);
+/// its own secret: a Bearer API key, a client pair with HTTP Basic, or an
+/// application's signed request (`X-Ovh-*`, over the URL it called and this
+/// body), with the request's JSON body (empty: `T::default()`). Only its
+/// standing and IP are checked, not its rights on Keyward's own paths: what
+/// it may do about itself is the authorization module's question.
+pub struct SelfCaller<T>(pub Caller, pub T);
 
-impl FromRequestParts<AppState> for SelfCaller {
+/// The largest body a credential calling about itself sends.
+const SELF_BODY_LIMIT: usize = 64 * 1024;
+
+impl<T: DeserializeOwned + Default + Send> FromRequest<AppState> for SelfCaller<T> {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let ip = client_ip(parts);
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (parts, body) = req.into_parts();
+        let body = axum::body::to_bytes(body, SELF_BODY_LIMIT)
+            .await
+            .map_err(|_| ApiError::invalid("body", "is too large or could not be read"))?;
+        let input = if body.iter().all(u8::is_ascii_whitespace) {
+            T::default()
+        } else {
+            serde_json::from_slice(&body).map_err(|e| ApiError::invalid("body", e.to_string()))?
+        };
+        let ip = client_ip(&parts);
         let facts = RequestFacts {
             ip,
             ..RequestFacts::default()
         };
-        let (presented, via) = match authorization(&parts.headers) {
-            Some(Authorization::Bearer(key)) => (Presented::Key { key, from_query: false }, Via::Secret),
-            Some(Authorization::Basic { ref id, ref secret }) => {
-                let verdict = state
-                    .kw
-                    .verification()
-                    .verify(Presented::ClientPair { id, secret }, &facts)
-                    .await?;
-                return match state
-                    .kw
-                    .credentials()
-                    .key_caller(&verdict, ip.map(|i| i.to_string()), Via::Secret)
-                {
-                    Some(caller) => Ok(SelfCaller(Caller::Key(caller))),
-                    None => Err(refusal(&verdict)),
-                };
-            }
-            _ => {
-                return Err(ApiError::unauthorized(
-                    "Send the credential itself: Authorization: Bearer <key>, or Basic with its client id and secret.",
-                ));
-            }
+        let ovh = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+        let kw = &state.kw;
+        let (verdict, via) = if let Some(application) = ovh("x-ovh-application") {
+            let url = called_url(&parts, kw.config().public_url.as_deref());
+            let signed = SignedRequest {
+                application,
+                consumer: ovh("x-ovh-consumer").unwrap_or_default(),
+                timestamp: ovh("x-ovh-timestamp").unwrap_or_default(),
+                signature: ovh("x-ovh-signature").unwrap_or_default(),
+                method: parts.method.as_str(),
+                url: &url,
+                body: &body,
+            };
+            let verdict = kw.verification().verify_signed_self_rotation(&signed, &facts).await?;
+            (verdict, Via::Secret)
+        } else {
+            let auth = authorization(&parts.headers);
+            let presented = match &auth {
+                Some(Authorization::Bearer(key)) => Presented::Key { key, from_query: false },
+                Some(Authorization::Basic { id, secret }) => Presented::ClientPair { id, secret },
+                _ => {
+                    return Err(ApiError::unauthorized(
+                        "Send the credential itself: Authorization: Bearer <key>, Basic with its client id and secret, or an application's signed request.",
+                    ));
+                }
+            };
+            (kw.verification().verify(presented, &facts).await?, Via::Secret)
         };
-        let verdict = state.kw.verification().verify(presented, &facts).await?;
-        match state
-            .kw
-            .credentials()
-            .key_caller(&verdict, ip.map(|i| i.to_string()), via)
-        {
-            Some(caller) => Ok(SelfCaller(Caller::Key(caller))),
+        match kw.credentials().key_caller(&verdict, ip.map(|i| i.to_string()), via) {
+            Some(caller) => Ok(SelfCaller(Caller::Key(caller), input)),
             None => Err(refusal(&verdict)),
+        }
+    }
+}
+
+/// The URL a client called, as it signed it: the operator's public URL (the
+/// only origin Keyward can trust behind a proxy), else the `Host` it was
+/// called at over plain HTTP; then the path and query as they came in.
+fn called_url(parts: &Parts, public_url: Option<&str>) -> String {
+    let target = parts
+        .extensions
+        .get::<axum::extract::OriginalUri>()
+        .map_or(&parts.uri, |o| &o.0)
+        .path_and_query()
+        .map_or("/", |p| p.as_str());
+    match public_url {
+        Some(base) => format!("{}{target}", base.trim_end_matches('/')),
+        None => {
+            let host = parts.headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
+            format!("http://{host}{target}")
         }
     }
 }

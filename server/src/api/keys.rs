@@ -214,8 +214,7 @@ pub async fn rotate(
     ))]
 pub async fn rotate_self(
     State(kw): State<Keyward>,
-    SelfCaller(caller): SelfCaller,
-    ApiJsonOrEmpty(req): ApiJsonOrEmpty<RotateRequest>,
+    SelfCaller(caller, req): SelfCaller<RotateRequest>,
 ) -> ApiResult<Json<KeyWithSecret>> {
     if req.by_policy {
         let refused = ValidationError::new("by_policy", "a credential rotating itself receives its secret here");

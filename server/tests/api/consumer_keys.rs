@@ -108,7 +108,7 @@ async fn consumer_keys_are_listed_and_revoked_one_by_one_or_all_with_the_applica
 }
 
 #[tokio::test]
-async fn an_application_takes_no_roles_and_cannot_be_rotated() {
+async fn an_application_takes_no_roles_and_an_admin_rotation_keeps_its_consumer_keys() {
     let app = spawn_app().await;
     let api = app.management_key_for_admin().await;
     let res = api
@@ -119,8 +119,24 @@ async fn an_application_takes_no_roles_and_cannot_be_rotated() {
         .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let a = application(&app, "y", json!([])).await;
+    let before: Value = api
+        .get(&format!("/v1/keys/{}/consumer-keys", a.id))
+        .await
+        .json()
+        .await
+        .unwrap();
     let res = api.post(&format!("/v1/keys/{}/rotate", a.id), json!({})).await;
-    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(res.status(), StatusCode::OK);
+    let rotated: Value = res.json().await.unwrap();
+    let secret = rotated["secret"].as_str().unwrap();
+    assert!(secret.starts_with("kws_prod_") && secret != a.secret);
+    let after: Value = api
+        .get(&format!("/v1/keys/{}/consumer-keys", a.id))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(before, after, "a new secret, the same consumer keys");
     // A narrower key cannot issue an application wider than itself.
     let narrow = app
         .key(json!({ "name": "narrow", "scopes": ["keys:write"], "rights": [{ "methods": ["GET"], "path": "/compute/*" }] }))

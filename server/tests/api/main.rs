@@ -2,6 +2,7 @@
 //! test, called over HTTP. One binary, so everything compiles once.
 
 mod aborted_pages;
+mod application_rotation;
 mod applications;
 mod authz;
 mod binary;

@@ -147,13 +147,15 @@ impl NewCredential {
     }
 }
 
-/// Only credentials with a rotatable secret take a rotation policy: an
-/// application's secret never changes (its consumer keys do).
+/// An application takes no rotation policy: the scheduler's notices and the
+/// stalled-rotation check follow secrets by their last use, which an
+/// application's signing secret does not have. It rotates by an admin, or
+/// by itself with a signed request.
 pub fn check_rotatable(kind: CredentialKind) -> Result<(), ValidationError> {
     if kind == CredentialKind::Application {
         return Err(ValidationError::new(
             "rotation",
-            "an application's secret is not rotated; revoke and request consumer keys instead",
+            "an application takes no rotation policy; it rotates its secret itself (a signed POST /v1/keys/self/rotate) or an admin does",
         ));
     }
     Ok(())

@@ -130,7 +130,11 @@ impl Credentials<'_> {
         let (row, account) = self
             .credential_to_change(&mut tx, caller, public_id, Intent::Revoke)
             .await?;
-        let ended = store::credentials::end_grace(&mut *tx, row.id).await?;
+        let ended = if row.kind()? == CredentialKind::Application {
+            store::credentials::end_app_grace(&mut *tx, row.id).await?
+        } else {
+            store::credentials::end_grace(&mut *tx, row.id).await?
+        };
         if ended {
             store::credentials::bump_version(&mut *tx, row.id).await?;
             tx.audit(
@@ -194,31 +198,27 @@ impl Credentials<'_> {
             return Err(ServiceError::rule("REVOKED", "A revoked credential cannot be rotated."));
         }
         let kind = row.kind()?;
-        if kind == CredentialKind::Application {
-            return Err(ServiceError::rule(
-                "NOT_ROTATABLE",
-                "An application's secret cannot be rotated; revoke its consumer keys or create a new application.",
-            ));
-        }
+        let environment = row.environment()?;
+        let base = &self.kw.config().key_prefix;
         let (secret, signing_kid) = match (kind, row.format()?) {
             (CredentialKind::ApiKey, KeyFormat::Jwt) => {
                 let (jwt, kid) = self.sign_key_jwt(&row.public_id, &account.name, now, row.expires_at)?;
                 (jwt, Some(kid))
             }
-            (CredentialKind::ApiKey, KeyFormat::Opaque) => (
-                keygen::secret(&self.kw.config().key_prefix, SecretRole::ApiKey, row.environment()?),
-                None,
-            ),
-            _ => (
-                keygen::secret(
-                    &self.kw.config().key_prefix,
-                    SecretRole::ClientSecret,
-                    row.environment()?,
-                ),
-                None,
-            ),
+            (CredentialKind::ApiKey, KeyFormat::Opaque) => (keygen::secret(base, SecretRole::ApiKey, environment), None),
+            _ => (keygen::secret(base, SecretRole::ClientSecret, environment), None),
         };
-        store::credentials::rotate(tx, row.id, &self.kw.verifier().digest(&secret), now, now + grace).await?;
+        if kind == CredentialKind::Application {
+            // An application's secret signs requests, so it is sealed, not
+            // hashed; its consumer keys stay as they are.
+            let sealed = self
+                .kw
+                .sealer()
+                .seal(secret.as_bytes(), &format!("application-secret:{}", row.public_id));
+            store::credentials::rotate_app_secret(&mut **tx, row.id, &sealed, now, now + grace).await?;
+        } else {
+            store::credentials::rotate(tx, row.id, &self.kw.verifier().digest(&secret), now, now + grace).await?;
+        }
         let prefix = (kind == CredentialKind::ApiKey && signing_kid.is_none()).then(|| display_prefix(&secret));
         store::credentials::set_rotated(&mut **tx, row.id, prefix.as_deref(), signing_kid.as_deref()).await?;
         if let Some(policy) = row.rotation()? {

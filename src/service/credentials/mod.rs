@@ -13,7 +13,7 @@ pub use schedule::PolicyRotation;
 
 use super::{Caller, KeyCaller, Keyward, ServiceError, ServiceResult};
 use crate::authz::{Access, AccountRef, Action, Area, Grant, KeyHolder, Lifetime, Target, Via};
-use crate::domain::credential::{CredentialPage, CredentialQuery, CredentialSummary};
+use crate::domain::credential::{CredentialPage, CredentialQuery, CredentialSummary, PreviousSecret};
 use crate::domain::{Account, Credential, CredentialStatus, Plan, RateLimitSetting, ValidationError};
 use crate::store::credentials::{CredentialRow, Grants, ListFilter};
 use crate::store::{self};
@@ -259,7 +259,16 @@ impl Credentials<'_> {
     pub async fn get(&self, caller: &Caller, public_id: &str) -> ServiceResult<Credential> {
         let (row, _) = self.credential_for(caller, public_id, Access::Read).await?;
         let now = self.kw.now();
-        let previous = store::credentials::previous_secret(self.kw.store().pool(), row.id, now).await?;
+        let previous = match row.previous_app_secret_retires_at {
+            // An application's previous secret signs, it is not looked up:
+            // its last use is the application's own.
+            Some(retires_at) if retires_at > now => Some(PreviousSecret {
+                retires_at,
+                last_used_at: None,
+                last_used_ip: None,
+            }),
+            _ => store::credentials::previous_secret(self.kw.store().pool(), row.id, now).await?,
+        };
         Ok(Credential {
             previous_secret: previous,
             ..row.into_credential(now)?

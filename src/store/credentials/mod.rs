@@ -25,7 +25,7 @@ pub(super) const SELECT: &str =
         c.expires_at, c.lifetime_secs, c.auto_renew, c.metadata, c.created_at, c.created_by,
         c.last_used_at, c.last_used_ip, c.revoked_at, c.token_ttl_secs, c.format, c.signing_kid,
         c.rate_limit, c.version, c.app_secret, c.rotation,
-        c.rotation_due_at
+        c.rotation_due_at, c.previous_app_secret, c.previous_app_secret_retires_at
    FROM credentials c JOIN accounts a ON a.id = c.account_id";
 
 pub(super) fn json<T: serde::Serialize + ?Sized>(v: &T) -> String {

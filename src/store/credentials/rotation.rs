@@ -132,3 +132,42 @@ pub async fn stalled_secrets<'e>(
     .fetch_all(db)
     .await?)
 }
+
+/// Makes `sealed` an application's secret: the current one signs until
+/// `grace_end` (or stops now, with no grace), and any older one stops now.
+pub async fn rotate_app_secret<'e>(
+    db: impl crate::store::Db<'e>,
+    id: i64,
+    sealed: &[u8],
+    now: i64,
+    grace_end: i64,
+) -> StoreResult<()> {
+    let keep = grace_end > now;
+    sqlx::query(
+        "UPDATE credentials
+            SET previous_app_secret = CASE WHEN $1 THEN app_secret ELSE NULL END,
+                previous_app_secret_retires_at = CASE WHEN $1 THEN $2 ELSE NULL END,
+                app_secret = $3
+          WHERE id = $4",
+    )
+    .bind(keep)
+    .bind(grace_end)
+    .bind(sealed)
+    .bind(id)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Ends an application's previous secret now; false when it had none.
+pub async fn end_app_grace<'e>(db: impl crate::store::Db<'e>, id: i64) -> StoreResult<bool> {
+    Ok(sqlx::query(
+        "UPDATE credentials SET previous_app_secret = NULL, previous_app_secret_retires_at = NULL
+          WHERE id = $1 AND previous_app_secret IS NOT NULL",
+    )
+    .bind(id)
+    .execute(db)
+    .await?
+    .rows_affected()
+        == 1)
+}

@@ -49,6 +49,10 @@ pub struct CredentialRow {
     pub rotation: Option<String>,
     /// When the current secret is due for rotation under that policy.
     pub rotation_due_at: Option<i64>,
+    /// An application's previous secret, sealed, during its grace period…
+    pub previous_app_secret: Option<Vec<u8>>,
+    /// …which ends then.
+    pub previous_app_secret_retires_at: Option<i64>,
 }
 
 /// The parsed JSON columns of a row.

@@ -25,7 +25,7 @@ pub fn RevealPanel(created: Created, #[prop(into)] on_done: Callback<()>) -> imp
                     <h2 id="reveal-title" class="font-semibold">"Copy this secret now. It will not be shown again."</h2>
                     <p class="mt-1">
                         {if c.kind == CredentialKind::Application {
-                            "Store the application secret and the consumer key in your secrets manager or environment, never in version control. An application is not rotated: if the secret is lost, create a new application; a lost consumer key is revoked on the application's page."
+                            "Store the application secret and the consumer key in your secrets manager or environment, never in version control. If the application secret leaks, rotate it (its consumer keys stay); a lost consumer key is revoked on the application's page."
                         } else {
                             "Keyward keeps only a keyed hash of it. Store it in your secrets manager or environment, never in version control. If you lose it, rotate the credential."
                         }}
