@@ -200,10 +200,12 @@ pub async fn rotate(
     Ok(Json(created).into_response())
 }
 
-/// The calling credential rotates itself: send its own secret (Bearer key, or
-/// Basic with client id and secret); no management scope is needed. The
-/// answer carries the new secret, once; the previous one keeps working for
-/// the grace period.
+/// The calling credential rotates itself: send its own secret (Bearer key,
+/// Basic with client id and secret, or an application's signed request with
+/// the `X-Ovh-*` headers over this URL and body); no management scope is
+/// needed. The answer carries the new secret, once; the previous one keeps
+/// working for the grace period (the request's, else the credential's
+/// policy's, else 24 h).
 #[utoipa::path(post, path = "/keys/self/rotate", tag = "keys",
     request_body(content = Option<RotateRequest>, description = "Optional: no body rotates with the default grace period"),
     security(("bearer" = [])),
