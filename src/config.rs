@@ -49,6 +49,12 @@ pub struct Config {
     /// The API base below which applications' signed requests and the
     /// consumer-key calls live (`/1.0`): rights match the path after it.
     pub application_base_path: crate::domain::application::BasePath,
+    /// Rotate the signing key every this many days (`None`: only when an
+    /// admin asks), so a key's exposure is bounded without anyone remembering.
+    pub signing_key_rotation_days: Option<u32>,
+    /// How long before it starts signing the next scheduled key is published
+    /// in the JWKS, so resource servers that cache the JWKS hold it in time.
+    pub signing_key_lead_hours: u32,
 }
 
 impl Config {
@@ -72,6 +78,8 @@ impl Config {
             webhook_allowed_cidrs: Vec::new(),
             application_base_path: crate::domain::application::BasePath::parse("/1.0")
                 .expect("the default base path is valid"),
+            signing_key_rotation_days: None,
+            signing_key_lead_hours: 24,
         }
     }
 

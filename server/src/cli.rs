@@ -203,6 +203,12 @@ pub struct ServeArgs {
     /// The API base of applications' signed requests, as in their clients' endpoint (`https://api.example.com/1.0`): `<base>/auth/time` and `<base>/auth/credential` are served here, and rights match the path after it.
     #[arg(long, env = "KEYWARD_APPLICATION_BASE_PATH", default_value = "/1.0", value_parser = base_path)]
     pub application_base_path: BasePath,
+    /// Rotate the signing key every N days (1–3650); off by default (rotate by hand). The next key is published ahead (--signing-key-lead-hours), and a retired one stays published until every token it signed has expired.
+    #[arg(long, env = "KEYWARD_SIGNING_KEY_ROTATION_DAYS", value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub signing_key_rotation_days: Option<u32>,
+    /// Hours (1–8760) the next scheduled signing key is in the JWKS before it starts signing, so resource servers that cache the JWKS already hold it.
+    #[arg(long, env = "KEYWARD_SIGNING_KEY_LEAD_HOURS", default_value_t = 24, value_parser = clap::value_parser!(u32).range(1..=8760))]
+    pub signing_key_lead_hours: u32,
     /// Log format: `text` for people, `json` for log pipelines.
     #[arg(long, env = "KEYWARD_LOG_FORMAT", default_value = "text")]
     pub log_format: LogFormat,
@@ -255,6 +261,8 @@ impl ServeArgs {
         c.delivery_timeout = std::time::Duration::from_secs(self.delivery_timeout_secs);
         c.webhook_allowed_cidrs = self.webhook_allowed_cidrs.clone();
         c.application_base_path = self.application_base_path.clone();
+        c.signing_key_rotation_days = self.signing_key_rotation_days;
+        c.signing_key_lead_hours = self.signing_key_lead_hours;
         c
     }
 }

@@ -187,7 +187,25 @@ async fn scan_rotation(kw: Keyward) {
     }
 }
 
+/// Runs the signing-key schedule (publishing the next key ahead, retiring
+/// the one it took over from), then reloads the key ring if the keys changed
+/// elsewhere or a retired key's publication ended.
 async fn watch_signing_keys(kw: Keyward) {
+    match kw.oauth().rotate_signing_keys_on_schedule().await {
+        Ok(pass) => {
+            if let Some((kid, activates_at)) = &pass.published {
+                tracing::info!(
+                    kid,
+                    activates_at,
+                    "published the next signing key ahead of its activation"
+                );
+            }
+            if let Some(kid) = &pass.activated {
+                tracing::info!(kid, retired = ?pass.retired, "the scheduled signing key took over; retired the previous one");
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "the signing-key schedule failed; will retry"),
+    }
     match kw.oauth().refresh_keyring_if_changed().await {
         Ok(true) => tracing::info!("signing keys changed; reloaded the key ring"),
         Ok(false) => {}

@@ -6,6 +6,8 @@ use clap::Parser;
 use keyward::clock::SystemClock;
 use keyward::config::Config;
 use keyward::domain::Role;
+use keyward::domain::signing_key::SigningKeyState;
+use keyward::domain::time::format_utc;
 use keyward::service::{Caller, Keyward, UserAccessInput};
 use keyward::store::Store;
 use keyward_server::cli::{
@@ -122,7 +124,7 @@ async fn rotate_signing_key(
             .signing_keys(&Caller::System("cli"))
             .map_err(|e| e.to_string())?
             .iter()
-            .find(|k| k.retired_at.is_none())
+            .find(|k| k.state == SigningKeyState::Current)
             .and_then(|k| k.algorithm.parse().ok())
             .unwrap_or(keyward::crypto::jwt::JwtAlgorithm::ES256),
     };
@@ -169,18 +171,26 @@ async fn list_signing_keys(config: Config, json: bool) -> Result<(), String> {
     if json {
         println!("{}", serde_json::to_string(&keys).map_err(|e| e.to_string())?);
     } else {
-        println!("{:<24} {:<6} {:<22} STATUS", "KID", "ALG", "CREATED");
+        println!(
+            "{:<24} {:<6} {:<22} {:<22} STATUS",
+            "KID", "ALG", "CREATED", "SIGNS FROM"
+        );
         for k in &keys {
-            let status = match (k.retired_at, k.publish_until) {
-                (None, _) => "signing".to_owned(),
-                (Some(_), Some(t)) => format!("retiring, published until {}", keyward::domain::time::format_utc(t)),
-                (Some(_), None) => "retiring, published while its JWT keys live".to_owned(),
+            let status = match (k.state, k.retired_at, k.publish_until) {
+                (SigningKeyState::Current, ..) => "current: signing".to_owned(),
+                (SigningKeyState::Next, ..) => "next: published ahead, signs from its activation".to_owned(),
+                (SigningKeyState::Retiring, None, _) => "retiring: the next key took over just now".to_owned(),
+                (SigningKeyState::Retiring, Some(_), Some(t)) => {
+                    format!("retiring, published until {}", format_utc(t))
+                }
+                (SigningKeyState::Retiring, Some(_), None) => "retiring, published while its JWT keys live".to_owned(),
             };
             println!(
-                "{:<24} {:<6} {:<22} {status}",
+                "{:<24} {:<6} {:<22} {:<22} {status}",
                 k.kid,
                 k.algorithm,
-                keyward::domain::time::format_utc(k.created_at)
+                format_utc(k.created_at),
+                format_utc(k.activates_at)
             );
         }
     }

@@ -1,21 +1,24 @@
-//! The signing keys in memory: the one that signs, the public keys that still
-//! verify, and the JWKS document. The database holds them (private keys
-//! sealed); a running server reloads when the CLI rotates them.
+//! The signing keys in memory: the ones that sign (now, or from their
+//! activation on), the public keys that verify, and the JWKS document. The
+//! database holds them (private keys sealed); a running server reloads when
+//! the CLI, the console or the schedule changes them.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use crate::crypto::jwt::{self, JwtAlgorithm, Signer, Verifier};
 use crate::crypto::sealed::Sealer;
-use crate::domain::SigningKeyInfo;
+use crate::domain::signing_key::{SigningKey, signing_at};
 use crate::store::signing_keys::SigningKeyRow;
 
 /// One loaded state of the key ring.
 pub struct Ring {
-    pub signer: Option<Arc<Signer>>,
+    /// The private halves of the keys not retired (the current one, and the
+    /// next one while it is published ahead), by kid.
+    signers: HashMap<String, Arc<Signer>>,
     pub verifiers: HashMap<String, Verifier>,
     pub jwks: Arc<str>,
-    pub keys: Vec<SigningKeyInfo>,
+    pub keys: Vec<SigningKey>,
     pub fingerprint: (i64, i64),
     /// Access tokens these keys already verified.
     pub verified: super::verified::VerifiedTokens,
@@ -30,8 +33,18 @@ impl std::fmt::Debug for KeyRing {
     }
 }
 
+impl Ring {
+    /// The key that signs a token made at `now`: the one current then. The
+    /// next key is published as soon as it is loaded but signs only from its
+    /// activation, on every instance at the same moment, whether or not the
+    /// scheduler has recorded the switch yet.
+    pub fn signer_at(&self, now: i64) -> Option<Arc<Signer>> {
+        signing_at(&self.keys, now).and_then(|k| self.signers.get(&k.kid).cloned())
+    }
+}
+
 impl KeyRing {
-    /// A ring built from the published rows; the newest unretired key signs.
+    /// A ring built from the published rows.
     pub fn from_rows(rows: &[SigningKeyRow], sealer: &Sealer, fingerprint: (i64, i64)) -> Self {
         Self(RwLock::new(Arc::new(build(rows, sealer, fingerprint))))
     }
@@ -50,7 +63,7 @@ impl KeyRing {
 fn build(rows: &[SigningKeyRow], sealer: &Sealer, fingerprint: (i64, i64)) -> Ring {
     let mut verifiers = HashMap::new();
     let mut jwks = Vec::new();
-    let mut signer = None;
+    let mut signers = HashMap::new();
     let mut keys = Vec::new();
     for row in rows {
         let Ok(jwk) = serde_json::from_str::<serde_json::Value>(&row.public_jwk) else {
@@ -61,29 +74,27 @@ fn build(rows: &[SigningKeyRow], sealer: &Sealer, fingerprint: (i64, i64)) -> Ri
             verifiers.insert(row.kid.clone(), v);
             jwks.push(jwk);
         }
-        if signer.is_none() && row.retired_at.is_none() {
+        if row.retired_at.is_none() {
             let alg: Option<JwtAlgorithm> = row.algorithm.parse().ok();
-            signer = match (alg, sealer.open(&row.private_key, &row.kid)) {
-                (Some(alg), Ok(pkcs8)) => jwt::Signer::from_pkcs8(&row.kid, alg, &pkcs8).map(Arc::new),
-                _ => {
-                    tracing::error!(
-                        kid = row.kid,
-                        "the active signing key cannot be opened with this master key"
-                    );
-                    None
+            let opened = alg.zip(sealer.open(&row.private_key, &row.kid).ok());
+            match opened.and_then(|(alg, pkcs8)| jwt::Signer::from_pkcs8(&row.kid, alg, &pkcs8)) {
+                Some(signer) => {
+                    signers.insert(row.kid.clone(), Arc::new(signer));
                 }
-            };
+                None => tracing::error!(kid = row.kid, "a signing key cannot be opened with this master key"),
+            }
         }
-        keys.push(SigningKeyInfo {
+        keys.push(SigningKey {
             kid: row.kid.clone(),
             algorithm: row.algorithm.clone(),
             created_at: row.created_at,
+            activates_at: row.activates_at,
             retired_at: row.retired_at,
             publish_until: row.publish_until,
         });
     }
     Ring {
-        signer,
+        signers,
         verifiers,
         jwks: Arc::from(serde_json::json!({ "keys": jwks }).to_string()),
         keys,

@@ -268,7 +268,7 @@ impl Keyward {
             ServiceError::Internal(s) => StartupError::Store(s),
             other => StartupError::Store(StoreError::Corrupt(other.to_string())),
         })?;
-        if kw.keyring.current().signer.is_none() {
+        if kw.keyring.current().signer_at(now).is_none() {
             let alg = kw.config.jwt_algorithm;
             kw.oauth()
                 .rotate_signing_key(&Caller::System("first start"), alg)

@@ -10,14 +10,18 @@ pub struct SigningKeyRow {
     pub private_key: Vec<u8>,
     pub public_jwk: String,
     pub created_at: i64,
+    /// When it signs from (its creation for keys made before the schedule).
+    pub activates_at: i64,
     pub retired_at: Option<i64>,
     pub publish_until: Option<i64>,
 }
 
-/// Keys still in the JWKS at `now`: the active one and the retiring ones.
+/// Keys still in the JWKS at `now`: the active one, the next one published
+/// ahead, and the retiring ones.
 pub async fn published<'e>(db: impl crate::store::Db<'e>, now: i64) -> StoreResult<Vec<SigningKeyRow>> {
     Ok(sqlx::query_as(
-        "SELECT kid, algorithm, private_key, public_jwk, created_at, retired_at, publish_until
+        "SELECT kid, algorithm, private_key, public_jwk, created_at,
+                coalesce(activates_at, created_at) AS activates_at, retired_at, publish_until
            FROM signing_keys
           WHERE retired_at IS NULL OR publish_until IS NULL OR publish_until > $1
           ORDER BY created_at DESC, kid",
@@ -37,42 +41,74 @@ pub async fn fingerprint<'e>(db: impl crate::store::Db<'e>) -> StoreResult<(i64,
     )
 }
 
-/// Adds a key that signs from now on.
-pub async fn insert(
-    conn: &mut sqlx::AnyConnection,
-    kid: &str,
-    algorithm: &str,
-    sealed_private_key: &[u8],
-    public_jwk: &str,
-    now: i64,
-) -> StoreResult<()> {
+/// A key made now, published at once, that signs from `activates_at` on.
+pub struct NewSigningKey<'a> {
+    pub kid: &'a str,
+    pub algorithm: &'a str,
+    pub sealed_private_key: &'a [u8],
+    pub public_jwk: &'a str,
+    pub created_at: i64,
+    pub activates_at: i64,
+}
+
+/// Adds a key: published from now on, signing from its activation.
+pub async fn insert(conn: &mut sqlx::AnyConnection, key: &NewSigningKey<'_>) -> StoreResult<()> {
     sqlx::query(
-        "INSERT INTO signing_keys (kid, algorithm, private_key, public_jwk, created_at) VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO signing_keys (kid, algorithm, private_key, public_jwk, created_at, activates_at)
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
-    .bind(kid)
-    .bind(algorithm)
-    .bind(sealed_private_key)
-    .bind(public_jwk)
-    .bind(now)
+    .bind(key.kid)
+    .bind(key.algorithm)
+    .bind(key.sealed_private_key)
+    .bind(key.public_jwk)
+    .bind(key.created_at)
+    .bind(key.activates_at)
     .execute(conn)
     .await?;
     Ok(())
 }
 
-/// The kids of the keys that sign now (normally one).
-pub async fn active_kids<'e>(db: impl crate::store::Db<'e>) -> StoreResult<Vec<String>> {
-    Ok(
-        sqlx::query_scalar("SELECT kid FROM signing_keys WHERE retired_at IS NULL")
-            .fetch_all(db)
-            .await?,
-    )
+/// A key not retired yet: the one that signs, one that took over and awaits
+/// its predecessor's retirement, or one published ahead.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct LiveKey {
+    pub kid: String,
+    pub algorithm: String,
+    pub created_at: i64,
+    pub activates_at: i64,
 }
 
-/// Retires `kid`, publishing it until `until` (`None`: for ever, because a
-/// never-expiring JWT-format key carries its signature).
-pub async fn retire<'e>(db: impl crate::store::Db<'e>, kid: &str, now: i64, until: Option<i64>) -> StoreResult<()> {
-    sqlx::query("UPDATE signing_keys SET retired_at = $1, publish_until = $2 WHERE kid = $3")
-        .bind(now)
+impl From<LiveKey> for crate::domain::signing_key::SigningKey {
+    fn from(k: LiveKey) -> Self {
+        Self {
+            kid: k.kid,
+            algorithm: k.algorithm,
+            created_at: k.created_at,
+            activates_at: k.activates_at,
+            retired_at: None,
+            publish_until: None,
+        }
+    }
+}
+
+/// The keys not retired yet (normally the current one, and the next one
+/// while it is published ahead).
+pub async fn live<'e>(db: impl crate::store::Db<'e>) -> StoreResult<Vec<LiveKey>> {
+    Ok(sqlx::query_as(
+        "SELECT kid, algorithm, created_at, coalesce(activates_at, created_at) AS activates_at
+           FROM signing_keys
+          WHERE retired_at IS NULL
+          ORDER BY created_at DESC, kid",
+    )
+    .fetch_all(db)
+    .await?)
+}
+
+/// Retires `kid` as of `at`, publishing it until `until` (`None`: for ever,
+/// because a never-expiring JWT-format key carries its signature).
+pub async fn retire<'e>(db: impl crate::store::Db<'e>, kid: &str, at: i64, until: Option<i64>) -> StoreResult<()> {
+    sqlx::query("UPDATE signing_keys SET retired_at = $1, publish_until = $2 WHERE kid = $3 AND retired_at IS NULL")
+        .bind(at)
         .bind(until)
         .bind(kid)
         .execute(db)

@@ -280,7 +280,7 @@ impl Credentials<'_> {
         now: i64,
         exp: Option<i64>,
     ) -> ServiceResult<(String, String)> {
-        let signer = self.kw.keyring().current().signer.clone().ok_or_else(|| {
+        let signer = self.kw.keyring().current().signer_at(now).ok_or_else(|| {
             ServiceError::rule("NO_SIGNING_KEY", "No signing key is active; rotate the signing keys.")
         })?;
         let claims = KeyClaims {

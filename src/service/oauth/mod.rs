@@ -1,9 +1,11 @@
 //! The OAuth 2.0 token endpoint's logic (client credentials): who gets a
 //! token, with which scopes, for how long. Reading tokens back is in
-//! `tokens.rs`, the signing keys in `signing_keys.rs`.
+//! `tokens.rs`, the signing keys in `signing_keys.rs` and their rotation on a
+//! schedule in `signing_schedule.rs`.
 
 mod issuer;
 mod signing_keys;
+mod signing_schedule;
 mod tokens;
 
 pub use tokens::{IntrospectedClaims, Introspection};
@@ -203,7 +205,7 @@ impl OAuth<'_> {
             }
         };
         let ring = self.kw.keyring().current();
-        let signer = ring.signer.clone().ok_or(OAuthError::ServerError)?;
+        let signer = ring.signer_at(now).ok_or(OAuthError::ServerError)?;
         let ttl = client.token_ttl_secs.unwrap_or(DEFAULT_TOKEN_TTL_SECS);
         let exp = match client.expires_at {
             Some(e) => (now + ttl).min(e),
