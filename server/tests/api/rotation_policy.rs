@@ -44,7 +44,7 @@ async fn rotate_self(app: &TestApp, secret: &str) -> String {
     body["secret"].as_str().unwrap().to_owned()
 }
 
-fn of_type<'a>(receiver: &'a Receiver, event_type: &str) -> Vec<crate::peers::Received> {
+fn of_type(receiver: &Receiver, event_type: &str) -> Vec<crate::peers::Received> {
     receiver
         .received()
         .into_iter()
