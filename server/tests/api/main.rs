@@ -36,6 +36,7 @@ mod rotation_policy;
 mod rotation_refusals;
 mod self_rotation;
 mod sign_in_races;
+mod signing_key_schedule;
 mod token_reach;
 mod two_factor;
 mod usage;
