@@ -90,8 +90,9 @@ impl OAuth<'_> {
         Ok(true)
     }
 
-    /// The published signing keys, newest first, each current, next or
-    /// retiring as of now, for whoever may read install-wide settings.
+    /// The published signing keys, latest activation first (the next one,
+    /// the current one, the retiring ones), each with its state as of now,
+    /// for whoever may read install-wide settings.
     pub fn signing_keys(&self, caller: &Caller) -> ServiceResult<Vec<SigningKeyInfo>> {
         caller.authorize(Action::Use(Area::Admin, Access::Read), Target::Install, "signing key")?;
         Ok(signing_key::listed_at(&self.kw.keyring().current().keys, self.kw.now()))

@@ -84,21 +84,21 @@ pub fn SigningKeys() -> impl IntoView {
     .into_any()
 }
 
-/// One key: when it signs (since, from or until when) and where it stands.
+/// One key: when it started, starts or stopped signing, and where it stands.
 #[component]
 fn KeyRow(k: SigningKeyInfo) -> impl IntoView {
     let muted = "text-xs text-zinc-500 dark:text-zinc-400";
     let signing = match (k.state, k.retired_at) {
         (SigningKeyState::Current, _) => {
-            view! { <span class=muted>"since "<RelativeTime ts=Some(k.activates_at)/></span> }.into_any()
+            view! { <span class=muted>"started "<RelativeTime ts=Some(k.activates_at)/></span> }.into_any()
         }
         (SigningKeyState::Next, _) => {
-            view! { <span class=muted>"from "<RelativeTime ts=Some(k.activates_at)/></span> }.into_any()
+            view! { <span class=muted>"starts "<RelativeTime ts=Some(k.activates_at)/></span> }.into_any()
         }
         (SigningKeyState::Retiring, Some(t)) => {
-            view! { <span class=muted>"until "<RelativeTime ts=Some(t)/></span> }.into_any()
+            view! { <span class=muted>"stopped "<RelativeTime ts=Some(t)/></span> }.into_any()
         }
-        (SigningKeyState::Retiring, None) => view! { <span class=muted>"no longer"</span> }.into_any(),
+        (SigningKeyState::Retiring, None) => view! { <span class=muted>"stopped"</span> }.into_any(),
     };
     let status = match (k.state, k.retired_at, k.publish_until) {
         (SigningKeyState::Current, ..) => view! { <Badge text="Signing" tone=Tone::Good/> }.into_any(),
@@ -111,7 +111,7 @@ fn KeyRow(k: SigningKeyInfo) -> impl IntoView {
         (SigningKeyState::Retiring, None, _) => view! { <Badge text="Retiring" tone=Tone::Warn/> }.into_any(),
         (SigningKeyState::Retiring, Some(_), Some(t)) => view! {
             <span class="flex flex-wrap items-center gap-2"><Badge text="Retiring" tone=Tone::Warn/>
-            <span class=muted title=format_utc(t)>"published until "<RelativeTime ts=Some(t)/></span></span>
+            <span class=muted title=format_utc(t)>"leaves the JWKS "<RelativeTime ts=Some(t)/></span></span>
         }
         .into_any(),
         (SigningKeyState::Retiring, Some(_), None) => view! {
