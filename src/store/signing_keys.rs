@@ -17,14 +17,16 @@ pub struct SigningKeyRow {
 }
 
 /// Keys still in the JWKS at `now`: the next one published ahead, the active
-/// one and the retiring ones, in that order (latest activation first).
+/// one and the retiring ones, in that order (latest activation first; of two
+/// activated in the same second, the one not retired).
 pub async fn published<'e>(db: impl crate::store::Db<'e>, now: i64) -> StoreResult<Vec<SigningKeyRow>> {
     Ok(sqlx::query_as(
         "SELECT kid, algorithm, private_key, public_jwk, created_at,
                 coalesce(activates_at, created_at) AS activates_at, retired_at, publish_until
            FROM signing_keys
           WHERE retired_at IS NULL OR publish_until IS NULL OR publish_until > $1
-          ORDER BY coalesce(activates_at, created_at) DESC, created_at DESC, kid",
+          ORDER BY coalesce(activates_at, created_at) DESC,
+                   CASE WHEN retired_at IS NULL THEN 0 ELSE 1 END, created_at DESC, kid",
     )
     .bind(now)
     .fetch_all(db)
