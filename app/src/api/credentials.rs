@@ -1,7 +1,10 @@
 //! Credentials: list, read, create (the secret comes back once), change,
-//! rotate, revoke, and what the console needs to build its forms.
+//! rotate (by hand or by its policy), revoke, and what the console needs to
+//! build its forms.
 
-use keyward::domain::credential::{Created, CredentialPage, CredentialPatch, CredentialQuery, CredentialSummary};
+use keyward::domain::credential::{
+    Created, CredentialPage, CredentialPatch, CredentialQuery, CredentialSummary, RotationDelivery,
+};
 use keyward::domain::{AuditPage, Credential, CredentialInput};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
@@ -82,6 +85,28 @@ pub async fn rotate_credential(id: String, grace_period_seconds: i64) -> Result<
         .credentials()
         .rotate(&caller, &id, Some(grace_period_seconds))
         .await?)
+}
+
+/// What "rotate now by policy" did. It carries no secret: an encrypted
+/// delivery sent it to the holder, a notify delivery asked the holder to rotate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PolicyRotated {
+    /// The credential afterwards.
+    pub credential: Credential,
+    /// `encrypted`: rotated, the secret went out in the `key.rotated` webhook;
+    /// `notify`: `key.rotation_due` was sent.
+    pub delivery: RotationDelivery,
+}
+
+/// Does at once what the credential's rotation policy does when it is due.
+#[server(prefix = "/api", endpoint = "credentials/rotate_by_policy", input = Json)]
+pub async fn rotate_by_policy(id: String) -> Result<PolicyRotated, ConsoleError> {
+    let (kw, caller) = context::caller().await?;
+    let done = kw.credentials().rotate_by_policy(&caller, &id).await?;
+    Ok(PolicyRotated {
+        credential: done.credential,
+        delivery: done.delivery,
+    })
 }
 
 /// Ends the previous secret now instead of at the end of its grace period.

@@ -1,5 +1,6 @@
 //! `/credentials/{id}`: every field, edit, rotate (to a new reveal-once
-//! panel), revoke (after typing the name), and the credential's own audit trail.
+//! panel), the rotation policy, revoke (after typing the name), and the
+//! credential's own audit trail.
 
 use keyward::domain::time::format_utc;
 use keyward::domain::{AuditPage, Credential, CredentialKind, CredentialStatus, RateLimitSetting};
@@ -12,6 +13,7 @@ use super::consumer_keys::ConsumerKeys;
 use super::form::{CredentialFields, FormState, Mode};
 use super::grace::PreviousSecretPanel;
 use super::reveal::RevealPanel;
+use super::rotation_policy::RotationPolicyPanel;
 use super::token::GetTokenPanel;
 use crate::api::credentials::{
     RevokeCredential, RotateCredential, UpdateCredential, credential_audit, credential_usage, form_catalog,
@@ -144,6 +146,9 @@ fn Detail(credential: Credential, version: RwSignal<u32>) -> impl IntoView {
         </Show>
         {c.previous_secret.clone().filter(|_| c.status != CredentialStatus::Revoked).map(|previous| view! {
             <PreviousSecretPanel id=c.id.clone() previous can_write version/>
+        })}
+        {(c.kind != CredentialKind::Application).then(|| view! {
+            <RotationPolicyPanel id=c.id.clone() name=c.name.clone() policy=c.rotation.clone() due_at=c.rotation_due_at can_write version/>
         })}
         {c.client_id.clone().filter(|_| c.kind == CredentialKind::OauthClient && c.status != CredentialStatus::Revoked).map(|client_id| view! {
             <div class="mt-6"><GetTokenPanel client_id/></div>

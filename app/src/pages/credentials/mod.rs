@@ -1,5 +1,5 @@
 //! The credential pages: the list, the create form with its reveal-once panel,
-//! and the detail page with edit, rotate and revoke.
+//! and the detail page with edit, rotate, the rotation policy and revoke.
 
 mod consumer_keys;
 mod detail;
@@ -8,6 +8,7 @@ mod grace;
 mod list;
 mod new;
 mod reveal;
+mod rotation_policy;
 mod token;
 
 pub use detail::CredentialDetailPage;
