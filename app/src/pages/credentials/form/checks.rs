@@ -64,6 +64,9 @@ impl FormState {
         if let Err(m) = self.rate_limit_value() {
             out.push(("rate_limit", m));
         }
+        if let Err(problems) = self.rotation_value() {
+            out.extend(problems);
+        }
         out
     }
 }

@@ -1,6 +1,6 @@
 //! The form's own fields: name, description, kind, environment, account,
 //! expiry, auto-renew, rate limit, metadata and the token settings, around
-//! the access sections.
+//! the access and rotation sections.
 
 use keyward::domain::credential::{
     BASIC_MAX_LIFETIME_SECS, DEFAULT_TOKEN_TTL_SECS, MAX_TOKEN_TTL_SECS, MIN_TOKEN_TTL_SECS,
@@ -10,6 +10,7 @@ use leptos::prelude::*;
 
 use super::access::{CidrEditor, RightsEditor, RolesPicker, ScopePicker};
 use super::checks::error_for;
+use super::rotation::RotationSection;
 use super::state::{FormState, Mode};
 use crate::api::credentials::FormChoices;
 use crate::components::{CHECK, Field, INPUT};
@@ -126,6 +127,7 @@ pub fn CredentialFields(state: FormState, catalog: FormChoices, mode: Mode) -> i
             })}
             <CidrEditor state error=cidr_error/>
             <RightsEditor state error=rights_error/>
+            {move || (state.kind.get() != CredentialKind::Application).then(|| view! { <RotationSection state mode/> })}
 
             <section class="grid gap-5 sm:grid-cols-2">
                 <label class="flex items-start gap-3 text-sm">

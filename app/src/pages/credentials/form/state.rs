@@ -5,6 +5,8 @@ use keyward::domain::credential::{CredentialPatch, KeyFormat, check_token_ttl, v
 use keyward::domain::{CredentialInput, CredentialKind, CredentialRole, Environment, RateLimitSetting, Right};
 use leptos::prelude::*;
 
+use super::rotation::RotationFields;
+
 /// Whether the form creates a credential or edits one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -38,6 +40,8 @@ pub struct FormState {
     pub token_ttl: RwSignal<String>,
     /// Its own rate limit (`unlimited` or `LIMIT/WINDOW[,BURST]`); empty for the account plan's.
     pub rate_limit: RwSignal<String>,
+    /// Its rotation policy, if the secret rotates on a schedule.
+    pub rotation: RotationFields,
     /// Errors show for untouched fields only after a submit attempt.
     pub submitted: RwSignal<bool>,
 }
@@ -65,6 +69,7 @@ impl FormState {
             jwt: RwSignal::new(false),
             token_ttl: RwSignal::new(String::new()),
             rate_limit: RwSignal::new(String::new()),
+            rotation: RotationFields::default(),
             submitted: RwSignal::new(false),
         }
     }
@@ -101,6 +106,7 @@ impl FormState {
             .set(c.token_ttl_seconds.map(|t| t.to_string()).unwrap_or_default());
         s.rate_limit
             .set(c.rate_limit.map(|r| r.to_string()).unwrap_or_default());
+        s.rotation.load(c.rotation.as_ref());
         if c.metadata.as_object().is_some_and(|o| !o.is_empty()) {
             s.metadata.set(c.metadata.to_string());
         }
@@ -199,7 +205,7 @@ impl FormState {
             format: (self.kind.get() == CredentialKind::ApiKey && self.jwt.get()).then_some(KeyFormat::Jwt),
             token_ttl_seconds: self.token_ttl_value().unwrap_or_default(),
             rate_limit: self.rate_limit_value().unwrap_or_default(),
-            rotation: None,
+            rotation: self.rotation_value().unwrap_or_default(),
         }
     }
 
@@ -221,7 +227,7 @@ impl FormState {
             ),
             token_ttl_seconds: self.token_ttl_value().unwrap_or_default(),
             rate_limit: Some(self.rate_limit_value().unwrap_or_default()),
-            rotation: None,
+            rotation: Some(self.rotation_value().unwrap_or_default()),
         }
     }
 }
