@@ -1,5 +1,8 @@
+import { createDecipheriv, createHash, createPublicKey, diffieHellman, generateKeyPairSync, type KeyObject } from "node:crypto";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { expect, test, type Page } from "@playwright/test";
-import { PASSWORD, artifact, failOnPageErrors, hydrated, setupAdmin, signIn, startKeyward, type Keyward } from "../support/keyward";
+import { PASSWORD, artifact, call, failOnPageErrors, hydrated, setupAdmin, signIn, startKeyward, type Keyward } from "../support/keyward";
 
 let kw: Keyward;
 test.beforeEach(async ({ page, request }) => {
@@ -351,4 +354,211 @@ test("screenshots of the list, the form, the reveal panel and the detail page in
     await expect(page.getByTestId("reveal")).toBeVisible();
     await page.screenshot({ path: artifact(`credential-reveal-${mode}.png`), fullPage: true });
   }
+});
+
+/** A timestamp as the console writes it: `2026-11-23 17:36 UTC`. */
+function utc(ts: number) {
+  const iso = new Date(ts * 1000).toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
+}
+
+/** A holder's P-256 key pair; `jwk` is the public half, as the holder registers it. */
+function holderKey() {
+  const { publicKey, privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  const jwk = publicKey.export({ format: "jwk" });
+  return { jwk, privateJwk: privateKey.export({ format: "jwk" }), privateKey };
+}
+
+/**
+ * What the holder does with `secret_jwe`: ECDH-ES with the ephemeral key in
+ * the header, the Concat KDF of RFC 7518 §4.6 (one SHA-256 round for
+ * A256GCM), then AES-256-GCM with the header as additional data.
+ */
+function openJwe(jwe: string, privateKey: KeyObject) {
+  const [header, encryptedKey, iv, ciphertext, tag] = jwe.split(".");
+  expect(encryptedKey).toBe("");
+  const protectedHeader = JSON.parse(Buffer.from(header, "base64url").toString());
+  expect(protectedHeader).toMatchObject({ alg: "ECDH-ES", enc: "A256GCM" });
+  const z = diffieHellman({ privateKey, publicKey: createPublicKey({ key: protectedHeader.epk, format: "jwk" }) });
+  const lengthPrefixed = (b: Buffer) => Buffer.concat([Buffer.from([0, 0, 0, b.length]), b]);
+  const otherInfo = Buffer.concat([lengthPrefixed(Buffer.from("A256GCM")), lengthPrefixed(Buffer.alloc(0)), lengthPrefixed(Buffer.alloc(0)), Buffer.from([0, 0, 1, 0])]);
+  const cek = createHash("sha256").update(Buffer.from([0, 0, 0, 1])).update(z).update(otherInfo).digest();
+  const decipher = createDecipheriv("aes-256-gcm", cek, Buffer.from(iv, "base64url"));
+  decipher.setAAD(Buffer.from(header, "ascii"));
+  decipher.setAuthTag(Buffer.from(tag, "base64url"));
+  return Buffer.concat([decipher.update(Buffer.from(ciphertext, "base64url")), decipher.final()]).toString();
+}
+
+test("a rotation policy is set in the form, shown with its due date, switched to encrypted delivery; a bad holder key is refused inline", async ({ page }) => {
+  const noErrors = failOnPageErrors(page);
+  const reader = await createViaConsole(page, { name: "policy reader", scopes: ["keys:read"] });
+  const readPolicy = async (id: string) => {
+    const res = await page.request.get(`${kw.baseURL}/v1/keys/${id}`, { headers: { Authorization: `Bearer ${reader.secret}` } });
+    expect(res.status(), await res.text()).toBe(200);
+    return res.json();
+  };
+
+  await openNewForm(page);
+  const form = page.getByTestId("credential-form");
+  await page.getByLabel("Name").fill("scheduled");
+  await expect(page.getByLabel("Every", { exact: true })).toHaveCount(0);
+  await page.getByLabel("Rotate on a schedule").check();
+  await page.getByLabel("Every", { exact: true }).fill("30m");
+  await expect(page.locator("#cred-rotation-every-error")).toContainText("Must be hours or days");
+  await form.getByRole("button", { name: "30 days" }).click();
+  await expect(page.getByLabel("Every", { exact: true })).toHaveValue("30d");
+  await expect(form.getByRole("button", { name: "30 days" })).toHaveAttribute("aria-pressed", "true");
+  await expect(page.locator("#cred-rotation-every-error")).toBeEmpty();
+  await expect(page.getByLabel("Grace period (hours)")).toHaveValue("24");
+  await expect(page.getByLabel("Notify the holder (it rotates itself)")).toBeChecked();
+  await page.getByLabel("Expire if not rotated within (days)").fill("400");
+  await expect(page.locator("#cred-rotation-enforce-error")).toContainText("between 1 and 365");
+  await page.getByLabel("Expire if not rotated within (days)").fill("7");
+  await page.screenshot({ path: artifact("credential-rotation-form-light.png"), fullPage: true });
+  await page.getByRole("button", { name: "Create credential" }).click();
+  await expect(page.getByTestId("reveal")).toBeVisible();
+  await page.getByLabel("I have copied and stored this secret").check();
+  await page.getByRole("button", { name: "Done" }).click();
+  await expect(page.getByRole("heading", { name: "scheduled" })).toBeVisible();
+  const id = page.url().split("/").pop()!;
+
+  const created = await readPolicy(id);
+  expect(created.rotation).toEqual({ every: "30d", grace_seconds: 86400, delivery: "notify", enforce_after_days: 7 });
+  expect(Math.abs(created.rotation_due_at - (created.created_at + 30 * 86400))).toBeLessThanOrEqual(2);
+  await expect(page.getByTestId("rotation-summary")).toHaveText("Rotates every 30d · notify · grace 24 h");
+  await expect(page.getByTestId("rotation-due")).toContainText(utc(created.rotation_due_at));
+  await expect(page.getByTestId("rotation-policy")).toContainText("7 days after it was due, the credential expires");
+
+  // To encrypted delivery: a private key and an RSA key are refused where they are typed.
+  const { jwk, privateJwk } = holderKey();
+  await page.getByTestId("edit").click();
+  const edit = page.getByTestId("edit-form");
+  await expect(edit.getByLabel("Rotate on a schedule")).toBeChecked();
+  await expect(edit.getByLabel("Every", { exact: true })).toHaveValue("30d");
+  await expect(edit.getByLabel("Expire if not rotated within (days)")).toHaveValue("7");
+  await edit.getByLabel("Deliver encrypted to the holder's public key").check();
+  await expect(edit.getByLabel("Expire if not rotated within (days)")).toHaveCount(0);
+  const keyField = edit.getByLabel("Holder's public key (JWK)");
+  const keyError = page.locator("#cred-rotation-holder-key-error");
+  await keyField.fill(JSON.stringify(privateJwk));
+  await expect(keyError).toContainText("private key");
+  await expect(keyField).toHaveAttribute("aria-invalid", "true");
+  await edit.getByRole("button", { name: "Save changes" }).click();
+  await expect(edit).toBeVisible();
+  await expect(keyError).toContainText("private key");
+  const rsa = generateKeyPairSync("rsa", { modulusLength: 2048 }).publicKey.export({ format: "jwk" });
+  await keyField.fill(JSON.stringify(rsa));
+  await expect(keyError).toContainText('"RSA" is not supported');
+  await keyField.fill("{ not json");
+  await expect(keyError).toContainText("not valid JSON");
+  await edit.getByRole("button", { name: "Save changes" }).click();
+  await expect(edit).toBeVisible();
+  expect((await readPolicy(id)).rotation.delivery).toBe("notify");
+
+  // The server refuses a private key too, whatever the page does.
+  const sneaky = await page.request.post(`${kw.baseURL}/api/credentials/update`, {
+    data: { id, patch: { rotation: { every: "30d", delivery: "encrypted", holder_key: privateJwk } } },
+  });
+  expect(sneaky.status()).toBeGreaterThanOrEqual(400);
+  expect(sneaky.status()).toBeLessThan(500);
+  expect((await readPolicy(id)).rotation.delivery).toBe("notify");
+
+  await keyField.fill(JSON.stringify(jwk, null, 2));
+  await expect(keyError).toBeEmpty();
+  await expect(keyField).toHaveAttribute("aria-invalid", "false");
+  await page.evaluate(() => document.documentElement.classList.add("dark"));
+  await page.screenshot({ path: artifact("credential-rotation-edit-dark.png"), fullPage: true });
+  await page.evaluate(() => document.documentElement.classList.remove("dark"));
+  await edit.getByRole("button", { name: "Save changes" }).click();
+  await expect(page.getByText("Saved scheduled.")).toBeVisible();
+  const saved = await readPolicy(id);
+  expect(saved.rotation).toEqual({ every: "30d", grace_seconds: 86400, delivery: "encrypted", holder_key: { kty: "EC", crv: "P-256", x: jwk.x, y: jwk.y } });
+  await expect(page.getByTestId("rotation-summary")).toHaveText("Rotates every 30d · encrypted to the holder's key · grace 24 h");
+
+  // Switching the schedule off removes the policy.
+  await page.getByTestId("edit").click();
+  await page.getByTestId("edit-form").getByLabel("Rotate on a schedule").uncheck();
+  await page.getByRole("button", { name: "Save changes" }).click();
+  await expect(page.getByTestId("edit-form")).toHaveCount(0);
+  await expect(page.getByTestId("rotation-policy")).toContainText("No rotation policy");
+  const removed = await readPolicy(id);
+  expect(removed.rotation).toBeUndefined();
+  expect(removed.rotation_due_at).toBeUndefined();
+  await expect(page.getByTestId("rotate-by-policy")).toHaveCount(0);
+  noErrors();
+});
+
+test("rotate now by policy needs an endpoint for key.rotated, then delivers the secret encrypted and the previous one keeps working", async ({ page }) => {
+  const noErrors = failOnPageErrors(page);
+  const holder = holderKey();
+  const created = await createViaConsole(page, {
+    name: "delivered",
+    rotation: { every: "90d", grace_seconds: 7200, delivery: "encrypted", holder_key: holder.jwk },
+  });
+  const id = created.credential.id;
+  await page.goto(`${kw.baseURL}/credentials/${id}`);
+  await hydrated(page);
+  await expect(page.getByTestId("rotation-summary")).toHaveText("Rotates every 90d · encrypted to the holder's key · grace 2 h");
+  await expect(page.getByTestId("rotation-due")).toContainText(utc(created.credential.rotation_due_at));
+
+  // No endpoint receives key.rotated: nothing rotates, and the dialog says why.
+  await page.getByTestId("rotate-by-policy").click();
+  const dialog = page.getByRole("dialog", { name: "Rotate now by policy" });
+  await expect(dialog).toContainText("sent encrypted to the holder's key");
+  await expect(dialog).toContainText("keeps working for the grace period (2 h)");
+  await dialog.getByRole("button", { name: "Rotate and deliver" }).click();
+  await expect(dialog.getByTestId("rotate-by-policy-error")).toContainText("No webhook endpoint of this account receives key.rotated");
+  await expect(dialog.getByRole("link", { name: "Add a webhook endpoint" })).toBeVisible();
+  await page.screenshot({ path: artifact("credential-rotate-by-policy-no-endpoint.png"), fullPage: true });
+  await dialog.getByRole("button", { name: "Cancel" }).click();
+  await expect(dialog).toBeHidden();
+  await expect(page.getByTestId("previous-secret")).toHaveCount(0);
+  expect((await verify(page, { key: created.secret })).code).toBe("VALID");
+
+  // A receiver subscribed to key.rotated, as the holder would run.
+  const bodies: string[] = [];
+  const receiver = createServer((req, res) => {
+    let body = "";
+    req.on("data", (c) => (body += c));
+    req.on("end", () => {
+      bodies.push(body);
+      res.writeHead(200).end("ok");
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+  try {
+    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
+    await call(page.request, kw, "webhooks/create", { input: { account: "default", url, events: ["key.rotated"] } });
+
+    await page.getByTestId("rotate-by-policy").click();
+    await expect(dialog.getByTestId("rotate-by-policy-error")).toHaveCount(0);
+    await dialog.getByRole("button", { name: "Rotate and deliver" }).click();
+    await expect(dialog).toBeHidden();
+    await expect(page.getByRole("status").filter({ hasText: "delivered was rotated" })).toBeVisible();
+    const panel = page.getByTestId("previous-secret");
+    await expect(panel).toBeVisible();
+    const after = await call(page.request, kw, "credentials/get", { id });
+    await expect(panel).toContainText(`keeps working until ${utc(after.previous_secret.retires_at)}`);
+    expect(after.previous_secret.retires_at - after.rotation_due_at + 90 * 86400).toBe(7200);
+    await expect(page.getByTestId("rotation-due")).toContainText(utc(after.rotation_due_at));
+    await expect(page.locator("tr[data-action='key.rotated']")).toHaveCount(1);
+    // The console never sees the new secret.
+    await expect(page.getByTestId("secret")).toHaveCount(0);
+
+    // The holder opens the JWE from the webhook: the new secret works, and so
+    // does the previous one for its grace period.
+    await expect.poll(() => bodies.length, { timeout: 15_000 }).toBeGreaterThan(0);
+    const event = JSON.parse(bodies[0]);
+    expect(event.type).toBe("key.rotated");
+    const fresh = openJwe(event.data.secret_jwe, holder.privateKey);
+    expect(fresh).toMatch(/^kw_prod_/);
+    expect(fresh).not.toBe(created.secret);
+    expect(await page.content()).not.toContain(fresh);
+    expect((await verify(page, { key: fresh })).code).toBe("VALID");
+    expect((await verify(page, { key: created.secret })).code).toBe("VALID");
+    await page.screenshot({ path: artifact("credential-rotated-by-policy.png"), fullPage: true });
+  } finally {
+    receiver.close();
+  }
+  noErrors();
 });
