@@ -66,13 +66,17 @@ fn kid_of(token: &str) -> String {
     header["kid"].as_str().unwrap().to_owned()
 }
 
-async fn jwks_kids(app: &TestApp) -> Vec<String> {
-    let jwks: Value = reqwest::get(format!("{}/.well-known/jwks.json", app.base))
+async fn get(app: &TestApp, path: &str) -> String {
+    reqwest::get(format!("{}{path}", app.base))
         .await
         .unwrap()
-        .json()
+        .text()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+async fn jwks_kids(app: &TestApp) -> Vec<String> {
+    let jwks: Value = serde_json::from_str(&get(app, "/.well-known/jwks.json").await).unwrap();
     jwks["keys"]
         .as_array()
         .unwrap()
@@ -93,13 +97,9 @@ async fn auth_status(app: &TestApp, token: &str) -> StatusCode {
 
 /// How many times the server answered its JWKS, from `/metrics`.
 async fn jwks_served(app: &TestApp) -> u64 {
-    let text = reqwest::get(format!("{}/metrics", app.base))
+    get(app, "/metrics")
         .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
+        .lines()
         .filter(|l| l.starts_with("keyward_http_requests_total{route=\"/.well-known/jwks.json\""))
         .map(|l| l.rsplit(' ').next().unwrap().parse::<u64>().unwrap())
         .sum()
@@ -135,8 +135,7 @@ async fn by_schedule(app: &TestApp, action: &str) -> usize {
 }
 
 #[tokio::test]
-async fn across_rotations_each_next_key_is_published_a_day_before_it_signs_and_a_retired_key_stays_while_its_tokens_live()
- {
+async fn each_next_key_is_published_a_day_before_it_signs_and_a_retired_one_stays_while_its_tokens_live() {
     let app = spawn_app_with(weekly).await;
     let client = oauth_client(&app).await;
     let start = app.kw().now();
@@ -283,8 +282,7 @@ impl CachingResourceServer {
 }
 
 #[tokio::test]
-async fn a_caching_pyjwt_client_that_fetched_the_jwks_before_the_switch_verifies_tokens_signed_after_it_without_refetching()
- {
+async fn pyjwt_caching_the_jwks_from_before_the_switch_verifies_tokens_signed_after_it_without_refetching() {
     let app = spawn_app_with(weekly).await;
     let client = oauth_client(&app).await;
     app.clock.advance_secs(6 * DAY + HOUR);
@@ -380,22 +378,17 @@ async fn settings_and_the_cli_list_the_current_next_and_retiring_keys_with_their
     assert_eq!(keys[1]["state"], "current", "{keys}");
 
     let data = app.dir.path().join("data");
-    let cli = |json: bool| {
-        let data = data.clone();
-        async move {
-            let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_keyward"));
-            cmd.args(["signing-keys", "list", "--data-dir"]).arg(&data);
-            if json {
-                cmd.arg("--json");
-            }
-            let out = cmd.envs(crate::pg::db_env(&data)).output().await.unwrap();
-            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-            String::from_utf8(out.stdout).unwrap()
-        }
+    let cli = |args: &'static [&'static str]| {
+        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_keyward"));
+        cmd.args(["signing-keys", "list"])
+            .args(args)
+            .arg("--data-dir")
+            .arg(&data);
+        cmd.envs(crate::pg::db_env(&data)).output()
     };
-    let listed: Value = serde_json::from_str(&cli(true).await).unwrap();
+    let listed: Value = serde_json::from_slice(&cli(&["--json"]).await.unwrap().stdout).unwrap();
     assert_eq!(listed[0]["state"], "next", "{listed}");
-    let text = cli(false).await;
+    let text = String::from_utf8(cli(&[]).await.unwrap().stdout).unwrap();
     assert!(
         text.contains("SIGNS FROM") && text.contains("next: published ahead"),
         "{text}"
