@@ -36,7 +36,7 @@ pub enum SigningKeyState {
 }
 
 impl SigningKeyState {
-    /// The lowercase word the CLI prints.
+    /// The word it is serialized as, for markup that names the state (`data-state`).
     pub fn as_str(self) -> &'static str {
         match self {
             SigningKeyState::Current => "current",
