@@ -156,7 +156,9 @@ impl Verification<'_> {
         // A path outside the API base, or one the application's own rights
         // (narrowed after the consumer key was granted) no longer cover.
         let api_call = purpose == SignedPurpose::Api;
-        if code.is_valid() && api_call && (below.is_none() || !right::allowed(&app.grants.rights, facts.method, facts.path))
+        if code.is_valid()
+            && api_call
+            && (below.is_none() || !right::allowed(&app.grants.rights, facts.method, facts.path))
         {
             code = VerifyCode::ForbiddenRight;
         }

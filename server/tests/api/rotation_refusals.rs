@@ -121,3 +121,39 @@ async fn a_policy_is_refused_where_it_does_not_fit_and_to_callers_who_hold_less(
         "{after}"
     );
 }
+
+#[tokio::test]
+async fn the_same_policy_sent_again_keeps_its_due_date_and_a_new_interval_moves_it() {
+    let app = spawn_app().await;
+    let admin = app.management_key().await;
+    let policy = json!({ "every": "30d", "delivery": "notify", "grace_seconds": 3600 });
+    let created = admin.create(json!({ "name": "steady", "rotation": policy })).await;
+    let id = created["id"].as_str().unwrap();
+    let issued = created["created_at"].as_i64().unwrap();
+    // "Rotate now by policy" on a notify policy makes it due now…
+    app.clock.advance_secs(86_400);
+    let res = admin
+        .post(&format!("/v1/keys/{id}/rotate"), json!({ "by_policy": true }))
+        .await;
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    let due = read(&admin, id).await["rotation_due_at"].as_i64().unwrap();
+    assert_eq!(due, issued + 86_400);
+    // …and an edit that sends the same policy (the console sends every field) keeps it.
+    let res = admin
+        .patch(
+            &format!("/v1/keys/{id}"),
+            json!({ "description": "nightly", "rotation": policy }),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(read(&admin, id).await["rotation_due_at"].as_i64(), Some(due));
+    // A new interval counts from when the current secret was issued.
+    let longer = json!({ "every": "90d", "delivery": "notify", "grace_seconds": 3600 });
+    admin
+        .patch(&format!("/v1/keys/{id}"), json!({ "rotation": longer }))
+        .await;
+    assert_eq!(
+        read(&admin, id).await["rotation_due_at"].as_i64(),
+        Some(issued + 90 * 86_400)
+    );
+}

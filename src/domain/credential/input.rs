@@ -199,11 +199,19 @@ pub struct CredentialPatch {
     #[serde(default)]
     pub token_ttl_seconds: Option<i64>,
     /// A new rate-limit override; `null` goes back to the account plan's limit.
-    #[serde(default, deserialize_with = "crate::domain::validation::present")]
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::validation::present",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "server", schema(value_type = Option<RateLimitSetting>))]
     pub rate_limit: Option<Option<RateLimitSetting>>,
     /// A new rotation policy; `null` removes it.
-    #[serde(default, deserialize_with = "crate::domain::validation::present")]
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::validation::present",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "server", schema(value_type = Option<RotationPolicy>))]
     pub rotation: Option<Option<RotationPolicy>>,
 }

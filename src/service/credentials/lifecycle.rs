@@ -205,7 +205,9 @@ impl Credentials<'_> {
                 let (jwt, kid) = self.sign_key_jwt(&row.public_id, &account.name, now, row.expires_at)?;
                 (jwt, Some(kid))
             }
-            (CredentialKind::ApiKey, KeyFormat::Opaque) => (keygen::secret(base, SecretRole::ApiKey, environment), None),
+            (CredentialKind::ApiKey, KeyFormat::Opaque) => {
+                (keygen::secret(base, SecretRole::ApiKey, environment), None)
+            }
             _ => (keygen::secret(base, SecretRole::ClientSecret, environment), None),
         };
         if kind == CredentialKind::Application {

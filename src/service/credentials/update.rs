@@ -147,9 +147,15 @@ impl Credentials<'_> {
         if !applied {
             return Err(ServiceError::PreconditionFailed { current: row.version });
         }
-        if let Some(policy) = &patch.rotation {
-            // Due when the current secret reaches the policy's age: a policy
-            // put on an old key makes it due at once, as it says.
+        // The same policy sent again (the console sends every field) keeps
+        // its due date; a new one is due when the current secret reaches
+        // its age, so a policy put on an old key is due at once, as it says.
+        let current_policy = row.rotation()?;
+        if let Some(policy) = patch
+            .rotation
+            .as_ref()
+            .filter(|p| p.as_ref() != current_policy.as_ref())
+        {
             let due_at = match policy {
                 Some(p) => {
                     let issued = store::credentials::current_secret_issued_at(&mut *tx, row.id).await?;
