@@ -9,8 +9,8 @@ use keyward::authz::Via;
 use keyward::policy::{RequestFacts, VerifyCode};
 use keyward::service::{Caller, KeyCaller, Keyward, ServiceError};
 use keyward::verify::{Presented, SignedRequest, Verdict};
-use serde::de::DeserializeOwned;
 use keyward::wire::authorization::{self, Authorization};
+use serde::de::DeserializeOwned;
 
 use super::extract::{client_ip, request_path};
 use super::problem::ApiError;
@@ -153,7 +153,11 @@ fn called_url(parts: &Parts, public_url: Option<&str>) -> String {
     match public_url {
         Some(base) => format!("{}{target}", base.trim_end_matches('/')),
         None => {
-            let host = parts.headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
+            let host = parts
+                .headers
+                .get(header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or_default();
             format!("http://{host}{target}")
         }
     }
