@@ -157,3 +157,21 @@ async fn the_same_policy_sent_again_keeps_its_due_date_and_a_new_interval_moves_
         Some(issued + 90 * 86_400)
     );
 }
+
+#[tokio::test]
+async fn in_the_console_a_viewer_cannot_rotate_by_policy_and_an_admin_can() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let viewer = app.user(&admin, "gv@example.com", "global_viewer", true, vec![]).await;
+    let (id, _) = app
+        .key(json!({ "name": "watched", "rotation": { "every": "30d", "delivery": "notify" } }))
+        .await;
+    let call = json!({ "id": id });
+    let res = viewer.json("/api/credentials/rotate_by_policy", call.clone()).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = admin.json("/api/credentials/rotate_by_policy", call).await;
+    assert_eq!(res.status(), StatusCode::OK, "{}", res.text().await.unwrap());
+    let done: Value = res.json().await.unwrap();
+    assert_eq!(done["delivery"], "notify");
+    assert!(done.get("secret").is_none());
+}
