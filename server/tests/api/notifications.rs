@@ -108,7 +108,9 @@ async fn lifecycle_events_reach_the_endpoint_signed_and_without_secrets() {
     app.stop().await;
     for file in std::fs::read_dir(app.dir.path().join("data")).unwrap() {
         // SQLite may remove its -shm file as the last connection closes.
-        let Ok(bytes) = std::fs::read(file.unwrap().path()) else { continue };
+        let Ok(bytes) = std::fs::read(file.unwrap().path()) else {
+            continue;
+        };
         assert!(
             !bytes.windows(6).any(|w| w == b"whsec_"),
             "a webhook secret is stored in clear"
@@ -537,7 +539,9 @@ async fn the_smtp_password_is_sealed_at_rest_and_never_read_back() {
     app.stop().await;
     for file in std::fs::read_dir(app.dir.path().join("data")).unwrap() {
         // SQLite may remove its -shm file as the last connection closes.
-        let Ok(bytes) = std::fs::read(file.unwrap().path()) else { continue };
+        let Ok(bytes) = std::fs::read(file.unwrap().path()) else {
+            continue;
+        };
         assert!(
             !bytes.windows(13).any(|w| w == b"smtp-Password"),
             "the SMTP password is stored in clear"
