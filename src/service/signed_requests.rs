@@ -6,7 +6,7 @@
 use sha2::{Digest as _, Sha256};
 
 use super::ServiceResult;
-use super::verification::Verification;
+use super::verification::{SignedPurpose, Verification};
 use crate::crypto::request_signature::{self, SignedParts};
 use crate::domain::application::SIGNATURE_WINDOW_SECS;
 use crate::domain::key::{self, SecretRole};
@@ -14,15 +14,6 @@ use crate::domain::{CredentialKind, cidr, right};
 use crate::policy::{CredentialFacts, RequestFacts, VerifyCode, decide};
 use crate::store;
 use crate::verify::{SignedRequest, Verdict};
-
-/// What a signed request is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum SignedPurpose {
-    /// A call on the API below its base path, held to the rights.
-    Api,
-    /// `POST /v1/keys/self/rotate`: the application rotating its own secret.
-    RotateSelf,
-}
 
 impl Verification<'_> {
     /// Checks a signed request to `POST /v1/keys/self/rotate`: the same

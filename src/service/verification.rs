@@ -22,6 +22,15 @@ pub struct Verification<'a> {
     pub(in crate::service) kw: &'a Keyward,
 }
 
+/// What a signed request is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum SignedPurpose {
+    /// A call on the API below its base path, held to the rights.
+    Api,
+    /// `POST /v1/keys/self/rotate`: the application rotating its own secret.
+    RotateSelf,
+}
+
 impl Verification<'_> {
     /// Decides whether a presented credential is good for the request.
     ///
@@ -38,9 +47,7 @@ impl Verification<'_> {
 
     async fn verify_uncounted(&self, presented: Presented<'_>, facts: &RequestFacts<'_>) -> ServiceResult<Verdict> {
         if let Presented::Signed(signed) = presented {
-            return self
-                .verify_signed(signed, facts, super::signed_requests::SignedPurpose::Api)
-                .await;
+            return self.verify_signed(signed, facts, SignedPurpose::Api).await;
         }
         if let Presented::Key { key, .. } = presented
             && envelope::looks_like_jwt(key)

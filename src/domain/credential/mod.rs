@@ -15,7 +15,9 @@ pub use input::{CredentialInput, CredentialPatch, NewCredential, check_rotatable
 pub use kind::{CredentialKind, DEFAULT_TOKEN_TTL_SECS, KeyFormat, MAX_TOKEN_TTL_SECS, MIN_TOKEN_TTL_SECS};
 pub use name::KeyName;
 pub use role::CredentialRole;
-pub use rotation::{MAX_ROTATION_SECS, MIN_ROTATION_SECS, RotationDelivery, RotationEvery, RotationPolicy};
+pub use rotation::{
+    MAX_POLICY_GRACE_SECS, MAX_ROTATION_SECS, MIN_ROTATION_SECS, RotationDelivery, RotationEvery, RotationPolicy,
+};
 pub use rules::{
     BASIC_MAX_LIFETIME_SECS, MAX_DESCRIPTION, check_auto_renew, check_kind_rules, check_token_ttl, parse_cidrs,
     parse_scopes, validate_description, validate_metadata,

@@ -8,6 +8,7 @@ mod access;
 mod checks;
 mod fields;
 mod rotation;
+mod rotation_fields;
 mod state;
 
 pub use fields::CredentialFields;

@@ -5,7 +5,7 @@ use keyward::domain::credential::{CredentialPatch, KeyFormat, check_token_ttl, v
 use keyward::domain::{CredentialInput, CredentialKind, CredentialRole, Environment, RateLimitSetting, Right};
 use leptos::prelude::*;
 
-use super::rotation::RotationFields;
+use super::rotation_fields::RotationFields;
 
 /// Whether the form creates a credential or edits one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
