@@ -19,6 +19,10 @@ pub enum Via {
     /// An OAuth client's id and secret at the token endpoints (RFC 7662 and
     /// RFC 7009 call such a caller a client, not a bearer).
     ClientAuth,
+    /// A secret in its grace period after a rotation: it still holds what
+    /// its credential holds, but cannot replace its credential's secrets,
+    /// or whoever leaked it could take the credential from its holder.
+    PreviousSecret,
 }
 
 /// A credential acting on Keyward.
@@ -37,7 +41,7 @@ impl KeyHolder {
         let held = held_scopes(&self.grant.scopes, &self.grant.roles, &self.grant.account, account);
         match &self.via {
             Via::AccessToken(token) => intersect(token, &held),
-            Via::Secret | Via::ClientAuth => held,
+            Via::Secret | Via::ClientAuth | Via::PreviousSecret => held,
         }
     }
 

@@ -83,6 +83,11 @@ pub enum Action<'a> {
     /// [`Action::Manage`], except that a credential may always revoke itself
     /// (with `keys:write`), which only ever takes power away.
     Revoke { credential: i64, grant: &'a Grant },
+    /// Change or rotate the existing credential with this id, which can do
+    /// `grant`: as [`Action::Manage`], except that a previous secret (in its
+    /// grace period) never changes its own credential, so a leaked old
+    /// secret cannot rotate the credential away from its holder.
+    Change { credential: i64, grant: &'a Grant },
     /// Move an account from `from` to `to` (its plan, or its own limit), or
     /// create one at `to` (from the cheapest plan): anything above where it
     /// was needs a Global Admin.
@@ -147,6 +152,10 @@ pub fn authorize(holder: Holder<'_>, action: Action<'_>, target: Target<'_>) -> 
             Holder::Key(k) if k.credential_id == credential && k.via != Via::ClientAuth => {
                 uses(holder, Area::Keys, Access::Write, target)
             }
+            _ => authorize(holder, Action::Manage(grant), target),
+        },
+        Action::Change { credential, grant } => match holder {
+            Holder::Key(k) if k.credential_id == credential && k.via == Via::PreviousSecret => Err(Denied::Forbidden),
             _ => authorize(holder, Action::Manage(grant), target),
         },
         Action::SetAccountLimit { from, to } => {

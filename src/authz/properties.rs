@@ -165,7 +165,7 @@ fn can_call(
 fn assert_within(k: &KeyHolder, t: &Grant) -> Result<(), TestCaseError> {
     let token = match &k.via {
         Via::AccessToken(scopes) => Some(scopes.as_slice()),
-        Via::Secret | Via::ClientAuth => None,
+        Via::Secret | Via::ClientAuth | Via::PreviousSecret => None,
     };
     for account in [None, Some("default"), Some("acme"), Some("globex")] {
         for required in SCOPES.iter().map(|s| Scope::parse_syntax(s).unwrap()) {

@@ -166,3 +166,44 @@ fn a_credential_rotates_itself_only_with_its_own_secret() {
         Err(Denied::Forbidden)
     );
 }
+
+#[test]
+fn a_previous_secret_never_replaces_its_own_credentials_secret() {
+    let current = key("default", &["keys:write", "compute:read"], vec![]);
+    let previous = KeyHolder {
+        via: Via::PreviousSecret,
+        ..current.clone()
+    };
+    let own = current.credential_id;
+    assert_eq!(
+        authorize(Holder::Key(&previous), Action::RotateSelf { credential: own }, DEFAULT),
+        Err(Denied::Forbidden)
+    );
+    let narrower = key("default", &["compute:read"], vec![]).grant;
+    let change = |credential| Action::Change {
+        credential,
+        grant: &narrower,
+    };
+    assert_eq!(
+        authorize(Holder::Key(&previous), change(own), DEFAULT),
+        Err(Denied::Forbidden)
+    );
+    assert_eq!(
+        authorize(Holder::Key(&previous), change(99), DEFAULT),
+        Ok(()),
+        "others, as before"
+    );
+    assert_eq!(authorize(Holder::Key(&current), change(own), DEFAULT), Ok(()));
+    assert_eq!(
+        authorize(
+            Holder::Key(&previous),
+            Action::Revoke {
+                credential: own,
+                grant: &narrower
+            },
+            DEFAULT
+        ),
+        Ok(()),
+        "taking power away stays open"
+    );
+}

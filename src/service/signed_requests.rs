@@ -4,6 +4,7 @@
 //! usage as every other credential. Rights match the path below the API base.
 
 use sha2::{Digest as _, Sha256};
+use std::sync::Arc;
 
 use super::ServiceResult;
 use super::verification::{SignedPurpose, Verification};
@@ -86,17 +87,21 @@ impl Verification<'_> {
             .as_ref()
             .filter(|(_, until)| *until > now)
             .map(|(sealed, _)| sealed);
-        let signed = app.app_secret.iter().chain(previous).any(|sealed| {
+        let signed_by = |sealed: &Arc<[u8]>| {
             self.kw
                 .sealer()
                 .open(sealed, &context)
                 .ok()
                 .and_then(|plain| String::from_utf8(plain).ok())
                 .is_some_and(|secret| request_signature::matches(&secret, s.consumer, &parts, s.signature))
-        });
-        if !signed {
+        };
+        let by_previous = if app.app_secret.as_ref().is_some_and(signed_by) {
+            false
+        } else if previous.is_some_and(signed_by) {
+            true
+        } else {
             return Ok(Verdict::bare(VerifyCode::NotFound));
-        }
+        };
         if !self
             .first_sighting(s.signature, timestamp + SIGNATURE_WINDOW_SECS, now)
             .await?
@@ -165,6 +170,7 @@ impl Verification<'_> {
             token: None,
             rate,
             consumer: Some(consumer),
+            previous_secret: by_previous,
         })
     }
 

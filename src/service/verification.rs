@@ -164,6 +164,7 @@ impl Verification<'_> {
             }),
             rate,
             consumer: None,
+            previous_secret: false,
         })
     }
 
@@ -229,6 +230,7 @@ impl Verification<'_> {
             token: None,
             rate,
             consumer: None,
+            previous_secret: found.retires_at.is_some(),
         })
     }
 

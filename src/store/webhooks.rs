@@ -81,6 +81,27 @@ pub async fn subscribed<'e>(
         .collect())
 }
 
+/// How many of an account's endpoints subscribed to `event_type` are not
+/// marked failing: where a secret sent by webhook can be expected to arrive.
+pub async fn healthy_subscribers<'e>(
+    db: impl crate::store::Db<'e>,
+    account_id: AccountId,
+    event_type: &str,
+) -> StoreResult<usize> {
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT events FROM webhooks WHERE deleted_at IS NULL AND failing_since IS NULL AND account_id = $1",
+    )
+    .bind(account_id)
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .iter()
+        .filter(|(events,)| {
+            serde_json::from_str::<Vec<String>>(events).is_ok_and(|e| e.iter().any(|t| t == event_type))
+        })
+        .count())
+}
+
 /// A live endpoint by its public id.
 pub async fn find_public<'e>(db: impl crate::store::Db<'e>, public_id: &str) -> StoreResult<Option<WebhookRow>> {
     Ok(

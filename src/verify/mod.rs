@@ -63,6 +63,9 @@ pub struct Verdict {
     pub rate: Option<RateVerdict>,
     /// For a signed request: the consumer key it used.
     pub consumer: Option<Arc<ConsumerGate>>,
+    /// The secret presented (or that signed) is the previous one, in its
+    /// grace period after a rotation.
+    pub previous_secret: bool,
 }
 
 /// The limiter's answer and the name of the policy it applied (`starter`,
@@ -90,6 +93,7 @@ impl Verdict {
             token: None,
             rate: None,
             consumer: None,
+            previous_secret: false,
         }
     }
 

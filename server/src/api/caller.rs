@@ -95,11 +95,6 @@ impl<T: DeserializeOwned + Default + Send> FromRequest<AppState> for SelfCaller<
         let body = axum::body::to_bytes(body, SELF_BODY_LIMIT)
             .await
             .map_err(|_| ApiError::invalid("body", "is too large or could not be read"))?;
-        let input = if body.iter().all(u8::is_ascii_whitespace) {
-            T::default()
-        } else {
-            serde_json::from_slice(&body).map_err(|e| ApiError::invalid("body", e.to_string()))?
-        };
         let ip = client_ip(&parts);
         let facts = RequestFacts {
             ip,
@@ -133,10 +128,17 @@ impl<T: DeserializeOwned + Default + Send> FromRequest<AppState> for SelfCaller<
             };
             (kw.verification().verify(presented, &facts).await?, Via::Secret)
         };
-        match kw.credentials().key_caller(&verdict, ip.map(|i| i.to_string()), via) {
-            Some(caller) => Ok(SelfCaller(Caller::Key(caller), input)),
-            None => Err(refusal(&verdict)),
-        }
+        let Some(caller) = kw.credentials().key_caller(&verdict, ip.map(|i| i.to_string()), via) else {
+            return Err(refusal(&verdict));
+        };
+        // Read only once the caller is known: a stranger learns nothing from
+        // how its body was refused.
+        let input = if body.iter().all(u8::is_ascii_whitespace) {
+            T::default()
+        } else {
+            serde_json::from_slice(&body).map_err(|e| ApiError::invalid("body", e.to_string()))?
+        };
+        Ok(SelfCaller(Caller::Key(caller), input))
     }
 }
 

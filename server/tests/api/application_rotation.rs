@@ -110,6 +110,12 @@ async fn an_application_rotates_its_secret_with_a_signed_request_and_the_old_one
 
     // The same signed request again is a replay.
     assert_eq!(send(&app, &headers, body).await.status(), StatusCode::UNAUTHORIZED);
+    // The previous secret still signs calls, but cannot rotate the
+    // application away from its holder.
+    app.clock.advance_secs(1);
+    let by_old = signed(&app, &a, &a.secret, &url, r#"{"grace_period_seconds": 0}"#);
+    let res = send(&app, &by_old, r#"{"grace_period_seconds": 0}"#).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
 
     let admin = app.management_key_for_admin().await;
     let read: Value = admin.get(&format!("/v1/keys/{}", a.id)).await.json().await.unwrap();

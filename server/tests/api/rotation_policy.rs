@@ -159,6 +159,12 @@ async fn enforce_after_days_expires_a_key_nobody_rotated_and_auto_renew_does_not
         .await
         .unwrap();
     assert!(audit.to_string().contains("key.rotation_enforced"), "{audit}");
+    // Brought back by an edit, the policy counts again from now.
+    let res = api.patch(&format!("/v1/keys/{id}"), json!({ "expires": "1y" })).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let back = read(&api, id).await;
+    assert_eq!(back["rotation_due_at"].as_i64(), Some(app.kw().now() + DAY), "{back}");
+    assert!(valid(&app, secret).await);
 }
 
 #[tokio::test]
@@ -279,6 +285,26 @@ async fn an_encrypted_policy_with_no_endpoint_does_not_rotate_and_says_why() {
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let problem: Value = res.json().await.unwrap();
     assert_eq!(problem["code"], "NO_DELIVERY_ENDPOINT", "{problem}");
+    // An endpoint for key.rotated that is failing counts as none.
+    let res = api
+        .post(
+            "/v1/webhooks",
+            json!({ "account": "default", "url": "http://127.0.0.1:9/down", "events": ["key.rotated"] }),
+        )
+        .await;
+    let hook: Value = res.json().await.unwrap();
+    let pool = app.kw().store().pool().clone();
+    let row = keyward::store::webhooks::find_public(&pool, hook["id"].as_str().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    keyward::store::webhooks::mark_failing(&pool, row.id, app.kw().now())
+        .await
+        .unwrap();
+    let res = api
+        .post(&format!("/v1/keys/{id}/rotate"), json!({ "by_policy": true }))
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
     app.clock.advance_secs(DAY + 60);
     scan(&app).await;

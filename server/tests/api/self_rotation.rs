@@ -200,3 +200,45 @@ async fn the_previous_secret_can_be_ended_now_by_whoever_may_revoke_the_key() {
     );
     assert!(valid(&app, json!({ "key": new })).await);
 }
+
+#[tokio::test]
+async fn a_leaked_previous_secret_cannot_rotate_or_change_its_credential_away_from_its_holder() {
+    let app = spawn_app().await;
+    // A management key, rotated (say, after a leak): the old secret keeps
+    // working for its grace period, but only as what it was.
+    let (id, old) = app
+        .key(json!({ "name": "ops", "scopes": ["*:*"], "rate_limit": "unlimited", "expires": "never" }))
+        .await;
+    let res = rotate_self(&app, ("bearer", &old), json!({ "grace_period_seconds": 3600 })).await;
+    let new = res.json::<Value>().await.unwrap()["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let leaked = app.api(&old);
+    assert_eq!(
+        leaked.get("/v1/keys").await.status(),
+        StatusCode::OK,
+        "still works in its grace"
+    );
+
+    let res = rotate_self(&app, ("bearer", &old), json!({ "grace_period_seconds": 0 })).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN, "{}", res.text().await.unwrap());
+    let res = leaked
+        .post(&format!("/v1/keys/{id}/rotate"), json!({ "grace_period_seconds": 0 }))
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = leaked
+        .patch(&format!("/v1/keys/{id}"), json!({ "description": "mine now" }))
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert!(
+        valid(&app, json!({ "key": new })).await,
+        "the holder's secret is untouched"
+    );
+    // The current secret may, and a previous secret still manages others.
+    let (other, _) = app.key(json!({ "name": "other", "scopes": ["compute:read"] })).await;
+    let res = leaked.post(&format!("/v1/keys/{other}/rotate"), json!({})).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = rotate_self(&app, ("bearer", &new), json!({})).await;
+    assert_eq!(res.status(), StatusCode::OK);
+}

@@ -131,7 +131,8 @@ impl Credentials<'_> {
             .credential_to_change(&mut tx, caller, public_id, Intent::Revoke)
             .await?;
         let ended = if row.kind()? == CredentialKind::Application {
-            store::credentials::end_app_grace(&mut *tx, row.id).await?
+            let now = tx.now;
+            store::credentials::end_app_grace(&mut *tx, row.id, now).await?
         } else {
             store::credentials::end_grace(&mut *tx, row.id).await?
         };

@@ -153,7 +153,10 @@ impl Credentials<'_> {
         caller.authorize(Action::Use(Area::Keys, Access::Write), target, "credential")?;
         let grant = grant_of_row(&row, &account)?;
         let action = match intent {
-            Intent::Change | Intent::RotateSelf => Action::Manage(&grant),
+            Intent::Change | Intent::RotateSelf => Action::Change {
+                credential: row.id,
+                grant: &grant,
+            },
             Intent::Revoke => Action::Revoke {
                 credential: row.id,
                 grant: &grant,
@@ -293,16 +296,17 @@ impl Credentials<'_> {
             auto_renew: verdict.token.is_none() && c.auto_renew,
         };
         let grant = grant_of(&a.name, a.plan, a.rate_limit, &c.grants, c.rate_limit, lifetime);
-        let via = match &verdict.token {
-            Some(t) => Via::AccessToken(t.scopes.clone()),
-            None => via,
+        let via = match (&verdict.token, via) {
+            (Some(t), _) => Via::AccessToken(t.scopes.clone()),
+            (None, Via::Secret) if verdict.previous_secret => Via::PreviousSecret,
+            (None, via) => via,
         };
         Some(KeyCaller {
             version: c.version,
             public_id: c.public_id.clone(),
             label: match via {
                 Via::ClientAuth => c.client_id.clone().unwrap_or_else(|| c.display_prefix.clone()),
-                Via::Secret | Via::AccessToken(_) => c.display_prefix.clone(),
+                Via::Secret | Via::PreviousSecret | Via::AccessToken(_) => c.display_prefix.clone(),
             },
             ip,
             holder: KeyHolder {

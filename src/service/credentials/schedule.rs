@@ -29,6 +29,8 @@ const STALL_WINDOW_SECS: i64 = 3_600;
 const STALL_LOOKBACK_SECS: i64 = 7 * 86_400;
 /// …once their last uses have reached the database (flushed every 5 s).
 const FLUSH_MARGIN_SECS: i64 = 15;
+/// A rotation that failed is tried again this much later.
+const RETRY_SECS: i64 = 3_600;
 /// An encrypted delivery with nowhere to go is tried again this much later.
 const NO_ENDPOINT_RETRY_SECS: i64 = 86_400;
 
@@ -59,8 +61,14 @@ impl Credentials<'_> {
         for row in store::credentials::rotation_checks(pool, now, BATCH).await? {
             match self.act_on_policy(&row, now, lease).await {
                 Ok(acted) => done += usize::from(acted),
-                // One damaged row must not hold up every other rotation.
-                Err(e) => tracing::warn!(credential = %row.public_id, error = %e, "a scheduled rotation failed"),
+                // One damaged row must not hold up every other rotation: it
+                // is tried again in an hour, and the rest go on.
+                Err(e) => {
+                    tracing::warn!(credential = %row.public_id, error = %e, "a scheduled rotation failed; retrying in an hour");
+                    if let Some(due_at) = row.rotation_due_at {
+                        store::credentials::defer_rotation_check(pool, row.id, due_at, Some(now + RETRY_SECS)).await?;
+                    }
+                }
             }
         }
         let stalled = store::credentials::stalled_secrets(
@@ -112,6 +120,13 @@ impl Credentials<'_> {
             }
             RotationDelivery::Notify => {
                 store::credentials::set_rotation_due(&mut *tx, row.id, now).await?;
+                tx.audit(
+                    "key.rotation_requested",
+                    Some(format!("key:{}", row.public_id)),
+                    Some(account.id),
+                    json!({ "name": row.name, "by": "policy", "due_at": now }),
+                )
+                .await?;
                 let credential = reread(&mut tx, row.id, now).await?;
                 let key = format!("key.rotation_due:{}:{now}", row.id);
                 tx.emit(
@@ -135,7 +150,7 @@ impl Credentials<'_> {
     /// Does what one credential's policy asks at `now`; answers whether it
     /// wrote anything.
     async fn act_on_policy(&self, row: &CredentialRow, now: i64, lease: Lease) -> ServiceResult<bool> {
-        let (Some(policy), Some(due_at)) = (row.rotation()?, row.rotation_due_at) else {
+        let Some(due_at) = row.rotation_due_at else {
             return Ok(false);
         };
         let mut tx = Change::begin_as(self.kw, Actor::system("rotation")).await?;
@@ -152,6 +167,11 @@ impl Credentials<'_> {
         if row.rotation_due_at != Some(due_at) || row.revoked_at.is_some() {
             return Ok(false);
         }
+        // The policy as it is now: an edit that kept the due date may have
+        // replaced the holder's key.
+        let Some(policy) = row.rotation()? else {
+            return Ok(false);
+        };
         match policy.delivery {
             RotationDelivery::Encrypted if self.can_deliver(&mut tx, &account).await? => {
                 self.replace_secret(
@@ -172,7 +192,7 @@ impl Credentials<'_> {
                 let credential = row.clone().into_credential(now)?;
                 let key = format!("key.rotation_due:{}:{due_at}", row.id);
                 let mut data = due_data(&policy, due_at, "schedule");
-                data["reason"] = json!("no webhook endpoint of the account receives key.rotated");
+                data["reason"] = json!("no working webhook endpoint of the account receives key.rotated");
                 tx.emit(
                     EventType::KeyRotationDue,
                     subject(&account, row.id, &credential),
@@ -276,18 +296,20 @@ impl Credentials<'_> {
         Ok(wrote.is_some())
     }
 
-    /// Whether a `key.rotated` event of the account reaches a live endpoint.
+    /// Whether a `key.rotated` event of the account reaches an endpoint that
+    /// is live and not failing (a secret sent where it cannot arrive would
+    /// lock the holder out when the grace ends).
     async fn can_deliver(&self, tx: &mut Change<'_>, account: &Account) -> ServiceResult<bool> {
-        let endpoints =
-            store::webhooks::subscribed(&mut **tx, Some(account.id), EventType::KeyRotated.as_str()).await?;
-        Ok(!endpoints.is_empty())
+        let healthy =
+            store::webhooks::healthy_subscribers(&mut **tx, account.id, EventType::KeyRotated.as_str()).await?;
+        Ok(healthy > 0)
     }
 }
 
 fn no_endpoint() -> ServiceError {
     ServiceError::rule(
         "NO_DELIVERY_ENDPOINT",
-        "No webhook endpoint of this account receives key.rotated, so the new secret could not reach its holder. Add one, then try again.",
+        "No working webhook endpoint of this account receives key.rotated, so the new secret could not reach its holder. Add one (or fix the failing one), then try again.",
     )
 }
 

@@ -151,11 +151,11 @@ impl Credentials<'_> {
         // its due date; a new one is due when the current secret reaches
         // its age, so a policy put on an old key is due at once, as it says.
         let current_policy = row.rotation()?;
-        if let Some(policy) = patch
+        let new_policy = patch
             .rotation
             .as_ref()
-            .filter(|p| p.as_ref() != current_policy.as_ref())
-        {
+            .filter(|p| p.as_ref() != current_policy.as_ref());
+        if let Some(policy) = new_policy {
             let due_at = match policy {
                 Some(p) => {
                     let issued = store::credentials::current_secret_issued_at(&mut *tx, row.id).await?;
@@ -164,6 +164,10 @@ impl Credentials<'_> {
                 None => None,
             };
             store::credentials::set_rotation(&mut *tx, row.id, policy.as_ref(), due_at).await?;
+        } else if let Some(p) = current_policy.as_ref().filter(|_| row.rotation_due_at.is_none()) {
+            // A policy left without a due date (enforcement expired the key,
+            // and this edit brings it back) starts counting again from now.
+            store::credentials::set_rotation(&mut *tx, row.id, Some(p), Some(p.due_after(now))).await?;
         }
         tx.audit("key.updated",
             Some(format!("key:{public_id}")),

@@ -159,13 +159,15 @@ pub async fn rotate_app_secret<'e>(
     Ok(())
 }
 
-/// Ends an application's previous secret now; false when it had none.
-pub async fn end_app_grace<'e>(db: impl crate::store::Db<'e>, id: i64) -> StoreResult<bool> {
+/// Ends an application's previous secret now; false when none was still in
+/// its grace period.
+pub async fn end_app_grace<'e>(db: impl crate::store::Db<'e>, id: i64, now: i64) -> StoreResult<bool> {
     Ok(sqlx::query(
         "UPDATE credentials SET previous_app_secret = NULL, previous_app_secret_retires_at = NULL
-          WHERE id = $1 AND previous_app_secret IS NOT NULL",
+          WHERE id = $1 AND previous_app_secret IS NOT NULL AND previous_app_secret_retires_at > $2",
     )
     .bind(id)
+    .bind(now)
     .execute(db)
     .await?
     .rows_affected()
