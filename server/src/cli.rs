@@ -4,7 +4,7 @@ use clap::{Args, Parser, Subcommand};
 use keyward::config::Config;
 use keyward::crypto::jwt::JwtAlgorithm;
 use keyward::domain::application::BasePath;
-use keyward::domain::{Cidr, RateLimitSetting};
+use keyward::domain::{Catalog, Cidr, RateLimitSetting, Scope};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -209,6 +209,9 @@ pub struct ServeArgs {
     /// Hours (1–8760) the next scheduled signing key is in the JWKS before it starts signing, so resource servers that cache the JWKS already hold it.
     #[arg(long, env = "KEYWARD_SIGNING_KEY_LEAD_HOURS", default_value_t = 24, value_parser = clap::value_parser!(u32).range(1..=8760))]
     pub signing_key_lead_hours: u32,
+    /// Comma-separated resources scopes may name, e.g. compute,storage,billing (default: compute,storage,network,billing,admin,keys). Each is lowercase letters, digits, - and _, at most 40 characters.
+    #[arg(long, env = "KEYWARD_SCOPE_RESOURCES", value_delimiter = ',', value_parser = scope_resource)]
+    pub scope_resources: Vec<String>,
     /// Log format: `text` for people, `json` for log pipelines.
     #[arg(long, env = "KEYWARD_LOG_FORMAT", default_value = "text")]
     pub log_format: LogFormat,
@@ -263,6 +266,16 @@ impl ServeArgs {
         c.application_base_path = self.application_base_path.clone();
         c.signing_key_rotation_days = self.signing_key_rotation_days;
         c.signing_key_lead_hours = self.signing_key_lead_hours;
+        if !self.scope_resources.is_empty() {
+            let mut seen = std::collections::HashSet::new();
+            let resources = self
+                .scope_resources
+                .iter()
+                .filter(|r| seen.insert(*r))
+                .cloned()
+                .collect();
+            c.catalog = Catalog(resources);
+        }
         c
     }
 }
@@ -271,4 +284,41 @@ impl ServeArgs {
 /// hints as a credential's allowed CIDRs.
 fn cidr(s: &str) -> Result<Cidr, String> {
     Cidr::parse(s).map_err(|e| e.message)
+}
+
+/// Parses one resource of `--scope-resources` by the rules a scope's resource
+/// follows, so every name the catalog holds can appear in a scope. `*` is
+/// refused: it already means every resource.
+fn scope_resource(s: &str) -> Result<String, String> {
+    let name = s.trim();
+    if name != "*" && Scope::parse_syntax(&format!("{name}:read")).is_ok() {
+        Ok(name.to_owned())
+    } else {
+        Err(format!(
+            "{s:?} is not a resource name: use lowercase letters, digits, - and _ (1 to 40 characters)"
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scope_resources_follow_the_scope_rules() {
+        assert_eq!(scope_resource(" compute ").unwrap(), "compute");
+        assert_eq!(scope_resource("res-07_b").unwrap(), "res-07_b");
+        for bad in ["", "*", "Compute", "a:b", "with space", &"x".repeat(41)] {
+            assert!(scope_resource(bad).is_err(), "{bad:?} was accepted");
+        }
+    }
+
+    #[test]
+    fn scope_resources_replace_the_default_catalog() {
+        let cli = Cli::parse_from(["keyward", "--scope-resources", "alpha,beta,alpha"]);
+        assert_eq!(cli.serve.config().catalog, Catalog(vec!["alpha".into(), "beta".into()]));
+        let cli = Cli::parse_from(["keyward"]);
+        assert_eq!(cli.serve.config().catalog, Catalog::default());
+        assert!(Cli::try_parse_from(["keyward", "--scope-resources", "ok,Not-OK"]).is_err());
+    }
 }

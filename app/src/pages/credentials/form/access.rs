@@ -5,62 +5,9 @@ use keyward::domain::Cidr;
 use keyward::domain::right::METHODS;
 use leptos::prelude::*;
 
+pub(super) use super::scope_picker::ScopePicker;
 use super::state::FormState;
 use crate::components::{BTN_GHOST, BTN_SECONDARY, CHECK, INPUT, Icon, capitalise};
-
-/// One row per catalog resource (and `*`): none, read, write, admin or every action.
-#[component]
-pub(super) fn ScopePicker(state: FormState, resources: Vec<String>) -> impl IntoView {
-    let mut rows = resources;
-    rows.push("*".into());
-    let current = move |resource: &str| {
-        state
-            .scopes
-            .get()
-            .iter()
-            .find_map(|s| {
-                s.split_once(':')
-                    .filter(|(r, _)| *r == resource)
-                    .map(|(_, a)| a.to_owned())
-            })
-            .unwrap_or_default()
-    };
-    let set = move |resource: String, action: String| {
-        state.scopes.update(|list| {
-            list.retain(|s| s.split_once(':').is_none_or(|(r, _)| r != resource));
-            if !action.is_empty() {
-                list.push(format!("{resource}:{action}"));
-            }
-            list.sort();
-        });
-    };
-    view! {
-        <fieldset>
-            <legend class="text-sm font-medium">"Scopes"</legend>
-            <p class="mt-1 text-xs text-zinc-500 dark:text-zinc-400">"admin includes write, write includes read. The * row grants on every resource."</p>
-            <div class="mt-3 grid gap-2 sm:grid-cols-2 lg:grid-cols-3">
-                {rows.into_iter().map(|resource| {
-                    let id = format!("scope-{}", if resource == "*" { "all".to_owned() } else { resource.clone() });
-                    let r1 = resource.clone();
-                    let r2 = resource.clone();
-                    view! {
-                        <div class="flex items-center justify-between gap-3 rounded-lg border border-zinc-200 px-3 py-2 dark:border-zinc-700">
-                            <label for=id.clone() class="font-mono text-sm">{if resource == "*" { "* (all)".to_owned() } else { resource.clone() }}</label>
-                            <select id=id class="rounded-md border border-zinc-300 bg-white px-2 py-1 text-sm dark:border-zinc-700 dark:bg-zinc-950"
-                                on:change=move |ev| set(r1.clone(), event_target_value(&ev))>
-                                {["", "read", "write", "admin", "*"].into_iter().map(|a| {
-                                    let r = r2.clone();
-                                    view! { <option value=a selected=move || current(&r) == a>{if a.is_empty() { "—" } else { a }}</option> }
-                                }).collect_view()}
-                            </select>
-                        </div>
-                    }
-                }).collect_view()}
-            </div>
-        </fieldset>
-    }
-    .into_any()
-}
 
 /// Roles, with the account picker for Account Viewer.
 #[component]

@@ -9,6 +9,7 @@ mod checks;
 mod fields;
 mod rotation;
 mod rotation_fields;
+mod scope_picker;
 mod state;
 
 pub use fields::CredentialFields;
