@@ -8,6 +8,7 @@ pub mod caller;
 pub mod extract;
 pub mod forward_auth;
 pub mod keys;
+pub mod keys_bulk;
 pub mod oauth;
 pub mod oauth_error;
 pub mod openapi;
@@ -68,6 +69,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(keys::rotate))
         .routes(routes!(keys::rotate_self))
         .routes(routes!(keys::end_grace))
+        .routes(routes!(keys_bulk::revoke_many))
+        .routes(routes!(keys_bulk::export))
         .routes(routes!(applications::list_consumer_keys))
         .routes(routes!(applications::revoke_consumer_key))
         .routes(routes!(forward_auth::forward_auth))

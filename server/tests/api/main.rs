@@ -6,6 +6,7 @@ mod application_rotation;
 mod applications;
 mod authz;
 mod binary;
+mod bulk;
 mod cluster;
 mod cluster_applications;
 mod cluster_notices;

@@ -2,6 +2,7 @@
 //! Each part has its own module; everything is re-exported here, so
 //! `keyward::domain::credential::…` names every item as before.
 
+mod bulk;
 mod input;
 mod kind;
 mod name;
@@ -11,6 +12,10 @@ mod rules;
 mod status;
 mod view;
 
+pub use bulk::{
+    BulkFailure, BulkOutcome, BulkSelection, CSV_COLUMNS, ExportFormat, MAX_BULK_IDS, MAX_BULK_MATCHES, csv_cell,
+    to_csv,
+};
 pub use input::{CredentialInput, CredentialPatch, NewCredential, check_rotatable};
 pub use kind::{CredentialKind, DEFAULT_TOKEN_TTL_SECS, KeyFormat, MAX_TOKEN_TTL_SECS, MIN_TOKEN_TTL_SECS};
 pub use name::KeyName;

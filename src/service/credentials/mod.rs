@@ -4,6 +4,7 @@
 //! caller issues or changes a credential that can do more than itself (the
 //! grant rule in [`crate::authz::grant`]).
 
+mod bulk;
 mod create;
 mod lifecycle;
 mod schedule;

@@ -88,7 +88,32 @@ pub struct ListFilter {
 /// A newest-first page. Keyset pagination on the primary key keeps every page
 /// as fast as the first, however many credentials there are.
 pub async fn list<'e>(db: impl crate::store::Db<'e>, f: &ListFilter, now: i64) -> StoreResult<Vec<CredentialRow>> {
-    let mut q = Builder::new(SELECT);
+    let mut q = filtered(SELECT, f, now);
+    q.push(" ORDER BY c.id DESC LIMIT ").push_bind(i64::from(f.limit));
+    let (sql, args) = q.finish()?;
+    Ok(sqlx::query_as_with(&sql, args).fetch_all(db).await?)
+}
+
+/// How many credentials the filter matches in all (its cursor and limit
+/// aside): the "select all N matching" of a bulk action.
+pub async fn count<'e>(db: impl crate::store::Db<'e>, f: &ListFilter, now: i64) -> StoreResult<i64> {
+    let unpaged = ListFilter {
+        before: None,
+        ..f.clone()
+    };
+    let q = filtered(
+        "SELECT COUNT(*) FROM credentials c JOIN accounts a ON a.id = c.account_id",
+        &unpaged,
+        now,
+    );
+    let (sql, args) = q.finish()?;
+    Ok(sqlx::query_scalar_with(&sql, args).fetch_one(db).await?)
+}
+
+/// `select` narrowed by the filter's conditions (not its limit), so a list
+/// and its count cannot disagree on what matches.
+fn filtered<'a>(select: &str, f: &'a ListFilter, now: i64) -> Builder<'a> {
+    let mut q = Builder::new(select);
     q.push(" WHERE 1 = 1");
     if let Some(ids) = &f.accounts {
         q.push(" AND ").push_in("c.account_id", ids);
@@ -135,7 +160,5 @@ pub async fn list<'e>(db: impl crate::store::Db<'e>, f: &ListFilter, now: i64) -
     if let Some(before) = f.before {
         q.push(" AND c.id < ").push_bind(before);
     }
-    q.push(" ORDER BY c.id DESC LIMIT ").push_bind(i64::from(f.limit));
-    let (sql, args) = q.finish()?;
-    Ok(sqlx::query_as_with(&sql, args).fetch_all(db).await?)
+    q
 }
