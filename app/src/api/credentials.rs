@@ -3,7 +3,8 @@
 //! build its forms.
 
 use keyward::domain::credential::{
-    Created, CredentialPage, CredentialPatch, CredentialQuery, CredentialSummary, RotationDelivery,
+    BulkOutcome, BulkSelection, Created, CredentialPage, CredentialPatch, CredentialQuery, CredentialSummary,
+    ExportFormat, RotationDelivery,
 };
 use keyward::domain::{AuditPage, Credential, CredentialInput};
 use leptos::prelude::*;
@@ -152,4 +153,28 @@ pub async fn credential_usage(id: String, days: i64) -> Result<keyward::domain::
         .usage()
         .series(&caller, &id, Some(from), Some(to), Some(granularity))
         .await?)
+}
+
+/// How many credentials the filter matches (its cursor and limit aside), for
+/// "select all N matching" and the count a bulk revocation confirms.
+#[server(prefix = "/api", endpoint = "credentials/count", input = Json)]
+pub async fn count_credentials(query: CredentialQuery) -> Result<u64, ConsoleError> {
+    let (kw, caller) = context::caller().await?;
+    Ok(kw.credentials().count(&caller, &query).await?)
+}
+
+/// Revokes the selected credentials, each audited on its own; says which
+/// were revoked and which failed, and why.
+#[server(prefix = "/api", endpoint = "credentials/revoke_many", input = Json)]
+pub async fn revoke_credentials(selection: BulkSelection) -> Result<BulkOutcome, ConsoleError> {
+    let (kw, caller) = context::caller().await?;
+    Ok(kw.credentials().revoke_many(&caller, selection).await?)
+}
+
+/// The filtered list as a CSV or JSON file's text (never a secret); the
+/// page saves it, so the export stays behind the session.
+#[server(prefix = "/api", endpoint = "credentials/export", input = Json)]
+pub async fn export_credentials(query: CredentialQuery, format: ExportFormat) -> Result<String, ConsoleError> {
+    let (kw, caller) = context::caller().await?;
+    Ok(kw.credentials().export(&caller, &query, format).await?)
 }

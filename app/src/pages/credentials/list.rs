@@ -9,6 +9,7 @@ use leptos_router::NavigateOptions;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
+use super::bulk::{BulkBar, RowCheckbox, Selection};
 use super::encode;
 use crate::api::credentials::{form_catalog, list_credentials};
 use crate::components::{
@@ -35,6 +36,18 @@ pub fn CredentialsPage() -> impl IntoView {
         limit: Some(50),
     });
     let page = Resource::new(move || filter.get(), list_credentials);
+    let selection = Selection::new();
+    // Another filter or page starts with nothing selected.
+    Effect::new(move |_| {
+        filter.track();
+        selection.clear();
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(p)) = page.get() {
+            selection.page.set(p.items.iter().map(|c| c.id.clone()).collect());
+        }
+    });
+    let refresh = Callback::new(move |()| page.refetch());
     let catalog = Resource::new(|| (), |_| form_catalog());
     let navigate = use_navigate();
     // A new filter starts from the first page; only "cursor" itself keeps one.
@@ -115,6 +128,7 @@ pub fn CredentialsPage() -> impl IntoView {
                 </select>
             </div>
         </div>
+        <BulkBar selection filter can_write refresh/>
         <ListCard
             loading_rows=6
             load=move || async move { page.await }
@@ -138,9 +152,10 @@ pub fn CredentialsPage() -> impl IntoView {
                 let next = p.next_cursor.clone().map(|c| href_with("cursor", &c));
                 let first = (!get("cursor").is_empty()).then(|| href_with("cursor", ""));
                 view! {
-                    <Table headers=vec!["Key", "Name", "Status", "Kind", "Account", "Roles & scopes", "Created", "Expires", "Last used"]>
+                    <Table headers=vec!["Select", "Key", "Name", "Status", "Kind", "Account", "Roles & scopes", "Created", "Expires", "Last used"]>
                         {p.items.into_iter().map(|c| {
                             let href = format!("/credentials/{}", c.id);
+                            let (check_id, check_name) = (c.id.clone(), c.name.clone());
                             let row_name = c.name.clone();
                             let link_name = c.name.clone();
                             let account = c.account.clone();
@@ -148,6 +163,7 @@ pub fn CredentialsPage() -> impl IntoView {
                             let (kind, env, created, expires, used, status) = (c.kind, c.environment, c.created_at, c.expires_at, c.last_used_at, c.status);
                             view! {
                                 <tr class="hover:bg-zinc-50 dark:hover:bg-zinc-800/40" data-credential=row_name>
+                                    <RowCheckbox selection id=check_id name=check_name/>
                                     <td class=format!("{TD} font-mono text-xs")>{prefix}</td>
                                     <td class=TD><A href=href attr:class=LINK>{link_name}</A></td>
                                     <td class=TD><StatusBadge status=status/></td>

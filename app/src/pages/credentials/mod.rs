@@ -1,6 +1,7 @@
 //! The credential pages: the list, the create form with its reveal-once panel,
 //! and the detail page with edit, rotate, the rotation policy and revoke.
 
+mod bulk;
 mod consumer_keys;
 mod detail;
 mod form;
