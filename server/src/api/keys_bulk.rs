@@ -111,6 +111,7 @@ pub async fn revoke_many(
 #[serde(deny_unknown_fields)]
 pub struct ExportQuery {
     /// `csv` (default) or `json`.
+    #[param(inline)]
     pub format: Option<ExportFormat>,
     /// Only this account.
     pub account: Option<String>,

@@ -269,4 +269,13 @@ async fn the_openapi_document_lists_the_bulk_operations() {
     let export = &doc["paths"]["/v1/keys/export"]["get"];
     assert!(export["responses"]["200"]["content"]["text/csv"].is_object());
     assert!(export["responses"]["200"]["content"]["application/json"].is_object());
+    let params = export["parameters"].to_string();
+    assert!(params.contains("\"csv\""), "the formats are listed: {params}");
+    for name in ["ExportFormat", "CredentialStatus", "CredentialKind", "Environment"] {
+        assert!(
+            !params.contains(&format!("#/components/schemas/{name}\""))
+                || doc["components"]["schemas"][name].is_object(),
+            "every reference resolves: {name}"
+        );
+    }
 }
