@@ -9,11 +9,19 @@ use leptos::prelude::*;
 
 use crate::api::credentials::{RevokeCredentials, count_credentials, export_credentials};
 use crate::components::{BTN_DANGER, BTN_PRIMARY, BTN_SECONDARY, CHECK, Dialog, Icon, LINK, TD, use_toasts};
+use crate::error::ConsoleError;
 
-/// What is selected in the list: ids on this page, or every credential the
-/// filter matches.
+/// What is selected in the list (ids on this page, or every credential the
+/// filter matches), with how many match and whether the revocation is open.
+/// Created once per list, so a new page keeps the dialog and its outcome.
 #[derive(Clone, Copy)]
 pub(super) struct Selection {
+    /// The list's filter.
+    filter: Memo<CredentialQuery>,
+    /// How many credentials the filter matches in all.
+    total: LocalResource<Result<u64, ConsoleError>>,
+    /// The revocation dialog.
+    revoking: RwSignal<bool>,
     /// Chosen one by one (or all of this page).
     ids: RwSignal<Vec<String>>,
     /// The ids the page shows, in order.
@@ -24,8 +32,11 @@ pub(super) struct Selection {
 
 impl Selection {
     /// Nothing selected, no page yet.
-    pub(super) fn new() -> Self {
+    pub(super) fn new(filter: Memo<CredentialQuery>) -> Self {
         Self {
+            filter,
+            total: LocalResource::new(move || count_credentials(unpaged(filter.get()))),
+            revoking: RwSignal::new(false),
             ids: RwSignal::new(Vec::new()),
             page: RwSignal::new(Vec::new()),
             all_matching: RwSignal::new(false),
@@ -54,6 +65,30 @@ impl Selection {
             }
             None => ids.push(id.to_owned()),
         });
+    }
+
+    fn total(&self) -> u64 {
+        self.total.get().and_then(Result::ok).unwrap_or(0)
+    }
+
+    fn count(&self) -> u64 {
+        if self.all_matching.get() {
+            self.total()
+        } else {
+            self.ids.with(Vec::len) as u64
+        }
+    }
+
+    /// What a revocation acts on now.
+    fn target(&self) -> BulkSelection {
+        if self.all_matching.get_untracked() {
+            BulkSelection::Filter {
+                query: unpaged(self.filter.get_untracked()),
+                confirm_count: self.total.get_untracked().and_then(Result::ok).unwrap_or(0),
+            }
+        } else {
+            BulkSelection::Ids(self.ids.get_untracked())
+        }
     }
 
     fn page_all_selected(&self) -> bool {
@@ -86,23 +121,9 @@ pub(super) fn RowCheckbox(selection: Selection, id: String, name: String) -> imp
     }
 }
 
-/// The bar above the list: what is selected, and what to do with it.
+/// The bar above the rows: what is selected, and what to do with it.
 #[component]
-pub(super) fn BulkBar(
-    selection: Selection,
-    filter: Memo<CredentialQuery>,
-    can_write: bool,
-    refresh: Callback<()>,
-) -> impl IntoView {
-    let total = LocalResource::new(move || count_credentials(unpaged(filter.get())));
-    let total_n = move || total.get().and_then(Result::ok).unwrap_or(0);
-    let selected_n = move || {
-        if selection.all_matching.get() {
-            total_n()
-        } else {
-            selection.ids.with(Vec::len) as u64
-        }
-    };
+pub(super) fn BulkBar(selection: Selection, can_write: bool) -> impl IntoView {
     let toggle_page = move |_| {
         if selection.page_all_selected() {
             selection.clear();
@@ -111,53 +132,37 @@ pub(super) fn BulkBar(
             selection.ids.set(selection.page.get_untracked());
         }
     };
-    let more_than_page = move || total_n() > selection.page.with(Vec::len) as u64;
+    let more_than_page = move || selection.total() > selection.page.with(Vec::len) as u64;
     let offer_all = move || selection.page_all_selected() && !selection.all_matching.get() && more_than_page();
-    let revoking = RwSignal::new(false);
-    let target = Signal::derive(move || {
-        if selection.all_matching.get() {
-            BulkSelection::Filter {
-                query: unpaged(filter.get()),
-                confirm_count: total_n(),
-            }
-        } else {
-            BulkSelection::Ids(selection.ids.get())
-        }
-    });
-    let done = Callback::new(move |()| {
-        selection.clear();
-        total.refetch();
-        refresh.run(());
-    });
+    let filter = selection.filter;
     view! {
         <div role="region" aria-label="Bulk actions" data-testid="bulk-bar"
-            class="mb-3 flex flex-wrap items-center gap-x-4 gap-y-2 rounded-xl border border-zinc-200 bg-white px-4 py-2 text-sm shadow-sm dark:border-zinc-800 dark:bg-zinc-900">
+            class="flex flex-wrap items-center gap-x-4 gap-y-2 border-b border-zinc-200 px-4 py-2 text-sm dark:border-zinc-800">
             <label class="flex items-center gap-2 text-zinc-700 dark:text-zinc-300">
                 <input type="checkbox" class=CHECK data-testid="select-page" prop:checked=move || selection.page_all_selected() on:change=toggle_page/>
                 "Select all on this page"
             </label>
             <span aria-live="polite" data-testid="selected-count" class="font-medium text-zinc-900 dark:text-zinc-100">
-                {move || format!("{} selected", selected_n())}
+                {move || format!("{} selected", selection.count())}
             </span>
             <Show when=offer_all>
                 <button type="button" class=LINK data-testid="select-all-matching" on:click=move |_| selection.all_matching.set(true)>
-                    {move || format!("Select all {} matching", total_n())}
+                    {move || format!("Select all {} matching", selection.total())}
                 </button>
             </Show>
             <Show when=move || selection.all_matching.get()>
-                <span class="text-zinc-600 dark:text-zinc-400">{move || format!("All {} matching are selected.", total_n())}</span>
+                <span class="text-zinc-600 dark:text-zinc-400">{move || format!("All {} matching are selected.", selection.total())}</span>
                 <button type="button" class=LINK on:click=move |_| selection.clear()>"Clear selection"</button>
             </Show>
             <div class="ml-auto flex flex-wrap gap-2">
                 {can_write.then(|| view! {
-                    <button type="button" class=BTN_DANGER data-testid="bulk-revoke" disabled=move || selected_n() == 0
-                        on:click=move |_| revoking.set(true)><Icon name="trash"/>"Revoke…"</button>
+                    <button type="button" class=BTN_DANGER data-testid="bulk-revoke" disabled=move || selection.count() == 0
+                        on:click=move |_| selection.revoking.set(true)><Icon name="trash"/>"Revoke…"</button>
                 })}
                 <ExportButton filter format=ExportFormat::Csv label="Export CSV"/>
                 <ExportButton filter format=ExportFormat::Json label="Export JSON"/>
             </div>
         </div>
-        <BulkRevokeDialog open=revoking target count=Signal::derive(selected_n) done/>
     }
 }
 
@@ -201,14 +206,12 @@ fn ExportButton(filter: Memo<CredentialQuery>, format: ExportFormat, label: &'st
     }
 }
 
-/// One confirmation naming how many, then what became of them.
+/// One confirmation naming how many, then what became of them; afterwards
+/// nothing is selected and the list is read again (`refresh`).
 #[component]
-fn BulkRevokeDialog(
-    open: RwSignal<bool>,
-    target: Signal<BulkSelection>,
-    count: Signal<u64>,
-    done: Callback<()>,
-) -> impl IntoView {
+pub(super) fn BulkRevokeDialog(selection: Selection, refresh: Callback<()>) -> impl IntoView {
+    let open = selection.revoking;
+    let count = Signal::derive(move || selection.count());
     let action = ServerAction::<RevokeCredentials>::new();
     let value = action.value();
     // Each opening starts with the question, not the last answer.
@@ -219,12 +222,14 @@ fn BulkRevokeDialog(
     });
     Effect::new(move |_| {
         if let Some(Ok(_)) = value.get() {
-            done.run(());
+            selection.clear();
+            selection.total.refetch();
+            refresh.run(());
         }
     });
     let confirm = move |_| {
         action.dispatch(RevokeCredentials {
-            selection: target.get_untracked(),
+            selection: selection.target(),
         });
     };
     view! {

@@ -9,7 +9,7 @@ use leptos_router::NavigateOptions;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
-use super::bulk::{BulkBar, RowCheckbox, Selection};
+use super::bulk::{BulkBar, BulkRevokeDialog, RowCheckbox, Selection};
 use super::encode;
 use crate::api::credentials::{form_catalog, list_credentials};
 use crate::components::{
@@ -36,7 +36,7 @@ pub fn CredentialsPage() -> impl IntoView {
         limit: Some(50),
     });
     let page = Resource::new(move || filter.get(), list_credentials);
-    let selection = Selection::new();
+    let selection = Selection::new(filter);
     // Another filter or page starts with nothing selected.
     Effect::new(move |_| {
         filter.track();
@@ -128,7 +128,7 @@ pub fn CredentialsPage() -> impl IntoView {
                 </select>
             </div>
         </div>
-        <BulkBar selection filter can_write refresh/>
+        <BulkRevokeDialog selection refresh/>
         <ListCard
             loading_rows=6
             load=move || async move { page.await }
@@ -152,6 +152,7 @@ pub fn CredentialsPage() -> impl IntoView {
                 let next = p.next_cursor.clone().map(|c| href_with("cursor", &c));
                 let first = (!get("cursor").is_empty()).then(|| href_with("cursor", ""));
                 view! {
+                    <BulkBar selection can_write/>
                     <Table headers=vec!["Select", "Key", "Name", "Status", "Kind", "Account", "Roles & scopes", "Created", "Expires", "Last used"]>
                         {p.items.into_iter().map(|c| {
                             let href = format!("/credentials/{}", c.id);
