@@ -507,7 +507,7 @@ test("rotate now by policy needs an endpoint for key.rotated, then delivers the 
   await expect(dialog).toContainText("sent encrypted to the holder's key");
   await expect(dialog).toContainText("keeps working for the grace period (2 h)");
   await dialog.getByRole("button", { name: "Rotate and deliver" }).click();
-  await expect(dialog.getByTestId("rotate-by-policy-error")).toContainText("No webhook endpoint of this account receives key.rotated");
+  await expect(dialog.getByTestId("rotate-by-policy-error")).toContainText("No working webhook endpoint of this account receives key.rotated");
   await expect(dialog.getByRole("link", { name: "Add a webhook endpoint" })).toBeVisible();
   await page.screenshot({ path: artifact("credential-rotate-by-policy-no-endpoint.png"), fullPage: true });
   await dialog.getByRole("button", { name: "Cancel" }).click();
