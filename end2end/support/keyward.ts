@@ -21,7 +21,8 @@ const STOP_LIMIT_MS = 25_000;
 
 const RELEASE_BINARY = path.resolve(__dirname, "../../target/release/keyward");
 
-export async function startKeyward(): Promise<Keyward> {
+/** Starts Keyward; `env` adds settings (e.g. `KEYWARD_SCOPE_RESOURCES`), as an operator would. */
+export async function startKeyward(env: Record<string, string> = {}): Promise<Keyward> {
   const dir = mkdtempSync(path.join(tmpdir(), "keyward-e2e-"));
   const bin = path.join(dir, "keyward");
   copyFileSync(RELEASE_BINARY, bin);
@@ -35,6 +36,7 @@ export async function startKeyward(): Promise<Keyward> {
       // The specs' webhook receivers listen on loopback, which is refused by default.
       KEYWARD_WEBHOOK_ALLOWED_CIDRS: "127.0.0.0/8,::1/128",
       RUST_BACKTRACE: "1",
+      ...env,
     },
     stdio: ["ignore", "ignore", "pipe"],
   });

@@ -1,9 +1,5 @@
-import { spawn } from "node:child_process";
-import { chmodSync, copyFileSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { expect, test, type Page } from "@playwright/test";
-import { artifact, failOnPageErrors, hydrated, setupAdmin, signIn, type Keyward } from "../support/keyward";
+import { artifact, failOnPageErrors, hydrated, setupAdmin, signIn, startKeyward, type Keyward } from "../support/keyward";
 
 /** 50 resources, ten in each of five areas: compute-01 … identity-10. */
 const RESOURCES = ["compute", "storage", "network", "billing", "identity"].flatMap((area) =>
@@ -12,55 +8,9 @@ const RESOURCES = ["compute", "storage", "network", "billing", "identity"].flatM
 /** The catalog's rows plus the `*` row. */
 const ROWS = RESOURCES.length + 1;
 
-/**
- * The shared starter takes no flags, so this spec starts the release binary
- * the same way with `KEYWARD_SCOPE_RESOURCES` added.
- */
-async function startWithCatalog(resources: string[]): Promise<Keyward> {
-  const dir = mkdtempSync(path.join(tmpdir(), "keyward-e2e-"));
-  const bin = path.join(dir, "keyward");
-  copyFileSync(path.resolve(__dirname, "../../target/release/keyward"), bin);
-  chmodSync(bin, 0o755);
-  const child = spawn(bin, [], {
-    cwd: dir,
-    env: { PATH: process.env.PATH, KEYWARD_ADDR: "127.0.0.1:0", KEYWARD_SCOPE_RESOURCES: resources.join(",") },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  let log = "";
-  const started = new Promise<{ baseURL: string; setupToken: string }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`keyward did not start:\n${log}`)), 15_000);
-    child.stderr!.on("data", (chunk: Buffer) => {
-      log += chunk.toString();
-      const listening = log.match(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
-      const setup = log.match(/setup\?token=([A-Za-z0-9_-]+)/);
-      if (listening && setup) {
-        clearTimeout(timer);
-        resolve({ baseURL: listening[1], setupToken: setup[1] });
-      }
-    });
-    child.on("exit", (code) => reject(new Error(`keyward exited with ${code}:\n${log}`)));
-  });
-  const { baseURL, setupToken } = await started;
-  return {
-    baseURL,
-    setupToken,
-    dir,
-    process: child,
-    stop: () =>
-      new Promise((resolve, reject) => {
-        child.once("exit", () => {
-          rmSync(dir, { recursive: true, force: true });
-          if (log.includes("panicked")) reject(new Error(`the server panicked:\n${log}`));
-          else resolve();
-        });
-        child.kill("SIGTERM");
-      }),
-  };
-}
-
 let kw: Keyward;
 test.beforeEach(async ({ page, request }) => {
-  kw = await startWithCatalog(RESOURCES);
+  kw = await startKeyward({ KEYWARD_SCOPE_RESOURCES: RESOURCES.join(",") });
   await setupAdmin(request, kw);
   await signIn(page, kw, "admin@example.com");
 });

@@ -6,23 +6,20 @@ use keyward::service::{Caller, ConsumerKeyDecision};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::applications::{application, forwarded, gateway};
-use crate::helpers::spawn_app;
+use crate::applications::{App, application, forwarded, gateway};
+use crate::helpers::{TestApp, spawn_app};
 
-#[tokio::test]
-async fn consumer_keys_are_listed_and_revoked_one_by_one_or_all_with_the_application() {
-    let app = spawn_app().await;
-    let a = application(&app, "fleet", json!([{ "methods": ["GET"], "path": "/*" }])).await;
-    let client = reqwest::Client::new();
-    let res = client
+/// Requests a consumer key for `a` with `request` (OVH's body) and approves
+/// it as a user would on the validation page; answers the key.
+async fn approved_consumer_key(app: &TestApp, a: &App, request: Value) -> String {
+    let res = reqwest::Client::new()
         .post(format!("{}/1.0/auth/credential", app.base))
         .header("x-ovh-application", &a.ak)
-        .json(&json!({ "accessRules": [{ "method": "GET", "path": "/compute/*" }] }))
+        .json(&request)
         .send()
         .await
         .unwrap();
     let grant: Value = res.json().await.unwrap();
-    let second = grant["consumerKey"].as_str().unwrap().to_owned();
     let token = grant["validationUrl"]
         .as_str()
         .unwrap()
@@ -40,6 +37,19 @@ async fn consumer_keys_are_listed_and_revoked_one_by_one_or_all_with_the_applica
         .decide(&Caller::System("t"), &token, &approve)
         .await
         .unwrap();
+    grant["consumerKey"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn consumer_keys_are_listed_and_revoked_one_by_one_or_all_with_the_application() {
+    let app = spawn_app().await;
+    let a = application(&app, "fleet", json!([{ "methods": ["GET"], "path": "/*" }])).await;
+    let second = approved_consumer_key(
+        &app,
+        &a,
+        json!({ "accessRules": [{ "method": "GET", "path": "/compute/*" }] }),
+    )
+    .await;
 
     let admin = app.management_key_for_admin().await;
     let keys: Value = admin
@@ -236,32 +246,12 @@ async fn only_a_user_who_may_manage_the_account_approves_a_request() {
 async fn a_consumer_keys_allowed_ips_hold_and_its_last_use_is_its_own() {
     let app = spawn_app().await;
     let a = application(&app, "kiosk", json!([{ "methods": ["GET"], "path": "/*" }])).await;
-    let res = reqwest::Client::new()
-        .post(format!("{}/1.0/auth/credential", app.base))
-        .header("x-ovh-application", &a.ak)
-        .json(&json!({ "accessRules": [{ "method": "GET", "path": "/*" }], "allowedIPs": ["203.0.113.0/24"] }))
-        .send()
-        .await
-        .unwrap();
-    let grant: Value = res.json().await.unwrap();
-    let ck = grant["consumerKey"].as_str().unwrap().to_owned();
-    let token = grant["validationUrl"]
-        .as_str()
-        .unwrap()
-        .split("token=")
-        .nth(1)
-        .unwrap()
-        .to_owned();
-    let approve = ConsumerKeyDecision {
-        approve: true,
-        account: None,
-        expires: Some("never".into()),
-    };
-    app.kw()
-        .applications()
-        .decide(&Caller::System("t"), &token, &approve)
-        .await
-        .unwrap();
+    let ck = approved_consumer_key(
+        &app,
+        &a,
+        json!({ "accessRules": [{ "method": "GET", "path": "/*" }], "allowedIPs": ["203.0.113.0/24"] }),
+    )
+    .await;
 
     let now = keyward::clock::Clock::now(&app.clock).to_string();
     let signed = |path: &str, ip: &str| {
