@@ -168,23 +168,28 @@ fn Frame(principal: Principal) -> impl IntoView {
                     <Icon name=move || if menu_open.get() { "x" } else { "menu" } class="size-5"/>
                 </button>
             </header>
+            // On a desktop the sidebar's column (its background and border)
+            // stretches to the page's full height, while its contents stay
+            // in view as the page scrolls.
             <aside
                 id="sidebar"
                 class=move || {
                     format!(
-                        "{} fixed bottom-0 left-0 top-[57px] z-40 w-72 flex-col overflow-y-auto border-r border-zinc-200 bg-white px-4 py-5 dark:border-zinc-800 dark:bg-zinc-900 lg:sticky lg:top-0 lg:flex lg:h-screen lg:w-64",
-                        if menu_open.get() { "flex shadow-2xl" } else { "hidden" },
+                        "{} fixed bottom-0 left-0 top-[57px] z-40 w-72 border-r border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900 lg:static lg:block lg:w-64 lg:shrink-0",
+                        if menu_open.get() { "block shadow-2xl" } else { "hidden" },
                     )
                 }
             >
-                <div class="hidden px-2 lg:block"><Brand/></div>
-                <nav aria-label="Main" class="mt-2 flex-1 space-y-1 lg:mt-8">
-                    {NAV.iter()
-                        .filter(|item| !item.global_only || keyward::authz::shows_install(&principal))
-                        .map(|item| view! { <NavLink item=item/> })
-                        .collect_view()}
-                </nav>
-                <UserMenu principal=principal.clone()/>
+                <div class="flex h-full flex-col overflow-y-auto px-4 py-5 lg:sticky lg:top-0 lg:h-screen">
+                    <div class="hidden px-2 lg:block"><Brand/></div>
+                    <nav aria-label="Main" class="mt-2 flex-1 space-y-1 lg:mt-8">
+                        {NAV.iter()
+                            .filter(|item| !item.global_only || keyward::authz::shows_install(&principal))
+                            .map(|item| view! { <NavLink item=item/> })
+                            .collect_view()}
+                    </nav>
+                    <UserMenu principal=principal.clone()/>
+                </div>
             </aside>
             <Show when=move || menu_open.get()>
                 <div class="fixed inset-0 z-30 bg-zinc-950/40 lg:hidden" on:click=move |_| menu_open.set(false)></div>
@@ -204,7 +209,7 @@ fn Brand() -> impl IntoView {
         <a href="/" class="flex items-center gap-2.5 font-semibold tracking-tight text-zinc-900 dark:text-white">
             <span class="grid size-8 place-items-center rounded-lg bg-indigo-600 text-white shadow-sm"><Icon name="shield"/></span>
             <span>"Keyward"</span>
-            <span class="rounded bg-zinc-100 px-1.5 py-0.5 text-[10px] font-medium uppercase tracking-wider text-zinc-500 dark:bg-zinc-800 dark:text-zinc-400">"Console"</span>
+            <span class="rounded bg-zinc-100 px-1.5 py-0.5 text-[10px] font-medium uppercase tracking-wider text-zinc-600 dark:bg-zinc-800 dark:text-zinc-400">"Console"</span>
         </a>
     }.into_any()
 }
@@ -255,7 +260,7 @@ fn UserMenu(principal: Principal) -> impl IntoView {
                 <A href="/account" attr:class="block truncate rounded text-sm font-medium text-zinc-900 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-500 dark:text-white" attr:title="Your account and two-factor sign-in" attr:data-testid="account-link">{email}</A>
                 <div class="mt-1.5 flex items-center gap-2">
                     <Badge text=principal.role.label() tone=tone/>
-                    {read_only.then(|| view! { <span class="text-xs text-zinc-500">"read-only"</span> })}
+                    {read_only.then(|| view! { <span class="text-xs text-zinc-500 dark:text-zinc-400">"read-only"</span> })}
                 </div>
             </div>
             <div class="mt-3 flex items-center gap-1">

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { expect, type APIRequestContext, type Page } from "@playwright/test";
+import { expect, type APIRequestContext, type Browser, type Page } from "@playwright/test";
 
 export const PASSWORD = "correct horse battery staple";
 export const ARTIFACTS = path.resolve(__dirname, "../artifacts");
@@ -123,6 +123,20 @@ export async function setupAdmin(request: APIRequestContext, kw: Keyward, email 
     maxRedirects: 0,
   });
   expect(res.status()).toBeLessThan(400);
+}
+
+/**
+ * Starts Keyward for a whole spec file with its first admin, and lets `fill`
+ * add data through a page signed in as that admin.
+ */
+export async function startWithAdmin(browser: Browser, fill: (page: Page, kw: Keyward) => Promise<unknown> = async () => {}) {
+  const kw = await startKeyward();
+  const page = await browser.newPage();
+  await setupAdmin(page.request, kw);
+  await signIn(page, kw, "admin@example.com");
+  await fill(page, kw);
+  await page.close();
+  return kw;
 }
 
 /** Calls a JSON server function with the request context's cookies. */

@@ -26,7 +26,7 @@ pub fn GrantBadges(credential: Credential, #[prop(default = 4)] max: usize) -> i
     view! {
         <div class="flex max-w-xs flex-wrap gap-1">
             {items.into_iter().map(|(t, tone)| view! { <Badge text=t tone=tone/> }).collect_view()}
-            {(extra > 0).then(|| view! { <span class="text-xs text-zinc-500">{format!("+{extra}")}</span> })}
+            {(extra > 0).then(|| view! { <span class="text-xs text-zinc-500 dark:text-zinc-400">{format!("+{extra}")}</span> })}
         </div>
     }
 }

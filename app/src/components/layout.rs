@@ -15,7 +15,7 @@ pub fn PageHeader(
                 <h1 class="text-2xl font-semibold tracking-tight text-zinc-900 dark:text-white">{title}</h1>
                 {description.map(|d| view! { <p class="mt-1 text-sm text-zinc-500 dark:text-zinc-400">{d}</p> })}
             </div>
-            <div class="flex flex-wrap gap-2">{children.map(|c| c())}</div>
+            <div class="flex shrink-0 flex-wrap gap-2">{children.map(|c| c())}</div>
         </div>
     }
 }

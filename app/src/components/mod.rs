@@ -34,7 +34,7 @@ pub use list_card::ListCard;
 pub use relative_time::RelativeTime;
 pub use states::{EmptyState, ErrorNotice, LoadingRows};
 pub use switch::Switch;
-pub use table::{TD, Table};
+pub use table::{TD, TD_2XL, TD_XL, Table};
 pub use toast::{Toaster, Toasts, provide_toasts, use_toasts};
 pub use ui::*;
 pub use usage_chart::UsageChart;

@@ -14,6 +14,6 @@ pub fn RelativeTime(ts: Option<i64>, #[prop(default = "Never")] never: &'static 
             <time title=format_utc(ts) data-ts=ts.to_string() class="cursor-help">{move || relative(now.get(), ts)}</time>
         }
         .into_any(),
-        None => view! { <span class="text-zinc-400 dark:text-zinc-500">{never}</span> }.into_any(),
+        None => view! { <span class="text-zinc-500 dark:text-zinc-400">{never}</span> }.into_any(),
     }
 }

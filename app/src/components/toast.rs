@@ -69,7 +69,7 @@ pub fn Toaster() -> impl IntoView {
                         "pointer-events-auto flex max-w-sm items-start gap-2 rounded-lg border border-red-200 bg-white px-4 py-3 text-sm text-zinc-800 shadow-lg dark:border-red-500/30 dark:bg-zinc-900 dark:text-zinc-100"
                     }
                 >
-                    <span class=if toast.good { "text-emerald-600" } else { "text-red-600" }>
+                    <span class=if toast.good { "text-emerald-700 dark:text-emerald-400" } else { "text-red-600 dark:text-red-400" }>
                         <super::Icon name=if toast.good { "check" } else { "alert" }/>
                     </span>
                     {toast.message}

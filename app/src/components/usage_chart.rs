@@ -92,12 +92,12 @@ pub fn UsageChart(granularity: Granularity, from: i64, to: i64, buckets: Vec<Usa
                 }).collect_view()}
                 <line x1="0" y1=height - 0.5 x2=width y2=height - 0.5 class="stroke-zinc-300 dark:stroke-zinc-700"/>
             </svg>
-            <div class="mt-1 flex justify-between font-mono text-xs text-zinc-400" aria-hidden="true">
+            <div class="mt-1 flex justify-between font-mono text-xs text-zinc-500 dark:text-zinc-400" aria-hidden="true">
                 <span>{first}</span>
                 <span>{format!("peak {max}")}</span>
                 <span>{last}</span>
             </div>
-            <div class="mt-2 flex flex-wrap gap-4 text-xs text-zinc-500">
+            <div class="mt-2 flex flex-wrap gap-4 text-xs text-zinc-500 dark:text-zinc-400">
                 <span class="flex items-center gap-1"><span class="size-2.5 rounded-sm bg-emerald-500"></span>"Valid"</span>
                 <span class="flex items-center gap-1"><span class="size-2.5 rounded-sm bg-amber-500"></span>"Rate-limited"</span>
                 <span class="flex items-center gap-1"><span class="size-2.5 rounded-sm bg-red-500"></span>"Refused"</span>
@@ -105,13 +105,13 @@ pub fn UsageChart(granularity: Granularity, from: i64, to: i64, buckets: Vec<Usa
             <details class="mt-3 text-sm">
                 <summary class="cursor-pointer text-zinc-600 dark:text-zinc-300">"Table view"</summary>
                 <div class="-mx-5 mt-2">
-                    <Table headers=vec![if hourly { "Hour (UTC)" } else { "Day (UTC)" }, "Valid", "Rate-limited", "Refused"]>
+                    <Table label="Usage by period" headers=vec![if hourly { "Hour (UTC)" } else { "Day (UTC)" }, "Valid", "Rate-limited", "Refused"]>
                         {rows.into_iter().map(|b| view! {
                             <tr data-usage-row=b.t>
-                                <td class=TD>{label(b.t, hourly)}</td>
-                                <td class=TD data-valid=b.valid>{b.valid}</td>
-                                <td class=TD>{b.limited}</td>
-                                <td class=TD>{b.refused}</td>
+                                <td data-label="Period" class=TD>{label(b.t, hourly)}</td>
+                                <td data-label="Valid" class=TD data-valid=b.valid>{b.valid}</td>
+                                <td data-label="Rate-limited" class=TD>{b.limited}</td>
+                                <td data-label="Refused" class=TD>{b.refused}</td>
                             </tr>
                         }).collect_view()}
                     </Table>

@@ -9,7 +9,7 @@ use leptos_router::hooks::use_params_map;
 use crate::api::accounts::{CreateAccount, UpdateAccount, get_account, list_accounts};
 use crate::components::{
     BTN_PRIMARY, BTN_SECONDARY, Badge, Card, Dialog, EmptyState, ErrorNotice, Field, INPUT, Icon, LINK, ListCard,
-    LoadingRows, PageHeader, RelativeTime, Switch, TD, Table, Tone, capitalise, field_error, use_toasts,
+    LoadingRows, PageHeader, RelativeTime, Switch, TD, TD_XL, Table, Tone, capitalise, field_error, use_toasts,
 };
 use crate::shell::use_me;
 
@@ -54,14 +54,14 @@ pub fn AccountsPage() -> impl IntoView {
 #[component]
 fn AccountTable(list: Vec<Account>) -> impl IntoView {
     view! {
-        <Table headers=vec!["Name", "Plan", "API", "Query-key auth", "Created"]>
+        <Table label="Accounts" headers=vec!["Name", "Plan", "API", "Query-key auth", "Created"] from_xl=vec!["Created"]>
             {list.into_iter().map(|a| view! {
                 <tr class="hover:bg-zinc-50 dark:hover:bg-zinc-800/40">
-                    <td class=TD><A href=format!("/accounts/{}", a.name) attr:class=LINK>{a.name.clone()}</A></td>
-                    <td class=TD><Badge text=a.plan.as_str() tone=Tone::Info/></td>
-                    <td class=TD>{api_badge(a.api_enabled)}</td>
-                    <td class=TD>{if a.allow_query_key { "Allowed" } else { "Off" }}</td>
-                    <td class=TD><RelativeTime ts=Some(a.created_at)/></td>
+                    <td data-label="Name" class=TD><A href=format!("/accounts/{}", a.name) attr:class=LINK>{a.name.clone()}</A></td>
+                    <td data-label="Plan" class=TD><Badge text=a.plan.as_str() tone=Tone::Info/></td>
+                    <td data-label="API" class=TD>{api_badge(a.api_enabled)}</td>
+                    <td data-label="Query-key auth" class=TD>{if a.allow_query_key { "Allowed" } else { "Off" }}</td>
+                    <td data-label="Created" class=TD_XL><RelativeTime ts=Some(a.created_at)/></td>
                 </tr>
             }).collect_view()}
         </Table>
@@ -203,7 +203,7 @@ pub fn AccountDetailPage() -> impl IntoView {
     });
 
     view! {
-        <nav aria-label="Breadcrumb" class="mb-4 flex items-center gap-1 text-sm text-zinc-500">
+        <nav aria-label="Breadcrumb" class="mb-4 flex items-center gap-1 text-sm text-zinc-500 dark:text-zinc-400">
             <A href="/accounts" attr:class=LINK>"Accounts"</A>
             <Icon name="chevron-right"/>
             <span>{name}</span>

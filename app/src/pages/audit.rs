@@ -9,7 +9,9 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::api::accounts::list_accounts;
 use crate::api::audit::list_audit;
-use crate::components::{BTN_SECONDARY, Badge, EmptyState, INPUT, ListCard, PageHeader, RelativeTime, TD, Table, Tone};
+use crate::components::{
+    BTN_SECONDARY, Badge, EmptyState, INPUT, ListCard, PageHeader, RelativeTime, TD, TD_2XL, TD_XL, Table, Tone,
+};
 
 const FILTERS: [&str; 4] = ["action", "actor", "account", "target"];
 
@@ -81,19 +83,19 @@ pub fn AuditPage() -> impl IntoView {
         <PageHeader title="Audit log" description="Who changed what, when, and from which IP. Entries are never edited or deleted."/>
         <div class="mb-4 grid gap-3 sm:grid-cols-2 lg:grid-cols-4" role="search">
             <div>
-                <label for="f-action" class="mb-1 block text-xs font-medium text-zinc-500">"Action"</label>
+                <label for="f-action" class="mb-1 block text-xs font-medium text-zinc-500 dark:text-zinc-400">"Action"</label>
                 <select id="f-action" class=INPUT on:change=move |ev| sf1("action", event_target_value(&ev))>
                     <option value="" selected=move || get("action").is_empty()>"All actions"</option>
                     {AUDIT_ACTIONS.iter().map(|a| view! { <option value=*a selected=move || get("action") == *a>{*a}</option> }).collect_view()}
                 </select>
             </div>
             <div>
-                <label for="f-actor" class="mb-1 block text-xs font-medium text-zinc-500">"Actor"</label>
+                <label for="f-actor" class="mb-1 block text-xs font-medium text-zinc-500 dark:text-zinc-400">"Actor"</label>
                 <input id="f-actor" class=INPUT placeholder="e-mail or key prefix" prop:value=move || get("actor")
                     on:change=move |ev| sf2("actor", event_target_value(&ev).trim().to_owned())/>
             </div>
             <div>
-                <label for="f-account" class="mb-1 block text-xs font-medium text-zinc-500">"Account"</label>
+                <label for="f-account" class="mb-1 block text-xs font-medium text-zinc-500 dark:text-zinc-400">"Account"</label>
                 <select id="f-account" class=INPUT on:change=move |ev| sf3("account", event_target_value(&ev))>
                     <option value="" selected=move || get("account").is_empty()>"All accounts"</option>
                     <Transition>
@@ -107,7 +109,7 @@ pub fn AuditPage() -> impl IntoView {
                 </select>
             </div>
             <div>
-                <label for="f-target" class="mb-1 block text-xs font-medium text-zinc-500">"Target"</label>
+                <label for="f-target" class="mb-1 block text-xs font-medium text-zinc-500 dark:text-zinc-400">"Target"</label>
                 <input id="f-target" class=INPUT placeholder="user:3, account:acme" prop:value=move || get("target")
                     on:change=move |ev| sf4("target", event_target_value(&ev).trim().to_owned())/>
             </div>
@@ -131,21 +133,22 @@ pub fn AuditPage() -> impl IntoView {
                 older.push(("before", next.map(|n| n.to_string()).unwrap_or_default()));
                 let older = format!("/audit{}", query_string(&older));
                 view! {
-                    <Table headers=vec!["When", "Actor", "Action", "Target", "Account", "IP", "Details"]>
+                    <Table label="Audit entries" headers=vec!["When", "Actor", "Action", "Target", "Account", "IP", "Details"]
+                        from_xl=vec!["Details"] from_2xl=vec!["Account", "IP"]>
                         {p.entries.into_iter().map(|e| {
                             let shown = if e.details == "{}" { String::new() } else { e.details.clone() };
                             view! {
                             <tr data-action=e.action.clone()>
-                                <td class=TD><RelativeTime ts=Some(e.at)/></td>
-                                <td class=TD>
+                                <td data-label="When" class=TD><RelativeTime ts=Some(e.at)/></td>
+                                <td data-label="Actor" class=format!("{TD} max-w-[12rem] truncate") title=e.actor.clone()>
                                     {e.actor.clone()}
-                                    {(e.actor_kind == ActorKind::Credential).then(|| view! { <span class="ml-1 text-xs text-zinc-400">"(key)"</span> })}
+                                    {(e.actor_kind == ActorKind::Credential).then(|| view! { <span class="ml-1 text-xs text-zinc-500 dark:text-zinc-400">"(key)"</span> })}
                                 </td>
-                                <td class=TD><Badge text=e.action.clone() tone=action_tone(&e.action)/></td>
-                                <td class=TD>{e.target.unwrap_or_default()}</td>
-                                <td class=TD>{e.account.unwrap_or_default()}</td>
-                                <td class=format!("{TD} font-mono text-xs")>{e.ip.unwrap_or_default()}</td>
-                                <td class=format!("{TD} max-w-xs truncate font-mono text-xs") title=e.details>
+                                <td data-label="Action" class=TD><Badge text=e.action.clone() tone=action_tone(&e.action)/></td>
+                                <td data-label="Target" class=format!("{TD} max-w-[10rem] truncate") title=e.target.clone()>{e.target.clone().unwrap_or_default()}</td>
+                                <td data-label="Account" class=TD_2XL>{e.account.unwrap_or_default()}</td>
+                                <td data-label="IP" class=format!("{TD_2XL} font-mono text-xs")>{e.ip.unwrap_or_default()}</td>
+                                <td data-label="Details" class=format!("{TD_XL} max-w-[10rem] truncate font-mono text-xs") title=e.details>
                                     {shown}
                                 </td>
                             </tr>

@@ -79,34 +79,34 @@ fn Operation(method: String, path: String, op: Value) -> impl IntoView {
         <section id=anchor class="scroll-mt-6 rounded-xl border border-zinc-200 bg-white p-5 shadow-sm dark:border-zinc-800 dark:bg-zinc-900">
             <div class="flex flex-wrap items-center gap-3">
                 <Badge text=method.to_uppercase() tone=method_tone(&method)/>
-                <code class="font-mono text-sm font-semibold">{path.clone()}</code>
+                <h3 class="font-mono text-sm font-semibold"><code>{path.clone()}</code></h3>
                 {(!scopes.is_empty()).then(|| view! {
-                    <span class="text-xs text-zinc-500">"Bearer with " {scopes.join(" or ")}</span>
+                    <span class="text-xs text-zinc-500 dark:text-zinc-400">"Bearer with " {scopes.join(" or ")}</span>
                 })}
             </div>
             <p class="mt-2 text-sm font-medium">{text(&op, "summary")}</p>
             <p class="mt-1 whitespace-pre-line text-sm text-zinc-600 dark:text-zinc-400">{text(&op, "description")}</p>
             {(!params.is_empty()).then(|| view! {
-                <h4 class="mt-4 text-xs font-semibold uppercase tracking-wide text-zinc-500">"Parameters"</h4>
+                <h4 class="mt-4 text-xs font-semibold uppercase tracking-wide text-zinc-500 dark:text-zinc-400">"Parameters"</h4>
                 <ul class="mt-2 space-y-1 text-sm">
                     {params.into_iter().map(|p| view! {
                         <li>
                             <code class="font-mono text-xs font-semibold">{text(&p, "name")}</code>
-                            <span class="ml-2 text-xs text-zinc-500">{text(&p, "in")}{if p["required"].as_bool() == Some(true) { ", required" } else { "" }}</span>
+                            <span class="ml-2 text-xs text-zinc-500 dark:text-zinc-400">{text(&p, "in")}{if p["required"].as_bool() == Some(true) { ", required" } else { "" }}</span>
                             <span class="ml-2 text-zinc-600 dark:text-zinc-400">{text(&p, "description")}</span>
                         </li>
                     }).collect_view()}
                 </ul>
             })}
             {body.map(|b| view! {
-                <h4 class="mt-4 text-xs font-semibold uppercase tracking-wide text-zinc-500">"Request body"</h4>
+                <h4 class="mt-4 text-xs font-semibold uppercase tracking-wide text-zinc-500 dark:text-zinc-400">"Request body"</h4>
                 <p class="mt-1"><TypeLink ty=b/></p>
             })}
-            <h4 class="mt-4 text-xs font-semibold uppercase tracking-wide text-zinc-500">"Responses"</h4>
+            <h4 class="mt-4 text-xs font-semibold uppercase tracking-wide text-zinc-500 dark:text-zinc-400">"Responses"</h4>
             <ul class="mt-2 space-y-1 text-sm">
                 {responses.into_iter().map(|(status, r)| {
                     let ty = r["content"].as_object().and_then(|c| c.values().next()).map(|m| type_of(&m["schema"]));
-                    let colour = if status.starts_with('2') { "text-emerald-600 dark:text-emerald-400" } else { "text-red-600 dark:text-red-400" };
+                    let colour = if status.starts_with('2') { "text-emerald-700 dark:text-emerald-400" } else { "text-red-600 dark:text-red-400" };
                     view! {
                         <li class="flex flex-wrap items-baseline gap-2">
                             <code class=format!("font-mono text-xs font-semibold {colour}")>{status}</code>
@@ -171,7 +171,7 @@ pub fn DocsPage() -> impl IntoView {
     let doc = Resource::new(|| (), |_| openapi_document());
     view! {
         <Title text="API reference"/>
-        <div class="mx-auto max-w-5xl px-4 py-10 sm:px-8">
+        <main id="main" class="mx-auto max-w-5xl px-4 py-10 sm:px-8">
             <header class="mb-8 flex flex-wrap items-center justify-between gap-4">
                 <div>
                     <p class="text-sm font-semibold text-indigo-600 dark:text-indigo-400">"Keyward"</p>
@@ -191,7 +191,7 @@ pub fn DocsPage() -> impl IntoView {
                     }
                 })}
             </Suspense>
-        </div>
+        </main>
     }
     .into_any()
 }
@@ -227,7 +227,7 @@ fn render(d: Value) -> impl IntoView {
             view! {
                 <section id=format!("tag-{tag}") class="mt-10 scroll-mt-6">
                     <h2 class="text-lg font-semibold capitalize">{tag.clone()}</h2>
-                    <p class="text-sm text-zinc-500">{description}</p>
+                    <p class="text-sm text-zinc-500 dark:text-zinc-400">{description}</p>
                     <div class="mt-4 space-y-4">
                         {mine.into_iter().map(|(_, method, path, op)| view! { <Operation method path op/> }).collect_view()}
                     </div>

@@ -24,7 +24,7 @@ pub fn SetupPage() -> impl IntoView {
     view! {
         <Title text="Set up"/>
         <AuthCard title="Welcome to Keyward" subtitle="Create the first Global Admin for this install.">
-            <Suspense fallback=|| view! { <p class="text-sm text-zinc-500">"Checking…"</p> }>
+            <Suspense fallback=|| view! { <p class="text-sm text-zinc-500 dark:text-zinc-400">"Checking…"</p> }>
                 {move || Suspend::new(async move {
                     match needs_setup.await {
                         Ok(false) => view! {

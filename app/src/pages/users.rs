@@ -9,7 +9,7 @@ use crate::api::two_factor::{ResetTwoFactor, two_factor_enrolled};
 use crate::api::users::{CreateUser, SetUserDisabled, UpdateUser, list_users};
 use crate::components::{
     BTN_GHOST, BTN_PRIMARY, BTN_SECONDARY, Badge, CHECK, Dialog, EmptyState, Field, INPUT, Icon, ListCard, PageHeader,
-    RelativeTime, TD, Table, Tone, field_error, use_toasts,
+    RelativeTime, TD, TD_XL, Table, Tone, field_error, use_toasts,
 };
 use crate::shell::use_me;
 
@@ -118,7 +118,7 @@ fn UserTable(
         vec!["E-mail", "Role", "Accounts", "Status", "Last sign-in"]
     };
     view! {
-        <Table headers>
+        <Table label="Users" headers from_xl=vec!["Accounts", "Last sign-in"]>
             {list.into_iter().map(|u| {
                 let edit_user = u.clone();
                 let reset_user = u.clone();
@@ -126,14 +126,14 @@ fn UserTable(
                 let two_factor = enrolled.contains(&u.id);
                 view! {
                     <tr data-user=u.email.clone()>
-                        <td class=format!("{TD} font-medium text-zinc-900 dark:text-white")>{u.email.clone()}</td>
-                        <td class=TD><Badge text=u.role.label() tone=role_tone(u.role)/></td>
-                        <td class=TD>{access_text(&u.access, u.role, &accounts)}</td>
-                        <td class=TD>{if u.disabled { view! { <Badge text="Disabled" tone=Tone::Bad/> } } else { view! { <Badge text="Active" tone=Tone::Good/> } }}
+                        <td data-label="E-mail" class=format!("{TD} max-w-[13rem] truncate font-medium text-zinc-900 dark:text-white") title=u.email.clone()>{u.email.clone()}</td>
+                        <td data-label="Role" class=TD><Badge text=u.role.label() tone=role_tone(u.role)/></td>
+                        <td data-label="Accounts" class=format!("{TD_XL} max-w-[10rem] truncate")>{access_text(&u.access, u.role, &accounts)}</td>
+                        <td data-label="Status" class=TD>{if u.disabled { view! { <Badge text="Disabled" tone=Tone::Bad/> } } else { view! { <Badge text="Active" tone=Tone::Good/> } }}
                             {two_factor.then(|| view! { <span class="ml-1.5" title="Signs in with a second factor"><Badge text="2FA" tone=Tone::Info/></span> })}</td>
-                        <td class=TD><RelativeTime ts=u.last_sign_in_at/></td>
+                        <td data-label="Last sign-in" class=TD_XL><RelativeTime ts=u.last_sign_in_at/></td>
                         {can_write.then(|| view! {
-                            <td class=format!("{TD} text-right")>
+                            <td data-label="Actions" class=format!("{TD} whitespace-normal text-right")>
                                 <button type="button" class=BTN_GHOST on:click=move |_| editing.set(Some(edit_user.clone()))>"Edit"</button>
                                 <button type="button" class=BTN_GHOST disabled=move || disable.pending().get()
                                     on:click=move |_| { disable.dispatch(SetUserDisabled { id, disabled: !disabled }); }>

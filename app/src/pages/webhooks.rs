@@ -14,8 +14,8 @@ use crate::api::webhooks::{
 };
 use crate::components::{
     BTN_DANGER, BTN_GHOST, BTN_PRIMARY, BTN_SECONDARY, Badge, CHECK, Card, CopyButton, DeliveryStatusBadge, Dialog,
-    EmptyState, ErrorNotice, Field, INPUT, Icon, LINK, ListCard, LoadingRows, PageHeader, RelativeTime, TD, Table,
-    Tone, field_error, last_answer, use_toasts,
+    EmptyState, ErrorNotice, Field, INPUT, Icon, LINK, ListCard, LoadingRows, PageHeader, RelativeTime, TD, TD_XL,
+    Table, Tone, field_error, last_answer, use_toasts,
 };
 use crate::shell::use_me;
 
@@ -50,20 +50,20 @@ pub fn WebhooksPage() -> impl IntoView {
                     description="Add an endpoint to hear about expiring keys before your users do."/>
             }.into_any()
             rows={move |list: Vec<Webhook>| view! {
-                <Table headers=vec!["Endpoint", "Account", "Events", "Status", "Added"]>
+                <Table label="Webhook endpoints" headers=vec!["Endpoint", "Account", "Events", "Status", "Added"] from_xl=vec!["Account", "Added"]>
                     {list.into_iter().map(|w| {
                         let (badge, url, href) = (health(&w), w.url.clone(), format!("/webhooks/{}", w.id));
                         view! {
                             <tr data-webhook=w.id.clone() class="hover:bg-zinc-50 dark:hover:bg-zinc-800/40">
-                                <td class=format!("{TD} max-w-xs")>
+                                <td data-label="Endpoint" class=format!("{TD} max-w-xs")>
                                     <A href=href attr:class=format!("{LINK} block truncate font-mono text-xs")>{url}</A>
                                 </td>
-                                <td class=TD>{w.account.clone()}</td>
-                                <td class=TD><div class="flex flex-wrap gap-1">
+                                <td data-label="Account" class=TD_XL>{w.account.clone()}</td>
+                                <td data-label="Events" class=TD><div class="flex max-w-[16rem] flex-wrap gap-1">
                                     {w.events.iter().map(|e| view! { <Badge text=e.as_str()/> }).collect_view()}
                                 </div></td>
-                                <td class=TD>{badge}</td>
-                                <td class=TD><RelativeTime ts=Some(w.created_at)/></td>
+                                <td data-label="Status" class=TD>{badge}</td>
+                                <td data-label="Added" class=TD_XL><RelativeTime ts=Some(w.created_at)/></td>
                             </tr>
                         }
                     }).collect_view()}
@@ -232,7 +232,7 @@ pub fn WebhookDetailPage() -> impl IntoView {
     let confirm = RwSignal::new(false);
 
     view! {
-        <nav aria-label="Breadcrumb" class="mb-4 flex items-center gap-1 text-sm text-zinc-500">
+        <nav aria-label="Breadcrumb" class="mb-4 flex items-center gap-1 text-sm text-zinc-500 dark:text-zinc-400">
             <A href="/webhooks" attr:class=LINK>"Webhooks"</A>
             <Icon name="chevron-right"/>
             <span class="font-mono text-xs">{id}</span>
@@ -259,8 +259,8 @@ pub fn WebhookDetailPage() -> impl IntoView {
                         </PageHeader>
                         <Card title="Receives">
                             <dl class="grid gap-4 text-sm sm:grid-cols-3">
-                                <div><dt class="text-zinc-500">"Account"</dt><dd class="mt-1">{w.account.clone()}</dd></div>
-                                <div class="sm:col-span-2"><dt class="text-zinc-500">"Events"</dt>
+                                <div><dt class="text-zinc-500 dark:text-zinc-400">"Account"</dt><dd class="mt-1">{w.account.clone()}</dd></div>
+                                <div class="sm:col-span-2"><dt class="text-zinc-500 dark:text-zinc-400">"Events"</dt>
                                     <dd class="mt-1 flex flex-wrap gap-1">{w.events.iter().map(|e| view! { <Badge text=e.as_str()/> }).collect_view()}</dd></div>
                             </dl>
                             {w.failing_since.map(|t| view! {
@@ -284,23 +284,23 @@ pub fn WebhookDetailPage() -> impl IntoView {
                     <EmptyState title="Nothing sent yet" icon="send" description="Deliveries appear here, with the receiver's answer. Send a test event to try the endpoint."/>
                 }.into_any()
                 rows={move |list: Vec<Delivery>| view! {
-                    <Table headers=vec!["When", "Event", "Status", "Answer", ""]>
+                    <Table label="Deliveries" headers=vec!["When", "Event", "Status", "Answer", ""]>
                         {list.into_iter().map(|d| {
                             let answer = last_answer(&d);
                             let delivery = d.id;
                             view! {
                                 <tr data-delivery=d.id data-status=d.status.as_str() data-event=d.event_id.clone()>
-                                    <td class=TD><RelativeTime ts=Some(d.created_at)/></td>
-                                    <td class=TD>
+                                    <td data-label="When" class=TD><RelativeTime ts=Some(d.created_at)/></td>
+                                    <td data-label="Event" class=TD>
                                         <span class="font-mono text-xs font-medium">{d.event_type.as_str()}</span>
-                                        <p class="font-mono text-xs text-zinc-500">{d.event_id.clone()}</p>
+                                        <p class="font-mono text-xs text-zinc-500 dark:text-zinc-400">{d.event_id.clone()}</p>
                                     </td>
-                                    <td class=TD>
+                                    <td data-label="Status" class=TD>
                                         <DeliveryStatusBadge status=d.status attempts=d.attempts/>
-                                        <p class="mt-1 text-xs text-zinc-500">{format!("{} attempt{}", d.attempts, if d.attempts == 1 { "" } else { "s" })}</p>
+                                        <p class="mt-1 text-xs text-zinc-500 dark:text-zinc-400">{format!("{} attempt{}", d.attempts, if d.attempts == 1 { "" } else { "s" })}</p>
                                     </td>
-                                    <td class=format!("{TD} max-w-56 truncate") title=answer.clone()>{answer.clone()}</td>
-                                    <td class=format!("{TD} text-right")>
+                                    <td data-label="Answer" class=format!("{TD} max-w-56 truncate") title=answer.clone()>{answer.clone()}</td>
+                                    <td data-label="Actions" class=format!("{TD} text-right")>
                                         {can_write.then(|| view! {
                                             <button type="button" class=BTN_GHOST disabled=move || replay.pending().get()
                                                 on:click=move |_| { replay.dispatch(ReplayDelivery { id: id(), delivery }); }>

@@ -10,7 +10,8 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::credentials::list_credentials;
 use crate::components::{
-    BTN_PRIMARY, BTN_SECONDARY, EmptyState, Icon, LINK, ListCard, PageHeader, RelativeTime, StatusBadge, TD, Table,
+    BTN_PRIMARY, BTN_SECONDARY, EmptyState, Icon, LINK, ListCard, PageHeader, RelativeTime, StatusBadge, TD, TD_XL,
+    Table,
 };
 use crate::pages::credentials::encode;
 use crate::shell::use_me;
@@ -50,18 +51,18 @@ pub fn ApplicationsPage() -> impl IntoView {
                 let next = p.next_cursor.clone().map(|c| format!("/applications?cursor={}", encode(&c)));
                 let first = cursor().is_some().then_some("/applications");
                 view! {
-                    <Table headers=vec!["Application key", "Name", "Account", "Status", "Expires", "Last used"]>
+                    <Table label="Applications" headers=vec!["Application key", "Name", "Account", "Status", "Expires", "Last used"] from_xl=vec!["Account"]>
                         {p.items.into_iter().map(|c| {
                             let href = format!("/credentials/{}", c.id);
                             let (row, name) = (c.name.clone(), c.name.clone());
                             view! {
                                 <tr class="hover:bg-zinc-50 dark:hover:bg-zinc-800/40" data-application=row>
-                                    <td class=format!("{TD} font-mono text-xs")>{c.client_id.clone().unwrap_or_default()}</td>
-                                    <td class=TD><A href=href attr:class=LINK>{name}</A></td>
-                                    <td class=TD>{c.account.clone()}</td>
-                                    <td class=TD><StatusBadge status=c.status/></td>
-                                    <td class=TD><RelativeTime ts=c.expires_at never="Never"/></td>
-                                    <td class=TD><RelativeTime ts=c.last_used_at/></td>
+                                    <td data-label="Application key" class=format!("{TD} max-w-[11rem] truncate font-mono text-xs") title=c.client_id.clone()>{c.client_id.clone().unwrap_or_default()}</td>
+                                    <td data-label="Name" class=format!("{TD} max-w-[14rem] truncate")><A href=href attr:class=LINK>{name}</A></td>
+                                    <td data-label="Account" class=TD_XL>{c.account.clone()}</td>
+                                    <td data-label="Status" class=TD><StatusBadge status=c.status/></td>
+                                    <td data-label="Expires" class=TD><RelativeTime ts=c.expires_at never="Never"/></td>
+                                    <td data-label="Last used" class=TD><RelativeTime ts=c.last_used_at/></td>
                                 </tr>
                             }
                         }).collect_view()}

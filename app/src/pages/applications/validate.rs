@@ -109,11 +109,11 @@ fn Decision(token: String, pending: PendingConsumerKey, mut accounts: Vec<String
                     </Card>
                     <Card title="Requested access">
                         <div class="-mx-5 -mt-5">
-                            <Table headers=vec!["Method", "Path"]>
+                            <Table label="Requested rights" headers=vec!["Method", "Path"]>
                                 {rules.into_iter().map(|r| view! {
                                     <tr data-rule=format!("{} {}", r.methods().join(","), r.path())>
-                                        <td class=TD><Badge text=r.methods().join(", ")/></td>
-                                        <td class=format!("{TD} font-mono text-xs")>{r.path().to_owned()}</td>
+                                        <td data-label="Method" class=TD><Badge text=r.methods().join(", ")/></td>
+                                        <td data-label="Path" class=format!("{TD} font-mono text-xs")>{r.path().to_owned()}</td>
                                     </tr>
                                 }).collect_view()}
                             </Table>

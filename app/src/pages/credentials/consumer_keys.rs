@@ -41,7 +41,7 @@ pub fn ConsumerKeys(id: String, application_key: String, can_write: bool) -> imp
                     <EmptyState title="No consumer keys" description="Consumer keys an application asks for through /auth/credential appear here once asked for." icon="key"/>
                 }.into_any()
                 rows=move |k: ApplicationKeys| view! {
-                    <Table headers=vec!["Key", "Account", "Rights", "Status", "Expires", "Last used", "Decided by", ""]>
+                    <Table label="Consumer keys" headers=vec!["Key", "Account", "Rights", "Status", "Expires", "Last used", "Decided by", ""]>
                         {k.keys.into_iter().map(|ck| key_row(ck, can_write, revoking, open)).collect_view()}
                     </Table>
                 }.into_any()
@@ -89,19 +89,19 @@ fn key_row(
     let label = format!("Revoke consumer key {}", ck.prefix);
     view! {
         <tr data-consumer-key=ck_id>
-            <td class=format!("{TD} font-mono text-xs")>{prefix}</td>
-            <td class=TD>{account}</td>
-            <td class=TD>
+            <td data-label="Key" class=format!("{TD} font-mono text-xs")>{prefix}</td>
+            <td data-label="Account" class=TD>{account}</td>
+            <td data-label="Rights" class=TD>
                 <div class="flex max-w-xs flex-wrap gap-1">{rights.into_iter().map(|r| view! { <Badge text=r/> }).collect_view()}</div>
             </td>
-            <td class=TD><Badge text=status.label() tone=tone(status)/></td>
-            <td class=TD><RelativeTime ts=expires never="Never"/></td>
-            <td class=TD>
+            <td data-label="Status" class=TD><Badge text=status.label() tone=tone(status)/></td>
+            <td data-label="Expires" class=TD><RelativeTime ts=expires never="Never"/></td>
+            <td data-label="Last used" class=TD>
                 <RelativeTime ts=used/>
-                {ip.map(|ip| view! { <span class="block font-mono text-xs text-zinc-500">{ip}</span> })}
+                {ip.map(|ip| view! { <span class="block font-mono text-xs text-zinc-500 dark:text-zinc-400">{ip}</span> })}
             </td>
-            <td class=TD>{decided}</td>
-            <td class=TD>
+            <td data-label="Decided by" class=TD>{decided}</td>
+            <td data-label="Actions" class=TD>
                 {revocable.then(|| view! {
                     <button type="button" class=BTN_GHOST aria-label=label on:click=move |_| { revoking.set(Some(ck.clone())); open.set(true); }>
                         "Revoke"

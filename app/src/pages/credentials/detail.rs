@@ -20,9 +20,9 @@ use crate::api::credentials::{
     get_credential,
 };
 use crate::components::{
-    BTN_DANGER, BTN_GHOST, BTN_PRIMARY, BTN_SECONDARY, Badge, CHECK, Card, Dialog, EmptyState, ErrorNotice, Field,
-    GrantBadges, INPUT, Icon, LINK, ListCard, LoadingRows, RelativeTime, StatusBadge, TD, Table, UsageChart,
-    field_error, use_toasts,
+    BTN_DANGER, BTN_GHOST, BTN_GHOST_PRESSED, BTN_PRIMARY, BTN_SECONDARY, Badge, CHECK, Card, Dialog, EmptyState,
+    ErrorNotice, Field, GrantBadges, INPUT, Icon, LINK, ListCard, LoadingRows, RelativeTime, StatusBadge, TD, Table,
+    UsageChart, field_error, use_toasts,
 };
 use crate::shell::use_me;
 
@@ -45,7 +45,7 @@ pub fn CredentialDetailPage() -> impl IntoView {
     let days = RwSignal::new(1i64);
     let usage = Resource::new(move || (id(), days.get()), |(id, d)| credential_usage(id, d));
     view! {
-        <nav aria-label="Breadcrumb" class="mb-4 flex items-center gap-1 text-sm text-zinc-500">
+        <nav aria-label="Breadcrumb" class="mb-4 flex items-center gap-1 text-sm text-zinc-500 dark:text-zinc-400">
             <A href="/credentials" attr:class=LINK>"Credentials"</A>
             <Icon name="chevron-right"/>
             <span>{move || credential.get().and_then(Result::ok).map(|c| c.name).unwrap_or_default()}</span>
@@ -62,8 +62,8 @@ pub fn CredentialDetailPage() -> impl IntoView {
             <Card title="Usage">
                 <div class="mb-3 flex gap-1" role="group" aria-label="Range">
                     {[(1i64, "24 h"), (7, "7 days"), (30, "30 days")].into_iter().map(|(d, text)| view! {
-                        <button type="button" class=BTN_GHOST aria-pressed=move || (days.get() == d).to_string()
-                            class:bg-zinc-100=move || days.get() == d on:click=move |_| days.set(d)>{text}</button>
+                        <button type="button" aria-pressed=move || (days.get() == d).to_string()
+                            class=move || if days.get() == d { BTN_GHOST_PRESSED } else { BTN_GHOST } on:click=move |_| days.set(d)>{text}</button>
                     }).collect_view()}
                 </div>
                 <Transition fallback=|| view! { <LoadingRows rows=3/> }>
@@ -81,14 +81,14 @@ pub fn CredentialDetailPage() -> impl IntoView {
                 is_empty=|p: &AuditPage| p.entries.is_empty()
                 empty=move || view! { <EmptyState title="No activity" description="Changes to this credential appear here."/> }.into_any()
                 rows=move |p: AuditPage| view! {
-                    <Table headers=vec!["When", "Who", "What"]>
+                    <Table label="Recent activity" headers=vec!["When", "Who", "What"]>
                         {p.entries.into_iter().map(|e| {
                             let action = e.action.clone();
                             view! {
                                 <tr data-action=action>
-                                    <td class=TD><RelativeTime ts=Some(e.at)/></td>
-                                    <td class=TD>{e.actor}</td>
-                                    <td class=TD><Badge text=e.action/></td>
+                                    <td data-label="When" class=TD><RelativeTime ts=Some(e.at)/></td>
+                                    <td data-label="Who" class=TD>{e.actor}</td>
+                                    <td data-label="What" class=TD><Badge text=e.action/></td>
                                 </tr>
                             }
                         }).collect_view()}
@@ -126,7 +126,7 @@ fn Detail(credential: Credential, version: RwSignal<u32>) -> impl IntoView {
                     <h1 class="text-2xl font-semibold tracking-tight">{c.name.clone()}</h1>
                     <StatusBadge status=c.status/>
                 </div>
-                <p class="mt-1 font-mono text-sm text-zinc-500">{format!("{}…", c.prefix)}" · "{c.kind.label()}" · "{c.environment.label()}" · "{c.account.clone()}</p>
+                <p class="mt-1 font-mono text-sm text-zinc-500 dark:text-zinc-400">{format!("{}…", c.prefix)}" · "{c.kind.label()}" · "{c.environment.label()}" · "{c.account.clone()}</p>
             </div>
             {can_write.then(|| view! {
                 <div class="flex flex-wrap gap-2">
@@ -193,7 +193,7 @@ fn Fields(credential: Credential) -> impl IntoView {
         (c.expires_at, c.auto_renew, c.created_at, c.last_used_at, c.revoked_at);
     let list = |items: Vec<String>, none: &'static str| {
         if items.is_empty() {
-            view! { <span class="text-zinc-400">{none}</span> }.into_any()
+            view! { <span class="text-zinc-500 dark:text-zinc-400">{none}</span> }.into_any()
         } else {
             view! { <div class="flex flex-wrap gap-1">{items.into_iter().map(|i| view! { <Badge text=i/> }).collect_view()}</div> }.into_any()
         }
@@ -207,7 +207,7 @@ fn Fields(credential: Credential) -> impl IntoView {
                 })}
                 <Row label="Name">
                     {name}
-                    <p class="mt-1 text-xs text-zinc-500">"Names never change, so audit entries keep meaning the same credential."</p>
+                    <p class="mt-1 text-xs text-zinc-500 dark:text-zinc-400">"Names never change, so audit entries keep meaning the same credential."</p>
                 </Row>
                 <Row label="Description">{description}</Row>
                 <Row label="Roles and scopes"><GrantBadges credential=c max=20/></Row>
@@ -224,7 +224,7 @@ fn Fields(credential: Credential) -> impl IntoView {
                 <Row label="Created"><RelativeTime ts=Some(created_at)/>" by "{created_by}</Row>
                 <Row label="Last used">
                     <RelativeTime ts=last_used_at/>
-                    {last_ip.map(|ip| view! { <span class="font-mono text-xs text-zinc-500">" from "{ip}</span> })}
+                    {last_ip.map(|ip| view! { <span class="font-mono text-xs text-zinc-500 dark:text-zinc-400">" from "{ip}</span> })}
                 </Row>
                 {revoked_at.map(|t| view! { <Row label="Revoked"><RelativeTime ts=Some(t)/></Row> })}
                 <Row label="Metadata"><code class="break-all font-mono text-xs">{metadata}</code></Row>

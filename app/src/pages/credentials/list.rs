@@ -14,7 +14,7 @@ use super::encode;
 use crate::api::credentials::{form_catalog, list_credentials};
 use crate::components::{
     BTN_PRIMARY, BTN_SECONDARY, Badge, EmptyState, GrantBadges, INPUT, Icon, LINK, ListCard, PageHeader, RelativeTime,
-    StatusBadge, TD, Table,
+    StatusBadge, TD, TD_2XL, TD_XL, Table,
 };
 use crate::shell::use_me;
 
@@ -83,14 +83,14 @@ pub fn CredentialsPage() -> impl IntoView {
                 <A href="/credentials/new" attr:class=BTN_PRIMARY attr:data-testid="new-credential"><Icon name="plus"/>"New credential"</A>
             })}
         </PageHeader>
-        <div class="mb-4 grid gap-3 sm:grid-cols-2 lg:grid-cols-5" role="search">
+        <div class="mb-4 grid gap-3 sm:grid-cols-2 lg:grid-cols-3 xl:grid-cols-5" role="search">
             <form class="sm:col-span-2 lg:col-span-1" on:submit=move |ev| { ev.prevent_default(); s5("q", search.get_untracked().trim().to_owned()); }>
-                <label for="f-q" class="mb-1 block text-xs font-medium text-zinc-500">"Search"</label>
+                <label for="f-q" class="mb-1 block text-xs font-medium text-zinc-500 dark:text-zinc-400">"Search"</label>
                 <input id="f-q" type="search" class=INPUT placeholder="Name or kw_prod_8xK9" prop:value=move || search.get()
                     on:input=move |ev| search.set(event_target_value(&ev))/>
             </form>
             <div>
-                <label for="f-status" class="mb-1 block text-xs font-medium text-zinc-500">"Status"</label>
+                <label for="f-status" class="mb-1 block text-xs font-medium text-zinc-500 dark:text-zinc-400">"Status"</label>
                 <select id="f-status" class=INPUT on:change=move |ev| s1("status", event_target_value(&ev))>
                     <option value="" selected=move || get("status").is_empty()>"Any status"</option>
                     {[CredentialStatus::Active, CredentialStatus::Expiring, CredentialStatus::Expired, CredentialStatus::Revoked]
@@ -100,14 +100,14 @@ pub fn CredentialsPage() -> impl IntoView {
                 </select>
             </div>
             <div>
-                <label for="f-kind" class="mb-1 block text-xs font-medium text-zinc-500">"Kind"</label>
+                <label for="f-kind" class="mb-1 block text-xs font-medium text-zinc-500 dark:text-zinc-400">"Kind"</label>
                 <select id="f-kind" class=INPUT on:change=move |ev| s2("kind", event_target_value(&ev))>
                     <option value="" selected=move || get("kind").is_empty()>"Any kind"</option>
                     {CredentialKind::ALL.into_iter().map(|k| view! { <option value=k.as_str() selected=move || get("kind") == k.as_str()>{k.label()}</option> }).collect_view()}
                 </select>
             </div>
             <div>
-                <label for="f-account" class="mb-1 block text-xs font-medium text-zinc-500">"Account"</label>
+                <label for="f-account" class="mb-1 block text-xs font-medium text-zinc-500 dark:text-zinc-400">"Account"</label>
                 <select id="f-account" class=INPUT on:change=move |ev| s3("account", event_target_value(&ev))>
                     <option value="" selected=move || get("account").is_empty()>"Any account"</option>
                     <Transition>
@@ -121,7 +121,7 @@ pub fn CredentialsPage() -> impl IntoView {
                 </select>
             </div>
             <div>
-                <label for="f-env" class="mb-1 block text-xs font-medium text-zinc-500">"Environment"</label>
+                <label for="f-env" class="mb-1 block text-xs font-medium text-zinc-500 dark:text-zinc-400">"Environment"</label>
                 <select id="f-env" class=INPUT on:change=move |ev| s4("environment", event_target_value(&ev))>
                     <option value="" selected=move || get("environment").is_empty()>"Any environment"</option>
                     {Environment::ALL.into_iter().map(|e| view! { <option value=e.as_str() selected=move || get("environment") == e.as_str()>{e.label()}</option> }).collect_view()}
@@ -153,27 +153,29 @@ pub fn CredentialsPage() -> impl IntoView {
                 let first = (!get("cursor").is_empty()).then(|| href_with("cursor", ""));
                 view! {
                     <BulkBar selection can_write/>
-                    <Table headers=vec!["Select", "Key", "Name", "Status", "Kind", "Account", "Roles & scopes", "Created", "Expires", "Last used"]>
+                    <Table label="Credentials" headers=vec!["Select", "Key", "Name", "Status", "Kind", "Account", "Roles & scopes", "Created", "Expires", "Last used"]
+                        from_xl=vec!["Roles & scopes"] from_2xl=vec!["Kind", "Account", "Created"] unlabelled=vec!["Select"]>
                         {p.items.into_iter().map(|c| {
                             let href = format!("/credentials/{}", c.id);
                             let (check_id, check_name) = (c.id.clone(), c.name.clone());
                             let row_name = c.name.clone();
                             let link_name = c.name.clone();
+                            let title = c.name.clone();
                             let account = c.account.clone();
                             let prefix = format!("{}…", c.prefix);
                             let (kind, env, created, expires, used, status) = (c.kind, c.environment, c.created_at, c.expires_at, c.last_used_at, c.status);
                             view! {
                                 <tr class="hover:bg-zinc-50 dark:hover:bg-zinc-800/40" data-credential=row_name>
                                     <RowCheckbox selection id=check_id name=check_name/>
-                                    <td class=format!("{TD} font-mono text-xs")>{prefix}</td>
-                                    <td class=TD><A href=href attr:class=LINK>{link_name}</A></td>
-                                    <td class=TD><StatusBadge status=status/></td>
-                                    <td class=TD>{kind.label()}" "<Badge text=env.as_str()/></td>
-                                    <td class=TD>{account}</td>
-                                    <td class=TD><GrantBadges credential=c/></td>
-                                    <td class=TD><RelativeTime ts=Some(created)/></td>
-                                    <td class=TD><RelativeTime ts=expires never="Never"/></td>
-                                    <td class=TD><RelativeTime ts=used/></td>
+                                    <td data-label="Key" class=format!("{TD} font-mono text-xs")>{prefix}</td>
+                                    <td data-label="Name" class=TD><A href=href attr:class=format!("{LINK} inline-block max-w-[12rem] truncate align-bottom") attr:title=title>{link_name}</A></td>
+                                    <td data-label="Status" class=TD><StatusBadge status=status/></td>
+                                    <td data-label="Kind" class=TD_2XL>{kind.label()}" "<Badge text=env.as_str()/></td>
+                                    <td data-label="Account" class=TD_2XL>{account}</td>
+                                    <td data-label="Roles & scopes" class=TD_XL><GrantBadges credential=c max=2/></td>
+                                    <td data-label="Created" class=TD_2XL><RelativeTime ts=Some(created)/></td>
+                                    <td data-label="Expires" class=TD><RelativeTime ts=expires never="Never"/></td>
+                                    <td data-label="Last used" class=TD><RelativeTime ts=used/></td>
                                 </tr>
                             }
                         }).collect_view()}

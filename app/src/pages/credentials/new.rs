@@ -22,7 +22,7 @@ pub fn NewCredentialPage() -> impl IntoView {
     let can_write = keyward::authz::offers_changes(&use_me());
     view! {
         <Title text="New credential"/>
-        <nav aria-label="Breadcrumb" class="mb-4 flex items-center gap-1 text-sm text-zinc-500">
+        <nav aria-label="Breadcrumb" class="mb-4 flex items-center gap-1 text-sm text-zinc-500 dark:text-zinc-400">
             <A href="/credentials" attr:class=LINK>"Credentials"</A>
             <Icon name="chevron-right"/>
             <span>"New"</span>
@@ -79,6 +79,13 @@ fn CreateForm(catalog: FormChoices) -> impl IntoView {
         }
     };
     let created = move || value.get().and_then(Result::ok);
+    // The form is long and the reveal is short: without this, the browser
+    // keeps the form's scroll offset and the new page opens part-way down.
+    Effect::new(move |_| {
+        if value.with(|v| matches!(v, Some(Ok(_)))) {
+            window().scroll_to_with_x_and_y(0.0, 0.0);
+        }
+    });
 
     view! {
         <Show

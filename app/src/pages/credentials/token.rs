@@ -81,11 +81,11 @@ pub fn GetTokenPanel(client_id: String) -> impl IntoView {
                             </div>
                             <div class="grid gap-4 lg:grid-cols-2">
                                 <div>
-                                    <p class="mb-1 text-xs font-medium uppercase tracking-wide text-zinc-500">"Header"</p>
+                                    <p class="mb-1 text-xs font-medium uppercase tracking-wide text-zinc-500 dark:text-zinc-400">"Header"</p>
                                     <pre class="overflow-x-auto rounded-lg bg-zinc-950 p-3 font-mono text-xs text-zinc-100" data-testid="token-header">{header}</pre>
                                 </div>
                                 <div>
-                                    <p class="mb-1 text-xs font-medium uppercase tracking-wide text-zinc-500">"Claims"</p>
+                                    <p class="mb-1 text-xs font-medium uppercase tracking-wide text-zinc-500 dark:text-zinc-400">"Claims"</p>
                                     <pre class="overflow-x-auto rounded-lg bg-zinc-950 p-3 font-mono text-xs text-zinc-100" data-testid="token-claims">{claims}</pre>
                                 </div>
                             </div>

@@ -45,10 +45,10 @@ fn ShortList(items: Vec<Credential>, empty: &'static str, when: fn(&Credential) 
                     <li class="flex items-center justify-between gap-3 py-2.5 text-sm">
                         <div class="min-w-0">
                             <a href=format!("/credentials/{}", c.id) class=format!("{LINK} truncate")>{c.name.clone()}</a>
-                            <p class="truncate font-mono text-xs text-zinc-500">{format!("{}… · {}", c.prefix, c.account)}</p>
+                            <p class="truncate font-mono text-xs text-zinc-500 dark:text-zinc-400">{format!("{}… · {}", c.prefix, c.account)}</p>
                         </div>
                         <div class="flex shrink-0 items-center gap-2">
-                            <span class="text-xs text-zinc-500"><RelativeTime ts=ts/></span>
+                            <span class="text-xs text-zinc-500 dark:text-zinc-400"><RelativeTime ts=ts/></span>
                             <StatusBadge status=c.status/>
                         </div>
                     </li>
@@ -145,13 +145,13 @@ pub fn DashboardPage() -> impl IntoView {
                             }.into_any(),
                             Ok(page) => view! {
                                 <div class="-m-5">
-                                    <Table headers=vec!["When", "Who", "What", "Target"]>
+                                    <Table label="Recent activity" headers=vec!["When", "Who", "What", "Target"]>
                                         {page.entries.into_iter().map(|e| view! {
                                             <tr>
-                                                <td class=TD><RelativeTime ts=Some(e.at)/></td>
-                                                <td class=TD>{e.actor}</td>
-                                                <td class=TD><Badge text=e.action/></td>
-                                                <td class=TD>{e.target.unwrap_or_default()}</td>
+                                                <td data-label="When" class=TD><RelativeTime ts=Some(e.at)/></td>
+                                                <td data-label="Who" class=format!("{TD} max-w-[12rem] truncate")>{e.actor}</td>
+                                                <td data-label="What" class=TD><Badge text=e.action/></td>
+                                                <td data-label="Target" class=format!("{TD} max-w-[10rem] truncate")>{e.target.unwrap_or_default()}</td>
                                             </tr>
                                         }).collect_view()}
                                     </Table>

@@ -126,15 +126,15 @@ fn TopCredentials(top: Vec<CredentialTraffic>) -> impl IntoView {
     }
     view! {
         <div class="-m-5" data-testid="top-credentials">
-            <Table headers=vec!["Credential", "Calls", "Refused"]>
+            <Table label="Busiest credentials" headers=vec!["Credential", "Calls", "Refused"]>
                 {top.into_iter().map(|t| view! {
                     <tr data-credential=t.credential.id.clone() data-calls=t.calls>
-                        <td class=TD>
+                        <td data-label="Credential" class=TD>
                             <a href=format!("/credentials/{}", t.credential.id) class=LINK>{t.credential.name.clone()}</a>
-                            <p class="font-mono text-xs text-zinc-500">{format!("{}… · {}", t.credential.prefix, t.credential.account)}</p>
+                            <p class="font-mono text-xs text-zinc-500 dark:text-zinc-400">{format!("{}… · {}", t.credential.prefix, t.credential.account)}</p>
                         </td>
-                        <td class=format!("{TD} tabular-nums")>{t.calls}</td>
-                        <td class=format!("{TD} tabular-nums")>{t.refused}</td>
+                        <td data-label="Calls" class=format!("{TD} tabular-nums")>{t.calls}</td>
+                        <td data-label="Refused" class=format!("{TD} tabular-nums")>{t.refused}</td>
                     </tr>
                 }).collect_view()}
             </Table>
@@ -187,7 +187,7 @@ fn Unused(unused: Vec<Credential>, count: i64) -> impl IntoView {
                 }}
             </p>
             {(count > 0).then(|| view! { <ShortList items=unused empty="" when=|c| c.last_used_at.or(Some(c.created_at))/> })}
-            {(more > 0).then(|| view! { <p class="mt-2 text-xs text-zinc-500">{format!("and {more} more")}</p> })}
+            {(more > 0).then(|| view! { <p class="mt-2 text-xs text-zinc-500 dark:text-zinc-400">{format!("and {more} more")}</p> })}
         </div>
     }
     .into_any()

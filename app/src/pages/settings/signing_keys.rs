@@ -52,7 +52,7 @@ pub fn SigningKeys() -> impl IntoView {
                     {move || Suspend::new(async move {
                         match keys.await {
                             Ok(list) => view! {
-                                <Table headers=vec!["Key ID", "Algorithm", "Created", "Signing", "Status"]>
+                                <Table label="Signing keys" headers=vec!["Key ID", "Algorithm", "Created", "Signing", "Status"]>
                                     {list.into_iter().map(|k| view! { <KeyRow k/> }).collect_view()}
                                 </Table>
                             }.into_any(),
@@ -123,11 +123,11 @@ fn KeyRow(k: SigningKeyInfo) -> impl IntoView {
     let kid = k.kid.clone();
     view! {
         <tr data-kid=kid data-state=k.state.as_str()>
-            <td class=TD><code class="break-all font-mono text-xs">{k.kid}</code></td>
-            <td class=TD><Badge text=k.algorithm/></td>
-            <td class=TD><RelativeTime ts=Some(k.created_at)/></td>
-            <td class=TD>{signing}</td>
-            <td class=TD>{status}</td>
+            <td data-label="Key ID" class=TD><code class="break-all font-mono text-xs">{k.kid}</code></td>
+            <td data-label="Algorithm" class=TD><Badge text=k.algorithm/></td>
+            <td data-label="Created" class=TD><RelativeTime ts=Some(k.created_at)/></td>
+            <td data-label="Signing" class=TD>{signing}</td>
+            <td data-label="Status" class=TD>{status}</td>
         </tr>
     }
     .into_any()

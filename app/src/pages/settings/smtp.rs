@@ -61,16 +61,16 @@ fn EmailLog() -> impl IntoView {
                     }.into_any(),
                     Ok(list) => view! {
                         <div class="-mx-5 -mb-5" data-testid="email-log">
-                            <Table headers=vec!["When", "To", "Event", "Status", "Answer"]>
+                            <Table label="E-mails sent" headers=vec!["When", "To", "Event", "Status", "Answer"]>
                                 {list.into_iter().map(|d| {
                                     let answer = last_answer(&d);
                                     view! {
                                         <tr data-status=d.status.as_str()>
-                                            <td class=TD><RelativeTime ts=Some(d.created_at)/></td>
-                                            <td class=TD>{d.destination.clone()}</td>
-                                            <td class=TD><span class="font-mono text-xs">{d.event_type.as_str()}</span></td>
-                                            <td class=TD><DeliveryStatusBadge status=d.status attempts=d.attempts/></td>
-                                            <td class=format!("{TD} max-w-56 truncate") title=answer.clone()>{answer.clone()}</td>
+                                            <td data-label="When" class=TD><RelativeTime ts=Some(d.created_at)/></td>
+                                            <td data-label="To" class=TD>{d.destination.clone()}</td>
+                                            <td data-label="Event" class=TD><span class="font-mono text-xs">{d.event_type.as_str()}</span></td>
+                                            <td data-label="Status" class=TD><DeliveryStatusBadge status=d.status attempts=d.attempts/></td>
+                                            <td data-label="Answer" class=format!("{TD} max-w-56 truncate") title=answer.clone()>{answer.clone()}</td>
                                         </tr>
                                     }
                                 }).collect_view()}

@@ -36,7 +36,7 @@ pub(super) fn RolesPicker(state: FormState, accounts: Vec<String>) -> impl IntoV
             <Show when=move || state.account_viewer.get()>
                 <div class="mt-3 rounded-lg border border-zinc-200 p-3 dark:border-zinc-700">
                     <p class="text-sm font-medium">"Accounts the Account Viewer reads"</p>
-                    <p class="text-xs text-zinc-500">"None ticked means all accounts, including later ones."</p>
+                    <p class="text-xs text-zinc-500 dark:text-zinc-400">"None ticked means all accounts, including later ones."</p>
                     <div class="mt-2 flex flex-wrap gap-4">
                         {accounts.clone().into_iter().map(|a| {
                             let (a1, a2) = (a.clone(), a.clone());
