@@ -40,7 +40,7 @@ SITE_INPUTS := Makefile Cargo.toml Cargo.lock .cargo/config.toml package-lock.js
 SITE_FORCE := $(shell [ -x target/release/keyward ] && [ -d target/site/pkg ] \
 	&& [ "$$(cat $(SITE_STAMP) 2>/dev/null)" = "$$(rustc -V 2>/dev/null)" ] || echo FORCE)
 
-.PHONY: FORCE run test build bench tools chromium nginx wrk python-peers test-rust test-e2e test-contract schemathesis lint fuzz fuzz-smoke fuzz-tools postgres bench-cluster
+.PHONY: FORCE run test build bench bench-console tools chromium nginx wrk python-peers test-rust test-e2e test-contract schemathesis lint fuzz fuzz-smoke fuzz-tools postgres bench-cluster
 
 ## Build the release binary (with the console embedded) and start it.
 run: build
@@ -109,6 +109,12 @@ fuzz: fuzz-tools
 bench: build wrk
 	cargo bench -p keyward-server --bench hot_path
 	cargo bench -p keyward-server --bench signed_verify
+
+## The console in Chromium: time from first paint to an interactive page, on
+## loopback and on a throttled link (end2end/bench/). Prints figures; asserts
+## nothing.
+bench-console: build tools chromium
+	KEYWARD_E2E_DIR=./bench npx playwright test -c end2end/playwright.config.ts
 
 ## The cluster benchmark, on a throwaway PostgreSQL cluster (stopped and
 ## removed afterwards, as in test-rust): start-up with 1,000,000 credentials

@@ -6,7 +6,8 @@ import { defineConfig } from "@playwright/test";
  * binary in an empty temp dir, so specs never share state.
  */
 export default defineConfig({
-  testDir: "./tests",
+  // `make bench-console` points this at ./bench, whose specs print figures.
+  testDir: process.env.KEYWARD_E2E_DIR ?? "./tests",
   outputDir: "./test-results",
   timeout: 60_000,
   expect: { timeout: 10_000 },

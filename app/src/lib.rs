@@ -6,6 +6,7 @@
 pub mod api;
 pub mod components;
 pub mod error;
+mod held_clicks;
 mod lazy;
 mod next_path;
 mod pages;
@@ -35,6 +36,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light dark"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <script>{THEME_SCRIPT}</script>
+                <script>{held_clicks::HELD_CLICKS_SCRIPT}</script>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
@@ -55,6 +57,7 @@ pub(crate) fn mark_hydrated() {
         if let Some(body) = document().body() {
             let _ = body.set_attribute("data-hydrated", "true");
         }
+        lazy::preload_shown_links();
     });
 }
 

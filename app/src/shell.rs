@@ -228,6 +228,9 @@ fn NavLink(item: &'static NavItem) -> impl IntoView {
     view! {
         <A
             href=item.href
+            on:mouseenter=move |_| crate::lazy::preload(item.href)
+            on:focus=move |_| crate::lazy::preload(item.href)
+            on:pointerdown=move |_| crate::lazy::preload(item.href)
             attr:class=move || {
                 format!(
                     "flex items-center gap-3 rounded-lg px-3 py-2 text-sm font-medium transition-colors focus-visible:outline-2 focus-visible:outline-indigo-500 {}",
