@@ -109,7 +109,17 @@ test("a bulk revocation reports what it did not revoke", async ({ page }) => {
   noErrors();
 });
 
-test("the CSV export of a filtered list matches the list", async ({ page }) => {
+/** The API's own list (`GET /v1/keys`) for a search, read with a Global Viewer key as an integration would. */
+async function listedByApi(page: Page, q: string) {
+  const key = await call(page.request, kw, "credentials/create", { input: { name: "api-reader", roles: ["global_viewer"], expires: "1mo" } });
+  const res = await page.request.get(`${kw.baseURL}/v1/keys?limit=200&q=${encodeURIComponent(q)}`, {
+    headers: { authorization: `Bearer ${key.secret}` },
+  });
+  expect(res.status()).toBe(200);
+  return (await res.json()).items as { id: string; name: string; status: string; prefix: string; expires_at: number | null }[];
+}
+
+test("the CSV export of a filtered list matches the API's list", async ({ page }) => {
   const noErrors = failOnPageErrors(page);
   await createMany(page, "export-", 60);
   await createMany(page, "unrelated-", 4);
@@ -127,6 +137,11 @@ test("the CSV export of a filtered list matches the list", async ({ page }) => {
   expect(rows.slice(1).map((r) => r[col("id")])).toEqual(list.map((c) => c.id));
   expect(rows.slice(1).map((r) => r[col("name")])).toEqual(list.map((c) => c.name));
   expect(rows.slice(1).map((r) => r[col("prefix")])).toEqual(list.map((c) => c.prefix));
+  const api = await listedByApi(page, "export-");
+  expect(api).toHaveLength(60);
+  expect(rows.slice(1).map((r) => [r[col("id")], r[col("name")], r[col("prefix")], r[col("status")], r[col("expires_at")]])).toEqual(
+    api.map((c) => [c.id, c.name, c.prefix, c.status, String(c.expires_at ?? "")]),
+  );
 
   const [json] = await Promise.all([page.waitForEvent("download"), page.getByTestId("export-json").click()]);
   expect(json.suggestedFilename()).toBe("credentials.json");
