@@ -65,12 +65,13 @@ fn init_logging(format: LogFormat) {
 }
 
 async fn serve(args: ServeArgs) -> Result<(), String> {
+    let signals = keyward_server::server::TerminationSignals::install();
     let server = keyward_server::start(args.config(), args.addr, Arc::new(SystemClock))
         .await
         .map_err(|e| e.to_string())?;
     let stop = server.shutdown_handle();
     tokio::spawn(async move {
-        keyward_server::server::termination_signal().await;
+        signals.recv().await;
         stop.cancel();
     });
     server.wait().await;

@@ -158,14 +158,31 @@ pub async fn start(config: Config, addr: SocketAddr, clock: Arc<dyn Clock>) -> R
 /// went quiet mid-request, and must not keep the process from stopping.
 const FINISH_REQUESTS: Duration = Duration::from_secs(5);
 
-/// Resolves on SIGTERM or Ctrl-C.
-pub async fn termination_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .expect("installing a SIGTERM handler succeeds on Unix");
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term.recv() => {},
+/// SIGTERM and Ctrl-C, listened for from before the server starts. Until a
+/// handler is installed a signal takes its default action and kills the
+/// process on the spot, so a stop asked for while the server is still
+/// starting (it already logs that it listens) would not be a graceful one.
+pub struct TerminationSignals {
+    term: tokio::signal::unix::Signal,
+    interrupt: tokio::signal::unix::Signal,
+}
+
+impl TerminationSignals {
+    pub fn install() -> Self {
+        use tokio::signal::unix::{SignalKind, signal};
+        let handler = |kind| signal(kind).expect("installing a signal handler succeeds on Unix");
+        TerminationSignals {
+            term: handler(SignalKind::terminate()),
+            interrupt: handler(SignalKind::interrupt()),
+        }
     }
-    tracing::info!("shutting down: finishing requests in flight");
+
+    /// Resolves on the first SIGTERM or Ctrl-C.
+    pub async fn recv(mut self) {
+        tokio::select! {
+            _ = self.term.recv() => {},
+            _ = self.interrupt.recv() => {},
+        }
+        tracing::info!("shutting down: finishing requests in flight");
+    }
 }
