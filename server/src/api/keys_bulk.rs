@@ -5,7 +5,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use keyward::domain::credential::{BulkOutcome, BulkSelection, ExportFormat, MAX_BULK_IDS};
+use keyward::domain::credential::{BulkOutcome, BulkSelection, ExportFormat};
 use keyward::domain::key::Environment;
 use keyward::domain::{Credential, CredentialKind, CredentialStatus, ValidationError};
 use keyward::service::{CredentialQuery, Keyward, ServiceError};
@@ -70,8 +70,7 @@ impl BulkRevokeRequest {
     /// The selection the body names: exactly one of `ids` or `filter` (with `confirm_count`).
     fn selection(self) -> Result<BulkSelection, ValidationError> {
         match (self.ids, self.filter, self.confirm_count) {
-            (Some(ids), None, None) if ids.len() <= MAX_BULK_IDS => Ok(BulkSelection::Ids(ids)),
-            (Some(_), None, None) => Err(ValidationError::new("ids", "name at most 1000 credentials")),
+            (Some(ids), None, None) => Ok(BulkSelection::Ids(ids)),
             (None, Some(filter), Some(confirm_count)) => Ok(BulkSelection::Filter {
                 query: filter.into(),
                 confirm_count,

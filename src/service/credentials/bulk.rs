@@ -13,7 +13,6 @@ use crate::domain::credential::{
 };
 use crate::domain::{CredentialStatus, ValidationError};
 use crate::service::{Caller, ServiceError, ServiceResult};
-use crate::store::credentials::ListFilter;
 use crate::store::{self};
 
 /// The page size used to walk a filter's matches.
@@ -23,21 +22,7 @@ impl Credentials<'_> {
     /// How many credentials the caller may see match the filter (its cursor
     /// and limit aside): the number a bulk revocation by filter must confirm.
     pub async fn count(&self, caller: &Caller, q: &CredentialQuery) -> ServiceResult<u64> {
-        let accounts = self
-            .readable_accounts(caller)
-            .await?
-            .into_iter()
-            .filter(|a| q.account.as_deref().is_none_or(|n| n == a.name))
-            .map(|a| a.id)
-            .collect();
-        let filter = ListFilter {
-            accounts: Some(accounts),
-            status: q.status,
-            kind: q.kind,
-            environment: q.environment,
-            query: q.q.clone(),
-            ..ListFilter::default()
-        };
+        let filter = self.visible_filter(caller, q).await?;
         let n = store::credentials::count(self.kw.store().pool(), &filter, self.kw.now()).await?;
         Ok(u64::try_from(n).unwrap_or_default())
     }

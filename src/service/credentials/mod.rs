@@ -176,14 +176,28 @@ impl Credentials<'_> {
             .collect())
     }
 
-    /// A newest-first page of the credentials the caller may see.
-    pub async fn list(&self, caller: &Caller, q: &CredentialQuery) -> ServiceResult<CredentialPage> {
-        let visible: Vec<Account> = self
+    /// The query's filters (not its page) narrowed to the accounts the
+    /// caller may read: what a list, its count and a bulk action all match.
+    pub(super) async fn visible_filter(&self, caller: &Caller, q: &CredentialQuery) -> ServiceResult<ListFilter> {
+        let accounts = self
             .readable_accounts(caller)
             .await?
             .into_iter()
             .filter(|a| q.account.as_deref().is_none_or(|n| n == a.name))
+            .map(|a| a.id)
             .collect();
+        Ok(ListFilter {
+            accounts: Some(accounts),
+            status: q.status,
+            kind: q.kind,
+            environment: q.environment,
+            query: q.q.clone(),
+            ..ListFilter::default()
+        })
+    }
+
+    /// A newest-first page of the credentials the caller may see.
+    pub async fn list(&self, caller: &Caller, q: &CredentialQuery) -> ServiceResult<CredentialPage> {
         let before = match q.cursor.as_deref().filter(|c| !c.is_empty()) {
             Some(c) => Some(
                 c.parse::<i64>()
@@ -193,20 +207,12 @@ impl Credentials<'_> {
         };
         let limit = q.limit.unwrap_or(50).clamp(1, MAX_PAGE);
         let now = self.kw.now();
-        let mut rows = store::credentials::list(
-            self.kw.store().pool(),
-            &ListFilter {
-                accounts: Some(visible.iter().map(|a| a.id).collect()),
-                status: q.status,
-                kind: q.kind,
-                environment: q.environment,
-                query: q.q.clone(),
-                before,
-                limit: limit + 1,
-            },
-            now,
-        )
-        .await?;
+        let filter = ListFilter {
+            before,
+            limit: limit + 1,
+            ..self.visible_filter(caller, q).await?
+        };
+        let mut rows = store::credentials::list(self.kw.store().pool(), &filter, now).await?;
         let next_cursor = if rows.len() > limit as usize {
             rows.truncate(limit as usize);
             rows.last().map(|r| r.id.to_string())
