@@ -270,6 +270,13 @@ test("a viewer sees credentials without action buttons and the server refuses th
     const r = await viewer.request.post(`${kw.baseURL}/api/${fn}`, { data });
     expect(r.status(), fn).toBe(403);
   }
+  // Bulk revocation, by id and by filter: each credential is refused on its own.
+  for (const selection of [{ Ids: [created.credential.id] }, { Filter: { query: { q: "looked at" }, confirm_count: 1 } }]) {
+    const r = await viewer.request.post(`${kw.baseURL}/api/credentials/revoke_many`, { data: { selection } });
+    const body = await r.json();
+    expect(r.status() === 403 || (body.revoked.length === 0 && body.failed.every((f: { code: string }) => f.code === "FORBIDDEN")), JSON.stringify(body)).toBe(true);
+    expect(body.revoked ?? [], "revoked by a viewer").toEqual([]);
+  }
   expect((await verify(page, { key: created.secret })).code).toBe("VALID");
   await viewerContext.close();
 });
